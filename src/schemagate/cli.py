@@ -1,0 +1,248 @@
+"""The command line: the seed's four commands (local, apply, status, rollback) plus new and check."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from schemagate import __version__, engine, history, scaffold, secrets
+from schemagate.config import Config, load
+from schemagate.connection import Target, connect
+from schemagate.errors import ExitCode, InputError, Interrupted, SchemagateError
+from schemagate.output import Console, table
+from schemagate.plan import Plan
+from schemagate.sandbox import throwaway
+
+
+class Terminated(Interrupted):
+    exit_code = 143  # type: ignore[assignment]
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # Unwinding runs every `finally`: the transaction rolls back, the lock and the server go.
+    raise Terminated("terminated (SIGTERM); the current migration was rolled back")
+
+
+# arguments ----------------------------------------------------------------------------------------
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--migrations-dir", type=Path, help="default: supabase/migrations")
+    p.add_argument("--config", type=Path, help="default: .github/schemagate.yml if present")
+    p.add_argument(
+        "--supabase",
+        choices=["auto", "true", "false"],
+        default=None,
+        help="Supabase shim and role (auto: on for supabase/migrations)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true")
+
+
+def _database(p: argparse.ArgumentParser, *, required: bool = True) -> None:
+    p.add_argument(
+        "--database-url",
+        default=None,
+        help="target database (default: $DATABASE_URL); its password is never printed",
+    )
+    p.set_defaults(database_required=required)
+
+
+def _timeouts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lock-timeout", help="per statement, e.g. 5s (default 5s)")
+    p.add_argument("--statement-timeout", help="per statement, e.g. 10min (default 0: none)")
+    p.add_argument("--lock-wait", type=float, help="seconds to wait for another run's lock (default 60)")
+
+
+def _server(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pg-bin", help="PostgreSQL server binaries for the throwaway database ($PG_BIN)")
+    p.add_argument("--no-seed", action="store_true", help="do not load supabase/seed.sql")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="schemagate", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"schemagate {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("local", help="apply every migration to a throwaway Postgres (db:migrate:local)")
+    _common(p)
+    _server(p)
+    _timeouts(p)
+    p.set_defaults(func=cmd_local)
+
+    p = sub.add_parser("apply", help="apply pending migrations to a database (db:migrate)")
+    _common(p)
+    _database(p)
+    _timeouts(p)
+    p.add_argument("--dry-run", action="store_true", help="print the plan, touch nothing")
+    p.add_argument(
+        "--include-all",
+        action="store_true",
+        help="also apply pending versions older than the newest applied one",
+    )
+    p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("status", help="what is applied, pending, drifted or missing (db:status)")
+    _common(p)
+    _database(p)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("new", help="create a timestamped migration from the template")
+    p.add_argument("name", help="lower_snake_case, e.g. add_user_preferences")
+    p.add_argument("--migrations-dir", type=Path, default=None)
+    p.add_argument("--config", type=Path)
+    p.add_argument("--with-down", action="store_true", help="also create supabase/rollbacks/<file>")
+    p.set_defaults(func=cmd_new)
+    return parser
+
+
+# configuration ------------------------------------------------------------------------------------
+def resolve(args: argparse.Namespace) -> Config:
+    config = load(getattr(args, "config", None))
+    if getattr(args, "migrations_dir", None):
+        config.migrations_dir = args.migrations_dir
+    if getattr(args, "supabase", None):
+        config.supabase = None if args.supabase == "auto" else args.supabase == "true"
+    for key in ("lock_timeout", "statement_timeout", "lock_wait"):
+        value = getattr(args, key, None)
+        if value is not None:
+            setattr(config, key, value)
+    return config
+
+
+def settings_of(config: Config, *, include_all: bool = False) -> engine.Settings:
+    return engine.Settings(
+        lock_timeout=config.lock_timeout,
+        statement_timeout=config.statement_timeout,
+        lock_wait_s=config.lock_wait,
+        include_all=include_all,
+    )
+
+
+def database_url(args: argparse.Namespace) -> str:
+    url = args.database_url or os.environ.get("DATABASE_URL")
+    if not url:
+        raise InputError("no database: pass --database-url or set DATABASE_URL")
+    secrets.register_url(url)
+    return str(url)
+
+
+# commands -----------------------------------------------------------------------------------------
+def cmd_local(args: argparse.Namespace, console: Console) -> int:
+    config = resolve(args)
+    local = engine.load(config.migrations_dir, notices=console.notice)
+    settings = settings_of(config, include_all=True)
+    began = time.monotonic()
+    with throwaway(supabase=config.shim, pg_bin=args.pg_bin) as box:
+        shim = ", Supabase shim" if box.shim else ""
+        console.info(
+            f"PostgreSQL {box.server_version} ({box.source}) ready in {box.startup_seconds:.1f} s{shim}"
+        )
+        with connect(box.url) as conn:
+            result = engine.apply(
+                conn,
+                box.url,
+                local,
+                settings=settings,
+                context=history.RunContext.local(),
+                progress=console.info,
+                shim=box.shim,
+            )
+            if config.seed and not args.no_seed and config.seed_file.exists():
+                engine.seed(conn, config.seed_file, settings, console.info, shim=box.shim)
+    console.say(
+        f"{len(result.applied)} migration(s) applied on a throwaway database in "
+        f"{time.monotonic() - began:.1f} s; server stopped"
+    )
+    return ExitCode.OK
+
+
+def cmd_apply(args: argparse.Namespace, console: Console) -> int:
+    config = resolve(args)
+    url = database_url(args)
+    local = engine.load(config.migrations_dir, notices=console.notice)
+    settings = settings_of(config, include_all=args.include_all)
+    console.info(f"target: {Target.of(url)}")
+    with connect(url) as conn:
+        result = engine.apply(
+            conn,
+            url,
+            local,
+            settings=settings,
+            context=history.RunContext.local(),
+            progress=console.info,
+            dry_run=args.dry_run,
+        )
+    if result.dry_run:
+        pending = result.plan.pending
+        console.say(
+            f"dry run: {len(pending)} migration(s) would be applied"
+            + (":" if pending else "; nothing touched")
+        )
+        for parsed in pending:
+            mode = "" if parsed.transactional else "  (outside a transaction)"
+            console.say(f"  {parsed.migration.filename}{mode}")
+        return ExitCode.OK
+    total = sum(a.seconds for a in result.applied)
+    console.say(
+        f"{len(result.applied)} migration(s) applied in {total:.2f} s"
+        if result.applied
+        else "database is up to date; nothing to apply"
+    )
+    return ExitCode.OK
+
+
+def cmd_status(args: argparse.Namespace, console: Console) -> int:
+    config = resolve(args)
+    url = database_url(args)
+    local = engine.load(config.migrations_dir, notices=console.notice)
+    with connect(url) as conn:
+        plan = Plan.build(local, history.recorded(conn))
+    rows = [
+        [
+            r.version,
+            r.name,
+            "yes" if r.local else "no",
+            "yes" if r.remote else "no",
+            f"{r.recorded.applied_at:%Y-%m-%d %H:%M}" if r.recorded and r.recorded.applied_at else "",
+            r.state.value,
+        ]
+        for r in plan.rows()
+    ]
+    for line in table(["version", "name", "local", "remote", "applied at", "state"], rows):
+        console.say(line)
+    bad = len(plan.drifted) + len(plan.missing)
+    console.say(f"{len(plan.pending)} pending, {bad} drifted or missing")
+    return ExitCode.INPUT if bad else ExitCode.OK
+
+
+def cmd_new(args: argparse.Namespace, console: Console) -> int:
+    config = resolve(args)
+    rollbacks = config.migrations_dir.parent / "rollbacks" if args.with_down else None
+    for path in scaffold.create(config.migrations_dir, args.name, rollbacks=rollbacks):
+        console.say(f"created {path}")
+    return ExitCode.OK
+
+
+# entry --------------------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(quiet=getattr(args, "quiet", False))
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return int(args.func(args, console))
+    except SchemagateError as exc:
+        console.error(str(exc))
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        console.error("interrupted; the current migration was rolled back")
+        return int(ExitCode.INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Settings from `.github/schemagate.yml`, overridden by flags and Action inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from schemagate.errors import InputError
+
+DEFAULT_PATH = Path(".github/schemagate.yml")
+DEFAULT_MIGRATIONS = Path("supabase/migrations")
+SEVERITIES = ("error", "warning", "info", "off")
+
+
+@dataclass
+class Config:
+    migrations_dir: Path = DEFAULT_MIGRATIONS
+    supabase: bool | None = None  # None: on when the folder is supabase/migrations
+    seed: bool = True
+    lock_timeout: str = "5s"
+    statement_timeout: str = "0"
+    lock_wait: float = 60.0
+    exposed_schemas: list[str] = field(default_factory=lambda: ["public"])
+    rules: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def shim(self) -> bool:
+        if self.supabase is not None:
+            return self.supabase
+        return self.migrations_dir.as_posix().rstrip("/").endswith("supabase/migrations")
+
+    @property
+    def seed_file(self) -> Path:
+        return self.migrations_dir.parent / "seed.sql"
+
+
+_KEYS = {
+    "migrations_dir": str,
+    "supabase": (bool, str),
+    "seed": bool,
+    "lock_timeout": (str, int),
+    "statement_timeout": (str, int),
+    "lock_wait": (int, float),
+    "exposed_schemas": list,
+    "rules": dict,
+}
+
+
+def _tristate(value: Any, where: str) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() == "auto":
+        return None
+    raise InputError(f"{where}: supabase must be true, false or auto, not {value!r}")
+
+
+def load(path: Path | None) -> Config:
+    """Read the config file; a missing default file means defaults, a missing named file is an error."""
+    chosen = path or DEFAULT_PATH
+    if not chosen.exists():
+        if path is not None:
+            raise InputError(f"config file not found: {path}")
+        return Config()
+    try:
+        data = yaml.safe_load(chosen.read_text("utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"malformed YAML: {problem}", path=chosen, line=line) from None
+    except UnicodeDecodeError:
+        raise InputError("config is not valid UTF-8", path=chosen) from None
+    if not isinstance(data, dict):
+        raise InputError("config must be a mapping of keys to values", path=chosen)
+    return _from_mapping(data, chosen)
+
+
+def _from_mapping(data: dict[str, Any], where: Path) -> Config:
+    config = Config(path=where)
+    for key, value in data.items():
+        expected = _KEYS.get(key)
+        if expected is None:
+            known = ", ".join(sorted(_KEYS))
+            raise InputError(f"unknown key {key!r} (known keys: {known})", path=where)
+        if not isinstance(value, expected):
+            raise InputError(f"{key}: unexpected value {value!r}", path=where)
+        if key == "migrations_dir":
+            config.migrations_dir = Path(value)
+        elif key == "supabase":
+            config.supabase = _tristate(value, str(where))
+        elif key == "rules":
+            config.rules = _rules(value, where)
+        elif key == "exposed_schemas":
+            config.exposed_schemas = [str(v) for v in value]
+        elif key in {"lock_timeout", "statement_timeout"}:
+            setattr(config, key, str(value))
+        else:
+            setattr(config, key, value)
+    return config
+
+
+def _rules(value: dict[str, Any], where: Path) -> dict[str, str]:
+    rules = {}
+    for rule, severity in value.items():
+        if str(severity) not in SEVERITIES:
+            raise InputError(
+                f"rules.{rule}: severity must be one of {', '.join(SEVERITIES)}, not {severity!r}",
+                path=where,
+            )
+        rules[str(rule)] = str(severity)
+    return rules

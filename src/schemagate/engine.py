@@ -1,0 +1,316 @@
+"""Apply migrations: each in its own transaction with its history row, under one lock.
+
+The engine takes parsed migrations and a connection; it knows nothing about GitHub or reports.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from pglast import parser as pg_parser
+
+from schemagate import history
+from schemagate.connection import Connection, Target, check_writable
+from schemagate.errors import InputError, MigrationFailed, SchemagateError
+from schemagate.history import RunContext
+from schemagate.migrations import Migration, discover
+from schemagate.plan import Plan
+from schemagate.sql import LineIndex, ParsedMigration, Statement, parse
+
+Progress = Callable[[str], None]
+_PLPGSQL_LINE = re.compile(r"PL/pgSQL function (?P<fn>\S+) line (?P<line>\d+)")
+
+
+@dataclass(frozen=True)
+class Settings:
+    lock_timeout: str = "5s"
+    statement_timeout: str = "0"
+    lock_wait_s: float = 60.0
+    include_all: bool = False
+
+
+@dataclass(frozen=True)
+class Applied:
+    parsed: ParsedMigration
+    seconds: float
+
+    @property
+    def transactional(self) -> bool:
+        return self.parsed.transactional
+
+
+@dataclass
+class Result:
+    plan: Plan
+    applied: list[Applied] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def load(directory: Path, *, notices: Progress | None = None) -> list[ParsedMigration]:
+    """Discover and parse every migration: any file or syntax error stops here, before a database."""
+    found = discover(directory)
+    for notice in found.notices:
+        if notices:
+            notices(notice)
+    return [parse(m) for m in found.migrations]
+
+
+def validate(parsed: ParsedMigration) -> None:
+    """Refuse what cannot be applied atomically, before anything runs."""
+    m = parsed.migration
+    splits = parsed.transaction_splits()
+    if splits:
+        s = splits[0]
+        word = s.text.split()[0].upper()
+        raise InputError(
+            f"{word} inside a migration splits it into several transactions; schemagate applies "
+            "each migration atomically: move what follows into a new migration",
+            path=m.path,
+            line=s.line,
+        )
+    if parsed.wrapped and not parsed.transactional:
+        s = next(s for s in parsed.body if not s.transactional)
+        raise InputError(
+            f"`{s.first_line}` cannot run inside this file's BEGIN ... COMMIT; "
+            "remove BEGIN/COMMIT or move the statement into a migration of its own",
+            path=m.path,
+            line=s.line,
+        )
+
+
+# running statements -------------------------------------------------------------------------------
+def _set_timeouts(conn: Connection, settings: Settings, *, local: bool) -> None:
+    scope = "SET LOCAL" if local else "SET"
+    conn.execute(f"{scope} lock_timeout = '{_interval(settings.lock_timeout)}'".encode())
+    conn.execute(f"{scope} statement_timeout = '{_interval(settings.statement_timeout)}'".encode())
+
+
+def _interval(value: str) -> str:
+    if not re.fullmatch(r"\d+\s*(ms|s|min|h)?", value.strip()):
+        raise InputError(f"invalid timeout {value!r}: use e.g. 500ms, 5s, 2min, or 0 for none")
+    return value.strip()
+
+
+def _statement_line(parsed: ParsedMigration, stmt: Statement, exc: psycopg.Error) -> int:
+    diag = exc.diag
+    if diag.statement_position:
+        offset = stmt.start + int(diag.statement_position) - 1
+        return LineIndex(parsed.migration.text).position(offset)[0]
+    match = _PLPGSQL_LINE.search(diag.context or "")
+    body = _body_line(stmt) if match else None
+    if match and body is not None:
+        return body + int(match["line"]) - 1
+    return stmt.line
+
+
+def _body_line(stmt: Statement) -> int | None:
+    """The file line where a DO block's or function's body string begins."""
+    if stmt.node_type not in {"DoStmt", "CreateFunctionStmt"}:
+        return None
+    try:
+        tokens = pg_parser.scan(stmt.text)
+    except Exception:
+        return None
+    for token in tokens:
+        if token.name == "SCONST" and stmt.text[token.start] == "$":
+            return stmt.line + stmt.text.count("\n", 0, token.start)
+    return None
+
+
+def _failure(
+    parsed: ParsedMigration,
+    stmt: Statement | None,
+    exc: psycopg.Error,
+    *,
+    shim: bool,
+    already_ran: int = 0,
+) -> MigrationFailed:
+    m = parsed.migration
+    line = _statement_line(parsed, stmt, exc) if stmt else None
+    primary = exc.diag.message_primary or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    parts = [f"{exc.sqlstate or 'connection'} {primary}"]
+    lost = isinstance(exc, psycopg.OperationalError) and not (exc.sqlstate or "").startswith(("55", "57014"))
+    if exc.sqlstate == "42501" and shim:
+        parts.append(
+            "hosted Supabase runs migrations as `postgres`, which may not do this: it would fail there too"
+        )
+    if not parsed.transactional and already_ran:
+        parts.append(f"{already_ran} statement(s) before it ran outside a transaction and stay applied")
+    elif lost:
+        parts.append(f"the connection was lost; {m.filename} was not committed, rerun to continue")
+    else:
+        parts.append(f"{m.filename} was rolled back")
+    return MigrationFailed("; ".join(parts), path=m.path, line=line)
+
+
+def _run_in_transaction(
+    conn: Connection,
+    parsed: ParsedMigration,
+    settings: Settings,
+    record: Callable[[int], None],
+    *,
+    pooled: bool,
+    shim: bool,
+) -> None:
+    current: Statement | None = None
+    began = time.monotonic()
+    try:
+        with conn.transaction():
+            if pooled:
+                history.lock_in_transaction(conn)
+            _set_timeouts(conn, settings, local=True)
+            for current in parsed.body:
+                conn.execute(current.text.encode())
+            current = None
+            record(int((time.monotonic() - began) * 1000))
+    except psycopg.Error as exc:
+        raise _failure(parsed, current, exc, shim=shim) from None
+
+
+def _run_outside_transaction(
+    conn: Connection,
+    parsed: ParsedMigration,
+    settings: Settings,
+    record: Callable[[int], None],
+    *,
+    shim: bool,
+) -> None:
+    began = time.monotonic()
+    ran = 0
+    current: Statement | None = None
+    try:
+        _set_timeouts(conn, settings, local=False)
+        for current in parsed.body:
+            conn.execute(current.text.encode())
+            ran += 1
+        current = None
+        with conn.transaction():
+            record(int((time.monotonic() - began) * 1000))
+    except psycopg.Error as exc:
+        raise _failure(parsed, current, exc, shim=shim, already_ran=ran) from None
+
+
+def run_file(
+    conn: Connection,
+    parsed: ParsedMigration,
+    settings: Settings,
+    *,
+    record: Callable[[int], None] = lambda _ms: None,
+    pooled: bool = False,
+    shim: bool = False,
+) -> None:
+    """Run one file's statements: atomically when it can be, statement by statement otherwise."""
+    conn.execute(b"RESET ALL")  # one file's SET never leaks into the next
+    if parsed.transactional:
+        _run_in_transaction(conn, parsed, settings, record, pooled=pooled, shim=shim)
+    else:
+        _run_outside_transaction(conn, parsed, settings, record, shim=shim)
+    conn.execute(b"RESET ALL")
+
+
+# apply --------------------------------------------------------------------------------------------
+def _describe(parsed: ParsedMigration) -> str:
+    if parsed.transactional:
+        return ""
+    culprit = next(s for s in parsed.body if not s.transactional)
+    return f" (outside a transaction: {culprit.first_line[:60]})"
+
+
+def apply(
+    conn: Connection,
+    url: str,
+    local: list[ParsedMigration],
+    *,
+    settings: Settings,
+    context: RunContext,
+    progress: Progress,
+    dry_run: bool = False,
+    shim: bool = False,
+) -> Result:
+    """Apply every pending migration in version order; refuse on drift before touching anything."""
+    target = Target.of(url)
+    if dry_run:
+        plan = Plan.build(local, history.recorded(conn))
+        plan.verify(include_all=settings.include_all)
+        for parsed in plan.pending:
+            validate(parsed)
+        return Result(plan, dry_run=True)
+    check_writable(conn, url)
+    if not target.pooled:
+        history.acquire_lock(conn, settings.lock_wait_s)
+    try:
+        history.ensure(conn)
+        plan = Plan.build(local, history.recorded(conn))
+        plan.verify(include_all=settings.include_all)
+        for parsed in plan.pending:
+            validate(parsed)
+        result = Result(plan)
+        for parsed in plan.pending:
+            result.applied.append(
+                _apply_one(conn, parsed, settings, context, progress, pooled=target.pooled, shim=shim)
+            )
+        return result
+    finally:
+        if not target.pooled and not conn.closed:
+            _release_quietly(conn)
+
+
+def _release_quietly(conn: Connection) -> None:
+    try:
+        history.release_lock(conn)
+    except psycopg.Error:
+        pass  # the session is gone, and with it the lock
+
+
+def _apply_one(
+    conn: Connection,
+    parsed: ParsedMigration,
+    settings: Settings,
+    context: RunContext,
+    progress: Progress,
+    *,
+    pooled: bool,
+    shim: bool,
+) -> Applied:
+    m = parsed.migration
+    began = time.monotonic()
+
+    def record(duration_ms: int) -> None:
+        history.insert(
+            conn,
+            version=m.version,
+            name=m.name,
+            statements=list(parsed.history_statements),
+            sha256=m.sha256,
+            duration_ms=duration_ms,
+            context=context,
+        )
+
+    run_file(conn, parsed, settings, record=record, pooled=pooled, shim=shim)
+    seconds = time.monotonic() - began
+    progress(f"applied {m.filename} ({_ms(seconds)}){_describe(parsed)}")
+    return Applied(parsed, seconds)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def seed(conn: Connection, path: Path, settings: Settings, progress: Progress, *, shim: bool) -> None:
+    """Load supabase/seed.sql into a throwaway database, so a migration that breaks it fails."""
+    from schemagate.migrations import read_migration
+
+    migration: Migration = read_migration(path, "0", "seed")
+    parsed = parse(migration)
+    validate(parsed)
+    began = time.monotonic()
+    try:
+        run_file(conn, parsed, settings, shim=shim)
+    except SchemagateError as exc:
+        raise MigrationFailed(f"seed failed: {exc.message}", path=exc.path, line=exc.line) from None
+    progress(f"seeded {path.name} ({_ms(time.monotonic() - began)})")

@@ -1,0 +1,150 @@
+"""Find migration files, name and version them, and read them safely.
+
+A migration is `<digits>_<name>.sql`, exactly the Supabase CLI's pattern, so both tools see the
+same set of files. Everything here is about files; nothing here parses SQL or touches a database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schemagate.errors import InputError
+
+MIGRATION_NAME = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.+)\.sql$")
+EXPECTED = "expected <digits>_<name>.sql, e.g. 20251120170000_add_user_preferences.sql"
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: str
+    name: str
+    path: Path
+    text: str
+    sha256: str
+
+    @property
+    def number(self) -> int:
+        return int(self.version)
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+
+@dataclass
+class Discovery:
+    migrations: list[Migration]
+    notices: list[str] = field(default_factory=list)
+
+    def by_version(self) -> dict[str, Migration]:
+        return {m.version: m for m in self.migrations}
+
+
+def parse_name(filename: str) -> tuple[str, str] | None:
+    match = MIGRATION_NAME.match(filename)
+    if match is None:
+        return None
+    return match["version"], match["name"]
+
+
+def decode(path: Path, raw: bytes) -> str:
+    """UTF-8 text with a BOM dropped; every other encoding problem is a clear error."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("file is UTF-16; save it as UTF-8", path=path, line=1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"invalid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8",
+            path=path,
+            line=line,
+        ) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError("file contains a NUL byte, which PostgreSQL cannot take", path=path, line=line)
+    return text.removeprefix(_BOM)
+
+
+def read_migration(path: Path, version: str, name: str, max_bytes: int = MAX_FILE_BYTES) -> Migration:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(
+            f"file is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.0f} MB limit for a "
+            "migration; load bulk data from supabase/seed.sql or COPY instead",
+            path=path,
+        )
+    raw = path.read_bytes()
+    text = decode(path, raw)
+    if not text.strip():
+        raise InputError("file is empty; a migration needs at least one SQL statement", path=path)
+    return Migration(version, name, path, text, hashlib.sha256(raw).hexdigest())
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def project_root(directory: Path) -> Path:
+    """The repository that owns the folder: symlinks may not leave it."""
+    for candidate in (directory.resolve(), *directory.resolve().parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return directory.resolve()
+
+
+def _candidates(directory: Path) -> Iterable[Path]:
+    return sorted(p for p in directory.iterdir() if not p.name.startswith("."))
+
+
+def _check_entry(path: Path, root: Path) -> None:
+    if path.is_symlink() and not _inside(path, root):
+        raise InputError(f"symlink points outside the repository ({root})", path=path)
+    if path.is_dir():
+        raise InputError(f"is a directory, not a migration file; {EXPECTED}", path=path)
+    if not path.is_file():
+        raise InputError("is not a regular file", path=path)
+
+
+def discover(directory: Path, *, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Discovery:
+    """Every migration in the folder, sorted by version as an integer."""
+    if not directory.is_dir():
+        raise InputError(f"migrations folder not found: {directory}")
+    root = root or project_root(directory)
+    found: dict[int, Migration] = {}
+    notices: list[str] = []
+    for path in _candidates(directory):
+        if not path.name.endswith(".sql"):
+            notices.append(_ignored(path))
+            continue
+        parsed = parse_name(path.name)
+        if parsed is None:
+            raise InputError(f"file name does not fit: {EXPECTED}", path=path)
+        _check_entry(path, root)
+        migration = read_migration(path, *parsed, max_bytes=max_bytes)
+        twin = found.get(migration.number)
+        if twin is not None:
+            raise InputError(
+                f"version {migration.version} is also used by {twin.filename}; "
+                "every migration needs its own version",
+                path=path,
+            )
+        found[migration.number] = migration
+    return Discovery([found[k] for k in sorted(found)], notices)
+
+
+def _ignored(path: Path) -> str:
+    if path.is_dir() and re.match(r"^[0-9]+_", path.name):
+        raise InputError(f"is a directory named like a migration; {EXPECTED}", path=path)
+    kind = "a folder" if path.is_dir() else "not a .sql file"
+    return f"{path}: ignored ({kind})"

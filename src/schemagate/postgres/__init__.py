@@ -1,0 +1,1 @@
+"""PostgreSQL servers schemagate runs itself: finding binaries, a throwaway cluster, the shim."""

@@ -1,0 +1,48 @@
+"""`schemagate new`: a timestamped migration from a template that follows the seed's patterns."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from schemagate.errors import InputError
+from schemagate.migrations import parse_name
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_VERBS = ("add_", "create_", "new_")
+
+
+def _table_for(name: str) -> str:
+    for verb in _VERBS:
+        if name.startswith(verb) and len(name) > len(verb):
+            return name[len(verb) :]
+    return name
+
+
+def next_version(directory: Path, now: datetime | None = None) -> str:
+    """Now as YYYYMMDDHHMMSS, but always after the newest existing version."""
+    stamp = int((now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S"))
+    existing = [int(p[0]) for f in directory.glob("*.sql") if (p := parse_name(f.name))]
+    return str(max([stamp, *(v + 1 for v in existing)]))
+
+
+def _template(name: str) -> str:
+    return resources.files("schemagate.templates").joinpath(name).read_text("utf-8")
+
+
+def create(directory: Path, name: str, *, rollbacks: Path | None = None) -> list[Path]:
+    if not _NAME.match(name):
+        raise InputError(f"migration name {name!r}: use lower_snake_case, e.g. add_user_preferences")
+    directory.mkdir(parents=True, exist_ok=True)
+    filename = f"{next_version(directory)}_{name}.sql"
+    fields = {"filename": filename, "table": _table_for(name)}
+    created = [directory / filename]
+    created[0].write_text(_template("migration.sql").format(**fields), "utf-8")
+    if rollbacks is not None:
+        rollbacks.mkdir(parents=True, exist_ok=True)
+        down = rollbacks / filename
+        down.write_text(_template("rollback.sql").format(**fields), "utf-8")
+        created.append(down)
+    return created

@@ -1,0 +1,220 @@
+"""Split migration files into statements with PostgreSQL's own parser, and classify them.
+
+Statements come from libpg_query (through pglast), so dollar quotes, function bodies, `DO` blocks,
+`BEGIN ATOMIC` bodies and comments split exactly as the server would read them. Each statement keeps
+its text and where it starts in the file; the rest of schemagate only ever talks in those terms.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+from pglast import ast, parser
+
+from schemagate.errors import InputError
+from schemagate.migrations import Migration
+
+
+class Kind(StrEnum):
+    DDL = "ddl"
+    DATA = "data"
+    QUERY = "query"
+    PROCEDURAL = "procedural"
+    SESSION = "session"
+    TRANSACTION = "transaction"
+
+
+_DATA = {"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CopyStmt"}
+_QUERY = {"SelectStmt", "ExplainStmt"}
+_PROCEDURAL = {"DoStmt", "CallStmt"}
+_SESSION = {"VariableSetStmt", "VariableShowStmt", "DiscardStmt", "LockStmt"}
+# Statements PostgreSQL refuses inside a transaction block, whatever their options.
+_NEVER_IN_TRANSACTION = {
+    "CreatedbStmt",
+    "DropdbStmt",
+    "AlterSystemStmt",
+    "CreateTableSpaceStmt",
+    "DropTableSpaceStmt",
+    "CreateSubscriptionStmt",
+    "DropSubscriptionStmt",
+}
+_BEGIN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
+_END = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"}
+
+
+class LineIndex:
+    """Character offset -> (line, column), both 1-based."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0]
+        self._starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+
+@dataclass(frozen=True)
+class Statement:
+    text: str
+    start: int
+    line: int
+    column: int
+    node: Any  # the pglast.ast node of the statement
+
+    @property
+    def node_type(self) -> str:
+        return type(self.node).__name__
+
+    @cached_property
+    def kind(self) -> Kind:
+        name = self.node_type
+        if name == "TransactionStmt":
+            return Kind.TRANSACTION
+        for kind, names in (
+            (Kind.DATA, _DATA),
+            (Kind.QUERY, _QUERY),
+            (Kind.PROCEDURAL, _PROCEDURAL),
+            (Kind.SESSION, _SESSION),
+        ):
+            if name in names:
+                return kind
+        return Kind.DDL
+
+    @cached_property
+    def transactional(self) -> bool:
+        """False for statements PostgreSQL will not run inside a transaction block."""
+        return not _refuses_transaction(self.node)
+
+    @property
+    def transaction_kind(self) -> str | None:
+        if isinstance(self.node, ast.TransactionStmt):
+            return str(self.node.kind.name)
+        return None
+
+    @property
+    def first_line(self) -> str:
+        return self.text.strip().splitlines()[0] if self.text.strip() else ""
+
+
+def _refuses_transaction(node: Any) -> bool:
+    name = type(node).__name__
+    if name in _NEVER_IN_TRANSACTION:
+        return True
+    if isinstance(node, ast.VacuumStmt):
+        return bool(node.is_vacuumcmd)
+    if isinstance(node, (ast.IndexStmt, ast.DropStmt)):
+        return bool(node.concurrent)
+    if isinstance(node, ast.ReindexStmt):
+        return any(_defelem_on(p, "concurrently") for p in node.params or ())
+    if isinstance(node, ast.AlterTableStmt):
+        return any(_detaches_concurrently(cmd) for cmd in node.cmds or ())
+    return False
+
+
+def _defelem_on(param: Any, name: str) -> bool:
+    if not isinstance(param, ast.DefElem) or param.defname != name:
+        return False
+    arg = param.arg
+    return arg is None or getattr(arg, "boolval", True) is not False
+
+
+def _detaches_concurrently(cmd: Any) -> bool:
+    definition = getattr(cmd, "def_", None)
+    return isinstance(definition, ast.PartitionCmd) and bool(definition.concurrent)
+
+
+@dataclass(frozen=True)
+class ParsedMigration:
+    migration: Migration
+    statements: tuple[Statement, ...]
+    history_statements: tuple[str, ...]
+
+    @property
+    def wrapped(self) -> bool:
+        """The whole file sits in one BEGIN ... COMMIT, as in the seed's data-migration example."""
+        if len(self.statements) < 2:
+            return False
+        first, last = self.statements[0], self.statements[-1]
+        return (
+            first.transaction_kind in _BEGIN
+            and last.transaction_kind == "TRANS_STMT_COMMIT"
+            and not any(s.transaction_kind in _BEGIN | _END for s in self.statements[1:-1])
+        )
+
+    @property
+    def body(self) -> tuple[Statement, ...]:
+        """What to run: a wrapping BEGIN/COMMIT folds into the migration's own transaction."""
+        return self.statements[1:-1] if self.wrapped else self.statements
+
+    @property
+    def transactional(self) -> bool:
+        return all(s.transactional for s in self.body)
+
+    def transaction_splits(self) -> list[Statement]:
+        """BEGIN/COMMIT/ROLLBACK that would cut the migration into several transactions."""
+        return [s for s in self.body if s.transaction_kind in _BEGIN | _END]
+
+
+def _syntax_error(migration: Migration, exc: parser.ParseError, lines: LineIndex) -> InputError:
+    message = str(exc.args[0]) if exc.args else str(exc)
+    offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else -1
+    offset = min(max(offset, 0), max(len(migration.text) - 1, 0))
+    line, column = lines.position(offset)
+    hint = ""
+    if migration.text[offset : offset + 1] == "\\":
+        hint = " (psql meta-commands such as \\i or \\set are not SQL; the server cannot run them)"
+    return InputError(f"syntax error: {message}{hint}", path=migration.path, line=line, column=column)
+
+
+def _lex_error(migration: Migration, exc: Exception) -> InputError:
+    message = str(exc.args[0]) if exc.args else str(exc)
+    return InputError(f"syntax error: {message}", path=migration.path, line=1, column=1)
+
+
+def history_statements(text: str, spans: list[tuple[int, int]], semicolons: list[int]) -> list[str]:
+    """The statements as the Supabase CLI stores them in schema_migrations.statements.
+
+    The CLI cuts the file at every top-level semicolon and keeps each trimmed, non-empty piece,
+    leading comments included, and a trailing comment as a piece of its own.
+    """
+    cuts = [pos for pos in semicolons if not any(start <= pos < end for start, end in spans)]
+    pieces, previous = [], 0
+    for cut in cuts:
+        pieces.append(text[previous:cut])
+        previous = cut + 1
+    pieces.append(text[previous:])
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def parse(migration: Migration) -> ParsedMigration:
+    """Parse a migration; a syntax error is an InputError at file:line:column."""
+    text = migration.text
+    lines = LineIndex(text)
+    try:
+        raw = parser.parse_sql(text)
+        tokens = parser.scan(text)
+    except parser.ParseError as exc:
+        raise _syntax_error(migration, exc, lines) from None
+    except Exception as exc:  # the lexer raises plain errors for unterminated quotes
+        raise _lex_error(migration, exc) from None
+    statements, spans = [], []
+    for item in raw or ():
+        start = item.stmt_location or 0
+        end = start + item.stmt_len if item.stmt_len else len(text)
+        line, column = lines.position(start)
+        statements.append(Statement(text[start:end], start, line, column, item.stmt))
+        spans.append((start, end))
+    if not statements:
+        raise InputError("file has no SQL statements (only comments)", path=migration.path)
+    semicolons = [t.start for t in tokens if t.name == "ASCII_59"]
+    return ParsedMigration(migration, tuple(statements), tuple(history_statements(text, spans, semicolons)))
+
+
+def normalize(statements: list[str] | tuple[str, ...]) -> str:
+    """Statements compared for drift: whitespace runs and line endings do not count."""
+    return " ".join(" ".join(s.replace("\ufeff", "").split()) for s in statements)

@@ -1,0 +1,2 @@
+-- Reviewed down migration for {filename}: undo it, newest statement first.
+DROP TABLE IF EXISTS public.{table};
