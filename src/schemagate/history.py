@@ -213,4 +213,10 @@ def _holder(conn: Connection) -> str:
     if row is None:
         return ""
     pid, app, since = row
-    return f" (pid {pid}, {app or 'unknown application'}, connected since {since:%Y-%m-%d %H:%M:%S %Z})"  # type: ignore[str-format]
+    # Other roles' sessions hide their details from a non-superuser: say what we can.
+    details = [f"pid {pid}"]
+    if app:
+        details.append(str(app))
+    if since is not None:
+        details.append(f"connected since {since:%Y-%m-%d %H:%M:%S %Z}")  # type: ignore[str-format]
+    return f" ({', '.join(details)})"

@@ -168,7 +168,9 @@ def _syntax_error(migration: Migration, exc: parser.ParseError, lines: LineIndex
     hint = ""
     if migration.text[offset : offset + 1] == "\\":
         hint = " (psql meta-commands such as \\i or \\set are not SQL; the server cannot run them)"
-    return InputError(f"syntax error: {message}{hint}", path=migration.path, line=line, column=column)
+    if not message.startswith("syntax error"):
+        message = f"syntax error: {message}"
+    return InputError(f"{message}{hint}", path=migration.path, line=line, column=column)
 
 
 def _lex_error(migration: Migration, exc: Exception) -> InputError:

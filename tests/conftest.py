@@ -1,0 +1,180 @@
+"""A real PostgreSQL cluster per test session, and a fresh database per test.
+
+The cluster is started by the suite itself with schemagate's own throwaway-server code; each test
+gets a database cloned from a template that already holds the Supabase shim.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from schemagate.cli import main
+from schemagate.postgres import binaries, shim
+from schemagate.postgres.ephemeral import EphemeralPostgres
+
+TEMPLATE = "shim_template"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "supabase-app"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[EphemeralPostgres]:
+    with EphemeralPostgres(binaries.find(), superuser="supabase_admin") as pg:
+        with pg.connect() as conn:
+            conn.execute(f"CREATE DATABASE {TEMPLATE}")
+        with pg.connect(TEMPLATE) as conn:
+            shim.install(conn)
+        yield pg
+
+
+@dataclass
+class Database:
+    server: EphemeralPostgres
+    name: str
+    user: str = "postgres"
+
+    @property
+    def url(self) -> str:
+        return self.server.url(self.user, self.name)
+
+    @property
+    def admin_url(self) -> str:
+        return self.server.url("supabase_admin", self.name)
+
+    def connect(self, admin: bool = False) -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(self.admin_url if admin else self.url, autocommit=True)
+
+    def scalar(self, sql: str, *params: object) -> object:
+        with self.connect(admin=True) as conn:
+            row = conn.execute(sql.encode(), params or None).fetchone()
+            return row[0] if row else None
+
+    def history(self) -> list[tuple[str, str]]:
+        if not self.scalar("SELECT to_regclass('supabase_migrations.schema_migrations') IS NOT NULL"):
+            return []
+        with self.connect(admin=True) as conn:
+            rows = conn.execute(
+                "SELECT version, name FROM supabase_migrations.schema_migrations ORDER BY version"
+            ).fetchall()
+        return [(str(v), str(n)) for v, n in rows]
+
+    def tables(self, schema: str = "public") -> list[str]:
+        with self.connect(admin=True) as conn:
+            rows = conn.execute(
+                "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'i', 'v') ORDER BY 1",
+                (schema,),
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def snapshot(self) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+        """History and catalog, to show a failure left the database as it was."""
+        return self.history(), self.tables(), self.tables("supabase_migrations")
+
+
+def _new_database(server: EphemeralPostgres, template: str) -> str:
+    name = f"t{os.getpid()}_{next(_counter)}"
+    with server.connect() as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template} OWNER postgres")
+    return name
+
+
+@pytest.fixture
+def db(server: EphemeralPostgres) -> Iterator[Database]:
+    """A Supabase-shaped database; migrations run as the demoted `postgres` role."""
+    name = _new_database(server, TEMPLATE)
+    yield Database(server, name)
+    with server.connect() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def plain_db(server: EphemeralPostgres) -> Iterator[Database]:
+    """A vanilla database, reached as a superuser (a plain Postgres project)."""
+    name = _new_database(server, "template0")
+    yield Database(server, name, user="supabase_admin")
+    with server.connect() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@dataclass
+class Project:
+    root: Path
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def migrations(self) -> Path:
+        return self.root / "supabase" / "migrations"
+
+    def write(self, filename: str, sql: str | bytes) -> Path:
+        path = self.migrations / filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(sql, bytes):
+            path.write_bytes(sql)
+        else:
+            path.write_text(textwrap.dedent(sql).lstrip(), "utf-8")
+        self.written.append(path)
+        return path
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    (tmp_path / ".git").mkdir()  # the project root, as a checkout would be
+    (tmp_path / "supabase" / "migrations").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return Project(tmp_path)
+
+
+@pytest.fixture
+def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A copy of the bundled example project, free to edit."""
+    root = tmp_path / "example"
+    shutil.copytree(EXAMPLE, root)
+    (root / ".git").mkdir()
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return Project(root)
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    def run(*argv: str) -> Run:
+        capsys.readouterr()
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+def run_process(*argv: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> Run:
+    """schemagate as a separate process, as a user or the Action runs it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "schemagate.cli", *argv],
+        cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    return Run(result.returncode, result.stdout, result.stderr)
