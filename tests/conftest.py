@@ -94,6 +94,8 @@ def _new_database(server: EphemeralPostgres, template: str) -> str:
 def db(server: EphemeralPostgres) -> Iterator[Database]:
     """A Supabase-shaped database; migrations run as the demoted `postgres` role."""
     name = _new_database(server, TEMPLATE)
+    with server.connect(name) as conn:
+        shim.install(conn)  # database-level settings (search_path, owner) are not cloned
     yield Database(server, name)
     with server.connect() as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from schemagate.migrations import parse_name
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _VERBS = ("add_", "create_", "new_")
+STAMP = "%Y%m%d%H%M%S"
 
 
 def _table_for(name: str) -> str:
@@ -21,11 +22,20 @@ def _table_for(name: str) -> str:
     return name
 
 
+def _after(version: int) -> int:
+    """The next version: one second later when it is a timestamp, else the next integer."""
+    try:
+        moment = datetime.strptime(str(version), STAMP)
+    except ValueError:
+        return version + 1
+    return int((moment + timedelta(seconds=1)).strftime(STAMP))
+
+
 def next_version(directory: Path, now: datetime | None = None) -> str:
     """Now as YYYYMMDDHHMMSS, but always after the newest existing version."""
-    stamp = int((now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S"))
+    stamp = int((now or datetime.now(UTC)).strftime(STAMP))
     existing = [int(p[0]) for f in directory.glob("*.sql") if (p := parse_name(f.name))]
-    return str(max([stamp, *(v + 1 for v in existing)]))
+    return str(max([stamp, *(_after(v) for v in existing)]))
 
 
 def _template(name: str) -> str:

@@ -28,6 +28,9 @@ $shim$;
 GRANT anon, authenticated, service_role TO authenticator;
 GRANT anon, authenticated, service_role TO postgres;
 GRANT supabase_auth_admin, supabase_storage_admin TO supabase_admin;
+-- Supabase's documented storage policies (CREATE POLICY ... ON storage.objects) run as postgres;
+-- auth objects stay out of its reach, as on a hosted project.
+GRANT supabase_storage_admin TO postgres;
 
 DO $shim$
 BEGIN

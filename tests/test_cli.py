@@ -1,0 +1,81 @@
+"""The CLI's commands end to end: local, status, new."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from conftest import Database, Project, Run, run_process
+
+Cli = Callable[..., Run]
+
+
+def test_local_applies_the_bundled_example_with_its_seed(example: Project) -> None:
+    run = run_process("local", cwd=example.root)
+    assert run.code == 0, run.text
+    lines = run.out.splitlines()
+    assert lines[0].startswith("PostgreSQL ") and "ready in" in lines[0] and "Supabase shim" in lines[0]
+    assert [line.split()[1] for line in lines if line.startswith("applied ")] == [
+        "20251119184000_add_multi_tenancy.sql",
+        "20251120170000_add_user_preferences.sql",
+        "20251121090000_add_events.sql",
+        "20251122100000_backfill_event_kinds.sql",
+    ]
+    assert any(line.startswith("seeded seed.sql") for line in lines)
+    assert lines[-1].startswith("4 migration(s) applied on a throwaway database")
+
+
+def test_a_migration_that_breaks_the_seed_fails_local(cli: Cli, example: Project) -> None:
+    example.write("20251123000000_rename_theme.sql", "alter table public.user_preferences rename column theme to ui_theme;")
+    run = cli("local")
+    assert run.code == 1
+    assert "seed.sql:" in run.err and "seed failed: 42703 column \"theme\" of relation \"user_preferences\" does not exist" in run.err
+
+
+def test_local_without_the_shim_runs_as_a_superuser_on_plain_postgres(cli: Cli, project: Project) -> None:
+    project.write("1_a.sql", "create table a (id int);\nalter system set work_mem = '8MB';")
+    run = cli("local", "--supabase", "false")
+    assert run.code == 0, run.text
+    assert "Supabase shim" not in run.out
+
+
+def test_status_shows_every_state(cli: Cli, db: Database, project: Project) -> None:
+    project.write("1_applied.sql", "create table a (id int);")
+    drifting = project.write("2_drifted.sql", "create table b (id int);")
+    gone = project.write("3_missing.sql", "create table c (id int);")
+    assert cli("apply", "--database-url", db.url).code == 0
+    drifting.write_text("create table b (id bigint);")
+    gone.unlink()
+    project.write("4_pending.sql", "create table d (id int);")
+    run = cli("status", "--database-url", db.url)
+    assert run.code == 2
+    rows = {line.split()[0]: line.split() for line in run.out.splitlines()[2:-1]}
+    assert rows["1"][1:4] == ["applied", "yes", "yes"] and rows["1"][-1] == "applied"
+    assert rows["2"][-1] == "drifted"
+    assert rows["3"][1:4] == ["missing", "no", "yes"] and rows["3"][-1] == "missing"
+    assert rows["4"][1:4] == ["pending", "yes", "no"] and rows["4"][-1] == "pending"
+    assert run.out.splitlines()[-1] == "1 pending, 2 drifted or missing"
+
+
+def test_status_on_a_fresh_database_lists_everything_pending(cli: Cli, db: Database, project: Project) -> None:
+    project.write("1_a.sql", "select 1;")
+    run = cli("status", "--database-url", db.url)
+    assert run.code == 0 and run.out.splitlines()[-1] == "1 pending, 0 drifted or missing"
+    assert db.history() == []
+
+
+def test_new_creates_a_timestamped_migration_that_passes_local(cli: Cli, project: Project) -> None:
+    project.write("29991231235959_future.sql", "select 1;")
+    run = cli("new", "add_user_notes", "--with-down")
+    assert run.code == 0, run.text
+    created = sorted(p.name for p in project.migrations.iterdir())
+    assert created == ["29991231235959_future.sql", "30000101000000_add_user_notes.sql"]
+    assert (project.root / "supabase" / "rollbacks" / "30000101000000_add_user_notes.sql").exists()
+    text = (project.migrations / "30000101000000_add_user_notes.sql").read_text()
+    assert "CREATE TABLE IF NOT EXISTS public.user_notes" in text
+    assert cli("local").code == 0
+
+
+def test_new_rejects_a_bad_name(cli: Cli, project: Project) -> None:
+    run = cli("new", "Add Users!")
+    assert run.code == 2 and "use lower_snake_case" in run.err
+    assert list(project.migrations.iterdir()) == []

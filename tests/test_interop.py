@@ -1,0 +1,108 @@
+"""The real Supabase CLI and schemagate share one history table and agree on it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Database, Project, Run
+
+Cli = Callable[..., Run]
+pytestmark = pytest.mark.interop
+_ROW = re.compile(r"^\s*`?\s*(?P<local>\d*)\s*`?\s*\|\s*`?\s*(?P<remote>\d*)\s*`?\s*\|")
+
+
+def supabase_cli() -> str:
+    candidates = [os.environ.get("SUPABASE_CLI"), shutil.which("supabase")]
+    root = Path(__file__).resolve().parents[1]
+    candidates.append(str(root / ".ci" / "node" / "node_modules" / ".bin" / "supabase"))
+    for candidate in candidates:
+        if candidate and Path(candidate).exists():
+            return candidate
+    if os.environ.get("SCHEMAGATE_REQUIRE_SUPABASE_CLI"):
+        pytest.fail("the Supabase CLI is required here (npm install supabase) but was not found")
+    pytest.skip("the Supabase CLI is not installed (npm install supabase)")
+
+
+def run_supabase(*args: str, cwd: Path) -> str:
+    result = subprocess.run(
+        [supabase_cli(), *args], cwd=cwd, capture_output=True, text=True, timeout=180,
+        env={**os.environ, "DO_NOT_TRACK": "1", "SUPABASE_TELEMETRY_DISABLED": "1"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def migration_list(db: Database, cwd: Path) -> dict[str, tuple[bool, bool]]:
+    out = run_supabase("migration", "list", "--db-url", db.url, cwd=cwd)
+    rows: dict[str, tuple[bool, bool]] = {}
+    for line in out.splitlines():
+        match = _ROW.match(line)
+        if match and (match["local"] or match["remote"]):
+            rows[match["local"] or match["remote"]] = (bool(match["local"]), bool(match["remote"]))
+    return rows
+
+
+NASTY = """\
+-- leading comment; with a semicolon
+create table if not exists public.things (id int primary key, label text default 'a;b');
+
+;
+CREATE OR REPLACE FUNCTION public.things_count() RETURNS bigint LANGUAGE plpgsql AS $fn$
+BEGIN
+  RETURN (SELECT count(*) FROM public.things); -- inner; comment
+END
+$fn$;
+/* block comment */ insert into public.things values (1, $q$x;y$q$);
+DO $$ BEGIN PERFORM 1; END $$;  -- trailing comment
+"""
+
+
+def test_what_schemagate_applied_the_cli_lists_as_applied(cli: Cli, db: Database, example: Project) -> None:
+    assert cli("apply", "--database-url", db.url).code == 0
+    listed = migration_list(db, example.root)
+    versions = sorted(p.name.split("_")[0] for p in example.migrations.glob("*.sql"))
+    assert listed == {v: (True, True) for v in versions}
+
+
+def test_what_the_cli_pushed_schemagate_does_not_apply_again(cli: Cli, db: Database, project: Project) -> None:
+    project.write("20250101000000_nasty.sql", NASTY)
+    project.write("20250102000000_plain.sql", "create table public.other (id int);")
+    run_supabase("db", "push", "--db-url", db.url, "--yes", cwd=project.root)
+    project.write("20250103000000_later.sql", "create table public.later (id int);")
+    run = cli("apply", "--database-url", db.url)
+    assert run.code == 0, run.text  # no drift: the CLI's statements match ours
+    assert [line for line in run.out.splitlines() if line.startswith("applied")] == [
+        line for line in run.out.splitlines() if "20250103000000_later.sql" in line
+    ]
+    assert [v for v, _ in db.history()] == ["20250101000000", "20250102000000", "20250103000000"]
+    assert migration_list(db, project.root)["20250103000000"] == (True, True)
+
+
+def test_statements_are_stored_exactly_as_the_cli_stores_them(
+    cli: Cli, db: Database, plain_db: Database, project: Project
+) -> None:
+    project.write("20250101000000_nasty.sql", NASTY)
+    run_supabase("db", "push", "--db-url", db.url, "--yes", cwd=project.root)
+    assert cli("apply", "--database-url", plain_db.url).code == 0
+    query = "select statements, name from supabase_migrations.schema_migrations"
+    with db.connect(admin=True) as by_cli, plain_db.connect(admin=True) as by_us:
+        assert by_us.execute(query).fetchall() == by_cli.execute(query).fetchall()
+
+
+def test_cli_runs_a_down_sql_sibling_as_a_migration(db: Database, project: Project) -> None:
+    """Why rollbacks live in supabase/rollbacks/: `supabase db push` executes a .down.sql sibling."""
+    project.write("20250101000000_a.sql", "create table public.a (id int);")
+    project.write("20250101000000_a.down.sql", "drop table public.a;")
+    result = subprocess.run(
+        [supabase_cli(), "db", "push", "--db-url", db.url, "--yes"],
+        cwd=project.root, capture_output=True, text=True, timeout=180,
+    )
+    assert result.returncode != 0
+    assert 'table "a" does not exist' in result.stdout + result.stderr  # it ran the down file
