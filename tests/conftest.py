@@ -176,7 +176,10 @@ def run_process(*argv: str, cwd: Path, env: dict[str, str] | None = None, timeou
     """schemagate as a separate process, as a user or the Action runs it."""
     result = subprocess.run(
         [sys.executable, "-m", "schemagate.cli", *argv],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**os.environ, **(env or {})},
     )
     return Run(result.returncode, result.stdout, result.stderr)

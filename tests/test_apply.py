@@ -18,7 +18,9 @@ def apply(cli: Cli, db: Database, *extra: str) -> Run:
     return cli("apply", "--database-url", db.url, *extra)
 
 
-def test_applies_pending_in_order_and_records_them_as_the_cli_does(cli: Cli, db: Database, project: Project) -> None:
+def test_applies_pending_in_order_and_records_them_as_the_cli_does(
+    cli: Cli, db: Database, project: Project
+) -> None:
     project.write("20250101000000_a.sql", "create table a (id int primary key);")
     project.write("20250102000000_b.sql", "-- b\ncreate table b (id int references a on delete cascade);")
     run = apply(cli, db)
@@ -49,8 +51,8 @@ def test_history_table_has_the_cli_shape(cli: Cli, db: Database, project: Projec
         ).fetchall()
         pk = conn.execute(
             "select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid "
-            "and a.attnum = any(i.indkey) where i.indrelid = 'supabase_migrations.schema_migrations'::regclass "
-            "and i.indisprimary"
+            "and a.attnum = any(i.indkey) "
+            "where i.indrelid = 'supabase_migrations.schema_migrations'::regclass and i.indisprimary"
         ).fetchall()
     assert columns == [("version", "text", "NO"), ("statements", "ARRAY", "YES"), ("name", "text", "YES")]
     assert pk == [("version",)]
@@ -62,13 +64,15 @@ def test_a_failing_statement_rolls_back_its_migration_only(cli: Cli, db: Databas
     project.write("3_never.sql", "create table never (id int);")
     run = apply(cli, db)
     assert run.code == 1
-    assert "supabase/migrations/2_bad.sql:4: 42P01 relation \"missing_table\" does not exist" in run.err
+    assert 'supabase/migrations/2_bad.sql:4: 42P01 relation "missing_table" does not exist' in run.err
     assert "2_bad.sql was rolled back" in run.err
     assert db.history() == [("1", "ok")]
     assert db.tables() == ["ok"]
 
 
-def test_plpgsql_errors_point_at_the_line_inside_the_do_block(cli: Cli, db: Database, project: Project) -> None:
+def test_plpgsql_errors_point_at_the_line_inside_the_do_block(
+    cli: Cli, db: Database, project: Project
+) -> None:
     project.write(
         "1_do.sql",
         "select 1;\nDO $$\nBEGIN\n  PERFORM 1;\n  RAISE EXCEPTION 'boom';\nEND $$;\n",
@@ -84,7 +88,7 @@ def test_syntax_errors_stop_before_the_database_is_touched(cli: Cli, db: Databas
     before = db.snapshot()
     run = apply(cli, db)
     assert run.code == 2
-    assert "2_typo.sql:2:1: syntax error at or near \"selec\"" in run.err
+    assert '2_typo.sql:2:1: syntax error at or near "selec"' in run.err
     assert db.snapshot() == before
     assert not db.scalar("select to_regclass('supabase_migrations.schema_migrations') is not null")
 
@@ -170,7 +174,9 @@ def test_commit_that_splits_a_file_is_refused(cli: Cli, db: Database, project: P
     assert db.snapshot()[1] == before[1]
 
 
-def test_non_transactional_statements_run_outside_a_transaction(cli: Cli, db: Database, project: Project) -> None:
+def test_non_transactional_statements_run_outside_a_transaction(
+    cli: Cli, db: Database, project: Project
+) -> None:
     project.write("1_a.sql", "create table a (id int);")
     project.write("2_idx.sql", "create index concurrently if not exists a_id on a (id);")
     run = apply(cli, db)
@@ -277,7 +283,9 @@ def test_wrong_password_is_a_clear_error_without_the_password(
     assert "Wr0ng-Passw0rd" not in run.text
 
 
-def test_database_url_from_the_environment(cli: Cli, db: Database, project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_database_url_from_the_environment(
+    cli: Cli, db: Database, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project.write("1_a.sql", "create table a (id int);")
     monkeypatch.setenv("DATABASE_URL", db.url)
     assert cli("apply").code == 0

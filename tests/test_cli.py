@@ -25,10 +25,16 @@ def test_local_applies_the_bundled_example_with_its_seed(example: Project) -> No
 
 
 def test_a_migration_that_breaks_the_seed_fails_local(cli: Cli, example: Project) -> None:
-    example.write("20251123000000_rename_theme.sql", "alter table public.user_preferences rename column theme to ui_theme;")
+    example.write(
+        "20251123000000_rename_theme.sql",
+        "alter table public.user_preferences rename column theme to ui_theme;",
+    )
     run = cli("local")
     assert run.code == 1
-    assert "seed.sql:" in run.err and "seed failed: 42703 column \"theme\" of relation \"user_preferences\" does not exist" in run.err
+    assert (
+        "seed.sql:" in run.err
+        and 'seed failed: 42703 column "theme" of relation "user_preferences" does not exist' in run.err
+    )
 
 
 def test_local_without_the_shim_runs_as_a_superuser_on_plain_postgres(cli: Cli, project: Project) -> None:
@@ -56,7 +62,9 @@ def test_status_shows_every_state(cli: Cli, db: Database, project: Project) -> N
     assert run.out.splitlines()[-1] == "1 pending, 2 drifted or missing"
 
 
-def test_status_on_a_fresh_database_lists_everything_pending(cli: Cli, db: Database, project: Project) -> None:
+def test_status_on_a_fresh_database_lists_everything_pending(
+    cli: Cli, db: Database, project: Project
+) -> None:
     project.write("1_a.sql", "select 1;")
     run = cli("status", "--database-url", db.url)
     assert run.code == 0 and run.out.splitlines()[-1] == "1 pending, 0 drifted or missing"

@@ -87,7 +87,9 @@ def test_directory_named_like_a_migration_is_an_error(project: Project) -> None:
         discover(project.migrations)
 
 
-def test_symlink_outside_the_repository_is_refused(project: Project, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_symlink_outside_the_repository_is_refused(
+    project: Project, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     outside = tmp_path_factory.mktemp("elsewhere") / "secret.sql"
     outside.write_text("select 1;")
     os.symlink(outside, project.migrations / "20250101000000_link.sql")

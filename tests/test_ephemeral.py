@@ -35,14 +35,18 @@ def _uid_of(pid: int) -> int:
     raise AssertionError("no Uid line")
 
 
-def test_starts_reports_its_version_and_leaves_nothing(scratch_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_starts_reports_its_version_and_leaves_nothing(
+    scratch_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(scratch_tmp))
     found = binaries.find()
     with EphemeralPostgres(found) as pg:
         assert pg.workdir is not None and pg.workdir.parent == scratch_tmp
         assert pg.version.split(".")[0] == str(found.major)
         with pg.connect() as conn:
-            assert conn.execute("select current_setting('server_version_num')::int / 10000").fetchone() == (found.major,)
+            assert conn.execute("select current_setting('server_version_num')::int / 10000").fetchone() == (
+                found.major,
+            )
         assert pg.process is not None
         if os.geteuid() == 0:
             assert _uid_of(pg.process.pid) != 0  # PostgreSQL refuses root: we ran it as someone else
@@ -91,28 +95,39 @@ def _wait_for_sleeping_migration(scratch: Path, process: subprocess.Popen[str]) 
                 port = int(lines[3])
                 url = f"postgresql://supabase_admin@127.0.0.1:{port}/postgres"
                 with psycopg.connect(url, connect_timeout=2) as conn:
-                    row = conn.execute("select count(*) from pg_stat_activity where query like '%pg_sleep%' "
-                                       "and pid <> pg_backend_pid()").fetchone()
+                    row = conn.execute(
+                        "select count(*) from pg_stat_activity where query like '%pg_sleep%' "
+                        "and pid <> pg_backend_pid()"
+                    ).fetchone()
                     if row and row[0]:
                         return
             except (psycopg.OperationalError, IndexError, ValueError, FileNotFoundError):
                 pass
 
 
-@pytest.mark.parametrize(("sig", "code", "message"), [
-    (signal.SIGINT, 130, "interrupted"),
-    (signal.SIGTERM, 143, "terminated (SIGTERM)"),
-])
-def test_signal_during_local_cleans_up(project: Project, scratch_tmp: Path, sig: int, code: int, message: str) -> None:
+@pytest.mark.parametrize(
+    ("sig", "code", "message"),
+    [
+        (signal.SIGINT, 130, "interrupted"),
+        (signal.SIGTERM, 143, "terminated (SIGTERM)"),
+    ],
+)
+def test_signal_during_local_cleans_up(
+    project: Project, scratch_tmp: Path, sig: int, code: int, message: str
+) -> None:
     project.write("1_slow.sql", "create table t (id int);\nselect pg_sleep(60);")
     process = subprocess.Popen(
-        [sys.executable, "-m", "schemagate.cli", "local"], cwd=project.root, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "TMPDIR": str(scratch_tmp)},
+        [sys.executable, "-m", "schemagate.cli", "local"],
+        cwd=project.root,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(scratch_tmp)},
     )
     try:
         _wait_for_sleeping_migration(scratch_tmp, process)
         process.send_signal(sig)
-        out, err = process.communicate(timeout=60)
+        _, err = process.communicate(timeout=60)
     finally:
         process.kill()
     assert process.returncode == code, err

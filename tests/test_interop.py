@@ -32,7 +32,11 @@ def supabase_cli() -> str:
 
 def run_supabase(*args: str, cwd: Path) -> str:
     result = subprocess.run(
-        [supabase_cli(), *args], cwd=cwd, capture_output=True, text=True, timeout=180,
+        [supabase_cli(), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
         env={**os.environ, "DO_NOT_TRACK": "1", "SUPABASE_TELEMETRY_DISABLED": "1"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -71,7 +75,9 @@ def test_what_schemagate_applied_the_cli_lists_as_applied(cli: Cli, db: Database
     assert listed == {v: (True, True) for v in versions}
 
 
-def test_what_the_cli_pushed_schemagate_does_not_apply_again(cli: Cli, db: Database, project: Project) -> None:
+def test_what_the_cli_pushed_schemagate_does_not_apply_again(
+    cli: Cli, db: Database, project: Project
+) -> None:
     project.write("20250101000000_nasty.sql", NASTY)
     project.write("20250102000000_plain.sql", "create table public.other (id int);")
     run_supabase("db", "push", "--db-url", db.url, "--yes", cwd=project.root)
@@ -102,7 +108,10 @@ def test_cli_runs_a_down_sql_sibling_as_a_migration(db: Database, project: Proje
     project.write("20250101000000_a.down.sql", "drop table public.a;")
     result = subprocess.run(
         [supabase_cli(), "db", "push", "--db-url", db.url, "--yes"],
-        cwd=project.root, capture_output=True, text=True, timeout=180,
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode != 0
     assert 'table "a" does not exist' in result.stdout + result.stderr  # it ran the down file

@@ -26,9 +26,13 @@ def test_supabase_roles_schemas_and_extensions_exist(db: Database) -> None:
         roles = {r[0] for r in conn.execute("select rolname from pg_roles").fetchall()}
         schemas = {r[0] for r in conn.execute("select nspname from pg_namespace").fetchall()}
         uuid = conn.execute("select uuid_generate_v4()").fetchone()
-        users = {r[0] for r in conn.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'auth' and table_name = 'users'").fetchall()}
+        users = {
+            r[0]
+            for r in conn.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'auth' and table_name = 'users'"
+            ).fetchall()
+        }
     assert {"anon", "authenticated", "service_role", "authenticator", "supabase_admin"} <= roles
     assert {"auth", "storage", "extensions"} <= schemas
     assert uuid is not None and str(uuid[0])[14] == "4"  # a version-4 UUID, unqualified call resolves
@@ -44,7 +48,9 @@ def test_auth_functions_read_request_jwt_claims(db: Database) -> None:
     assert (str(row[0]), row[1], row[2], row[3]) == (USER_A, "authenticated", "ada@example.com", USER_A)
 
 
-def test_seed_example_policies_let_a_user_see_only_their_rows(cli: Cli, db: Database, example: Project) -> None:
+def test_seed_example_policies_let_a_user_see_only_their_rows(
+    cli: Cli, db: Database, example: Project
+) -> None:
     run = cli("apply", "--database-url", db.url)
     assert run.code == 0, run.text
     with db.connect() as conn:
@@ -52,12 +58,16 @@ def test_seed_example_policies_let_a_user_see_only_their_rows(cli: Cli, db: Data
             "insert into auth.users (id, email) values (%s, 'a@example.com'), (%s, 'b@example.com')",
             (USER_A, USER_B),
         )
-        conn.execute("insert into user_preferences (user_id, theme) values (%s, 'dark'), (%s, 'light')",
-                     (USER_A, USER_B))
+        conn.execute(
+            "insert into user_preferences (user_id, theme) values (%s, 'dark'), (%s, 'light')",
+            (USER_A, USER_B),
+        )
         conn.autocommit = False
         conn.execute("set local role authenticated")
-        conn.execute("select set_config('request.jwt.claims', %s, true)",
-                     (json.dumps({"sub": USER_A, "role": "authenticated"}),))
+        conn.execute(
+            "select set_config('request.jwt.claims', %s, true)",
+            (json.dumps({"sub": USER_A, "role": "authenticated"}),),
+        )
         seen = conn.execute("select user_id::text, theme from user_preferences").fetchall()
         conn.rollback()
     assert seen == [(USER_A, "dark")]
@@ -100,8 +110,10 @@ def test_documented_supabase_patterns_apply(cli: Cli, db: Database, project: Pro
     assert run.code == 0, run.text
     with db.connect() as conn:
         conn.execute(
-            "insert into auth.users (id, raw_user_meta_data) values (%s, '{\"username\": \"ada\"}')", (USER_A,)
+            'insert into auth.users (id, raw_user_meta_data) values (%s, \'{"username": "ada"}\')', (USER_A,)
         )
         assert conn.execute("select username from public.profiles").fetchone() == ("ada",)
-        assert conn.execute("select storage.foldername('a/b/c.png'), storage.filename('a/b/c.png'), "
-                            "storage.extension('a/b/c.png')").fetchone() == (["a", "b"], "c.png", "png")
+        assert conn.execute(
+            "select storage.foldername('a/b/c.png'), storage.filename('a/b/c.png'), "
+            "storage.extension('a/b/c.png')"
+        ).fetchone() == (["a", "b"], "c.png", "png")

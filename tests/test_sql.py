@@ -42,7 +42,7 @@ def test_dollar_quotes_functions_do_blocks_and_comments_split_as_the_server_read
 def test_syntax_error_points_at_file_line_and_column() -> None:
     with pytest.raises(InputError) as caught:
         parse(migration("select 1;\n\ncreate tabel x (id int);\n"))
-    assert str(caught.value).startswith("supabase/migrations/1_t.sql:3:8: syntax error at or near \"tabel\"")
+    assert str(caught.value).startswith('supabase/migrations/1_t.sql:3:8: syntax error at or near "tabel"')
     assert 'at or near "tabel"' in str(caught.value)
 
 
@@ -93,7 +93,9 @@ def test_classification(sql: str, kind: Kind, transactional: bool) -> None:
 
 
 def test_a_whole_file_begin_commit_folds_into_the_migration_transaction() -> None:
-    result = parse(migration("BEGIN;\nupdate t set a = 1 where a = 0;\nalter table t alter a set not null;\nCOMMIT;\n"))
+    result = parse(
+        migration("BEGIN;\nupdate t set a = 1 where a = 0;\nalter table t alter a set not null;\nCOMMIT;\n")
+    )
     assert result.wrapped
     assert [s.node_type for s in result.body] == ["UpdateStmt", "AlterTableStmt"]
     assert result.transaction_splits() == []

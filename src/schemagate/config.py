@@ -38,7 +38,7 @@ class Config:
         return self.migrations_dir.parent / "seed.sql"
 
 
-_KEYS = {
+_KEYS: dict[str, type | tuple[type, ...]] = {
     "migrations_dir": str,
     "supabase": (bool, str),
     "seed": bool,
@@ -86,7 +86,7 @@ def _from_mapping(data: dict[str, Any], where: Path) -> Config:
         if expected is None:
             known = ", ".join(sorted(_KEYS))
             raise InputError(f"unknown key {key!r} (known keys: {known})", path=where)
-        if not isinstance(value, expected):
+        if not _fits(value, expected):
             raise InputError(f"{key}: unexpected value {value!r}", path=where)
         if key == "migrations_dir":
             config.migrations_dir = Path(value)
@@ -101,6 +101,10 @@ def _from_mapping(data: dict[str, Any], where: Path) -> Config:
         else:
             setattr(config, key, value)
     return config
+
+
+def _fits(value: Any, expected: type | tuple[type, ...]) -> bool:
+    return isinstance(value, expected)
 
 
 def _rules(value: dict[str, Any], where: Path) -> dict[str, str]:

@@ -5,6 +5,7 @@ The engine takes parsed migrations and a connection; it knows nothing about GitH
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable
@@ -261,10 +262,8 @@ def apply(
 
 
 def _release_quietly(conn: Connection) -> None:
-    try:
+    with contextlib.suppress(psycopg.Error):  # a lost session has released its lock already
         history.release_lock(conn)
-    except psycopg.Error:
-        pass  # the session is gone, and with it the lock
 
 
 def _apply_one(

@@ -111,7 +111,7 @@ def recorded(conn: Connection) -> list[Recorded]:
         f"SELECT version, coalesce(name, ''), coalesce(statements, '{{}}'), {applied_at} "
         f"FROM {TABLE} m".encode()
     ).fetchall()
-    found = [Recorded(str(v), str(n), tuple(s), at) for v, n, s, at in rows]  # type: ignore[call-overload]
+    found = [Recorded(str(v), str(n), tuple(s), at) for v, n, s, at in rows]  # type: ignore[arg-type]
     return sorted(found, key=lambda r: (int(r.version) if r.version.isdigit() else -1, r.version))
 
 
@@ -218,5 +218,5 @@ def _holder(conn: Connection) -> str:
     if app:
         details.append(str(app))
     if since is not None:
-        details.append(f"connected since {since:%Y-%m-%d %H:%M:%S %Z}")  # type: ignore[str-format]
+        details.append(f"connected since {since:%Y-%m-%d %H:%M:%S %Z}")
     return f" ({', '.join(details)})"

@@ -92,7 +92,7 @@ class Statement:
 
     @property
     def transaction_kind(self) -> str | None:
-        if isinstance(self.node, ast.TransactionStmt):
+        if isinstance(self.node, ast.TransactionStmt) and self.node.kind is not None:
             return str(self.node.kind.name)
         return None
 

@@ -123,12 +123,15 @@ class EphemeralPostgres:
             ]
         )
         self.port = _free_port()
+        user, group, extra = self._as_user()
         self.process = subprocess.Popen(
             self._server_command(bindir, data),
             stdout=subprocess.DEVNULL,
             stderr=open(self.workdir / "server.log", "wb"),  # noqa: SIM115 - closed with the process
             start_new_session=True,  # Ctrl-C reaches us, and we stop the server in order
-            **self._user_kwargs(),
+            user=user,
+            group=group,
+            extra_groups=extra,
         )
         self._wait_ready()
         self.version = self.binaries.version
@@ -162,10 +165,11 @@ class EphemeralPostgres:
         return psycopg.connect(self.url(user, dbname), autocommit=True, prepare_threshold=None)
 
     # internals -------------------------------------------------------------------------------
-    def _user_kwargs(self) -> dict[str, int]:
+    def _as_user(self) -> tuple[int | None, int | None, list[int] | None]:
+        """user, group and extra_groups for subprocess: the unprivileged user when we are root."""
         if self.run_as is None:
-            return {}
-        return {"user": self.run_as.uid, "group": self.run_as.gid, "extra_groups": []}  # type: ignore[dict-item]
+            return None, None, None
+        return self.run_as.uid, self.run_as.gid, []
 
     def _bindir_for_server(self) -> Path:
         """Binaries under /root cannot be run by the unprivileged user: run a readable copy.
@@ -199,7 +203,10 @@ class EphemeralPostgres:
         return command
 
     def _run(self, command: list[str]) -> None:
-        result = subprocess.run(command, capture_output=True, text=True, **self._user_kwargs())  # type: ignore[call-overload]
+        user, group, extra = self._as_user()
+        result = subprocess.run(
+            command, capture_output=True, text=True, user=user, group=group, extra_groups=extra
+        )
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()
             raise SchemagateError(
