@@ -5,6 +5,7 @@ The engine takes parsed migrations and a connection; it knows nothing about GitH
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import re
 import time
@@ -97,10 +98,11 @@ def _interval(value: str) -> str:
     return value.strip()
 
 
-def _statement_line(parsed: ParsedMigration, stmt: Statement, exc: psycopg.Error) -> int:
+def _statement_line(parsed: ParsedMigration, stmt: Statement, exc: psycopg.Error, sent_at: int) -> int:
+    """The file line of the error: the server's position is relative to the text sent at sent_at."""
     diag = exc.diag
     if diag.statement_position:
-        offset = stmt.start + int(diag.statement_position) - 1
+        offset = sent_at + int(diag.statement_position) - 1
         return LineIndex(parsed.migration.text).position(offset)[0]
     match = _PLPGSQL_LINE.search(diag.context or "")
     body = _body_line(stmt) if match else None
@@ -130,9 +132,10 @@ def _failure(
     *,
     shim: bool,
     already_ran: int = 0,
+    sent_at: int | None = None,
 ) -> MigrationFailed:
     m = parsed.migration
-    line = _statement_line(parsed, stmt, exc) if stmt else None
+    line = _statement_line(parsed, stmt, exc, stmt.start if sent_at is None else sent_at) if stmt else None
     primary = exc.diag.message_primary or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     parts = [f"{exc.sqlstate or 'connection'} {primary}"]
     lost = isinstance(exc, psycopg.OperationalError) and not (exc.sqlstate or "").startswith(("55", "57014"))
@@ -149,6 +152,44 @@ def _failure(
     return MigrationFailed("; ".join(parts), path=m.path, line=line)
 
 
+def _prologue(settings: Settings) -> bytes:
+    return (
+        "RESET ALL; BEGIN; "  # one file's SET never leaks into the next
+        f"SET LOCAL lock_timeout = '{_interval(settings.lock_timeout)}'; "
+        f"SET LOCAL statement_timeout = '{_interval(settings.statement_timeout)}'"
+    ).encode()
+
+
+def _statement_at(parsed: ParsedMigration, offset: int) -> Statement:
+    starts = [s.start for s in parsed.body]
+    return parsed.body[max(bisect.bisect_right(starts, offset) - 1, 0)]
+
+
+def _culprit(
+    conn: Connection, parsed: ParsedMigration, exc: psycopg.Error, settings: Settings
+) -> Statement | None:
+    """Which statement of the batch failed: from the server's position, else by replaying it.
+
+    The replay runs in a transaction that is always rolled back, and only after a failure.
+    """
+    body = parsed.body
+    if exc.diag.statement_position:
+        return _statement_at(parsed, body[0].start + int(exc.diag.statement_position) - 1)
+    if conn.closed or conn.broken or (exc.sqlstate or "").startswith(("08", "57")):
+        return None
+    try:
+        conn.execute(_prologue(settings))
+        for statement in body:
+            try:
+                conn.execute(statement.text.encode())
+            except psycopg.Error:
+                return statement
+        return None
+    finally:
+        with contextlib.suppress(psycopg.Error):
+            conn.execute(b"ROLLBACK")
+
+
 def _run_in_transaction(
     conn: Connection,
     parsed: ParsedMigration,
@@ -158,19 +199,24 @@ def _run_in_transaction(
     pooled: bool,
     shim: bool,
 ) -> None:
-    current: Statement | None = None
+    """The whole body in one round trip inside BEGIN ... COMMIT, with its history row."""
     began = time.monotonic()
+    body = parsed.body
+    recording = False
     try:
-        with conn.transaction():
-            if pooled:
-                history.lock_in_transaction(conn)
-            _set_timeouts(conn, settings, local=True)
-            for current in parsed.body:
-                conn.execute(current.text.encode())
-            current = None
-            record(int((time.monotonic() - began) * 1000))
+        conn.execute(_prologue(settings))
+        if pooled:
+            history.lock_in_transaction(conn)
+        conn.execute(parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)].encode())
+        recording = True
+        record(int((time.monotonic() - began) * 1000))
+        conn.execute(b"COMMIT")
     except psycopg.Error as exc:
-        raise _failure(parsed, current, exc, shim=shim) from None
+        with contextlib.suppress(psycopg.Error):
+            conn.execute(b"ROLLBACK")
+        culprit = None if recording else _culprit(conn, parsed, exc, settings)
+        sent_at = body[0].start if culprit and exc.diag.statement_position else None
+        raise _failure(parsed, culprit, exc, shim=shim, sent_at=sent_at) from None
 
 
 def _run_outside_transaction(
@@ -206,12 +252,11 @@ def run_file(
     shim: bool = False,
 ) -> None:
     """Run one file's statements: atomically when it can be, statement by statement otherwise."""
-    conn.execute(b"RESET ALL")  # one file's SET never leaks into the next
     if parsed.transactional:
         _run_in_transaction(conn, parsed, settings, record, pooled=pooled, shim=shim)
     else:
+        conn.execute(b"RESET ALL")  # one file's SET never leaks into the next
         _run_outside_transaction(conn, parsed, settings, record, shim=shim)
-    conn.execute(b"RESET ALL")
 
 
 # apply --------------------------------------------------------------------------------------------

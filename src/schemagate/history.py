@@ -126,11 +126,25 @@ def insert(
     context: RunContext,
     down_sha256: str | None = None,
 ) -> None:
+    """The CLI's row and our audit row, in one round trip."""
     conn.execute(
-        f"INSERT INTO {TABLE} (version, name, statements) VALUES (%s, %s, %s)".encode(),
-        (version, name, statements),
+        f"WITH recorded AS (INSERT INTO {TABLE} (version, name, statements) VALUES (%s, %s, %s) "
+        f"RETURNING version, name) INSERT INTO {AUDIT} (version, name, action, sha256, down_sha256, "
+        "duration_ms, applied_by, approver, run_url, reason) SELECT version, name, 'apply', %s, %s, %s, "
+        "%s, %s, %s, %s FROM recorded".encode(),
+        (
+            version,
+            name,
+            statements,
+            sha256,
+            down_sha256,
+            duration_ms,
+            context.applied_by,
+            context.approver,
+            context.run_url,
+            context.reason,
+        ),
     )
-    _audit(conn, version, name, "apply", sha256, down_sha256, duration_ms, context)
 
 
 def delete(

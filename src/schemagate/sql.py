@@ -8,12 +8,13 @@ its text and where it starts in the file; the rest of schemagate only ever talks
 from __future__ import annotations
 
 import bisect
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from pglast import ast, parser
+from pglast import parser
 
 from schemagate.errors import InputError
 from schemagate.migrations import Migration
@@ -51,7 +52,11 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self._starts = [0]
-        self._starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+        find = text.find
+        position = find("\n")
+        while position != -1:
+            self._starts.append(position + 1)
+            position = find("\n", position + 1)
 
     def position(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self._starts, offset)
@@ -64,11 +69,8 @@ class Statement:
     start: int
     line: int
     column: int
-    node: Any  # the pglast.ast node of the statement
-
-    @property
-    def node_type(self) -> str:
-        return type(self.node).__name__
+    node_type: str  # the parse node's name, e.g. CreateStmt
+    node: dict[str, Any]  # the parse tree of the statement, as libpg_query's JSON
 
     @cached_property
     def kind(self) -> Kind:
@@ -88,12 +90,12 @@ class Statement:
     @cached_property
     def transactional(self) -> bool:
         """False for statements PostgreSQL will not run inside a transaction block."""
-        return not _refuses_transaction(self.node)
+        return not _refuses_transaction(self.node_type, self.node)
 
     @property
     def transaction_kind(self) -> str | None:
-        if isinstance(self.node, ast.TransactionStmt) and self.node.kind is not None:
-            return str(self.node.kind.name)
+        if self.node_type == "TransactionStmt":
+            return str(self.node.get("kind", ""))
         return None
 
     @property
@@ -101,31 +103,31 @@ class Statement:
         return self.text.strip().splitlines()[0] if self.text.strip() else ""
 
 
-def _refuses_transaction(node: Any) -> bool:
-    name = type(node).__name__
+def _refuses_transaction(name: str, node: dict[str, Any]) -> bool:
     if name in _NEVER_IN_TRANSACTION:
         return True
-    if isinstance(node, ast.VacuumStmt):
-        return bool(node.is_vacuumcmd)
-    if isinstance(node, (ast.IndexStmt, ast.DropStmt)):
-        return bool(node.concurrent)
-    if isinstance(node, ast.ReindexStmt):
-        return any(_defelem_on(p, "concurrently") for p in node.params or ())
-    if isinstance(node, ast.AlterTableStmt):
-        return any(_detaches_concurrently(cmd) for cmd in node.cmds or ())
+    if name == "VacuumStmt":
+        return bool(node.get("is_vacuumcmd"))
+    if name in {"IndexStmt", "DropStmt"}:
+        return bool(node.get("concurrent"))
+    if name == "ReindexStmt":
+        return any(_defelem_on(p, "concurrently") for p in node.get("params", ()))
+    if name == "AlterTableStmt":
+        return any(_detaches_concurrently(cmd) for cmd in node.get("cmds", ()))
     return False
 
 
-def _defelem_on(param: Any, name: str) -> bool:
-    if not isinstance(param, ast.DefElem) or param.defname != name:
+def _defelem_on(param: dict[str, Any], name: str) -> bool:
+    element = param.get("DefElem", {})
+    if element.get("defname") != name:
         return False
-    arg = param.arg
-    return arg is None or getattr(arg, "boolval", True) is not False
+    arg = element.get("arg", {})
+    return arg.get("Boolean", {}).get("boolval", True) is not False if "Boolean" in arg else True
 
 
-def _detaches_concurrently(cmd: Any) -> bool:
-    definition = getattr(cmd, "def_", None)
-    return isinstance(definition, ast.PartitionCmd) and bool(definition.concurrent)
+def _detaches_concurrently(cmd: dict[str, Any]) -> bool:
+    definition = cmd.get("AlterTableCmd", {}).get("def", {})
+    return bool(definition.get("PartitionCmd", {}).get("concurrent"))
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,13 @@ def history_statements(text: str, spans: list[tuple[int, int]], semicolons: list
     The CLI cuts the file at every top-level semicolon and keeps each trimmed, non-empty piece,
     leading comments included, and a trailing comment as a piece of its own.
     """
-    cuts = [pos for pos in semicolons if not any(start <= pos < end for start, end in spans)]
+    starts = [start for start, _ in spans]
+
+    def inside(pos: int) -> bool:
+        index = bisect.bisect_right(starts, pos) - 1
+        return index >= 0 and pos < spans[index][1]
+
+    cuts = [pos for pos in semicolons if not inside(pos)]
     pieces, previous = [], 0
     for cut in cuts:
         pieces.append(text[previous:cut])
@@ -193,23 +201,39 @@ def history_statements(text: str, spans: list[tuple[int, int]], semicolons: list
     return [p.strip() for p in pieces if p.strip()]
 
 
+def _char_offsets(text: str, byte_offsets: list[int]) -> dict[int, int]:
+    """libpg_query reports bytes; Python slices characters. Convert only where they differ."""
+    raw = text.encode("utf-8")
+    if len(raw) == len(text):
+        return {b: b for b in byte_offsets}
+    result, chars, previous = {}, 0, 0
+    for offset in sorted(set(byte_offsets)):
+        chars += len(raw[previous:offset].decode("utf-8", errors="replace"))
+        result[offset], previous = chars, offset
+    return result
+
+
 def parse(migration: Migration) -> ParsedMigration:
     """Parse a migration; a syntax error is an InputError at file:line:column."""
     text = migration.text
     lines = LineIndex(text)
     try:
-        raw = parser.parse_sql(text)
+        raw = json.loads(parser.parse_sql_json(text)).get("stmts", [])
         tokens = parser.scan(text)
     except parser.ParseError as exc:
         raise _syntax_error(migration, exc, lines) from None
     except Exception as exc:  # the lexer raises plain errors for unterminated quotes
         raise _lex_error(migration, exc) from None
+    total = len(text.encode("utf-8"))
+    bounds = [(item.get("stmt_location", 0), item.get("stmt_len", 0)) for item in raw]
+    edges = [start for start, _ in bounds] + [start + length if length else total for start, length in bounds]
+    chars = _char_offsets(text, edges)
     statements, spans = [], []
-    for item in raw or ():
-        start = item.stmt_location or 0
-        end = start + item.stmt_len if item.stmt_len else len(text)
+    for item, (start_b, length) in zip(raw, bounds, strict=True):
+        start, end = chars[start_b], chars[start_b + length if length else total]
         line, column = lines.position(start)
-        statements.append(Statement(text[start:end], start, line, column, item.stmt))
+        ((node_type, node),) = item["stmt"].items()
+        statements.append(Statement(text[start:end], start, line, column, node_type, node))
         spans.append((start, end))
     if not statements:
         raise InputError("file has no SQL statements (only comments)", path=migration.path)

@@ -1,0 +1,114 @@
+"""Apply 1,000 generated migrations to a fresh database three ways and compare.
+
+    python bench/apply.py [--count 1000]
+
+1. schemagate apply (one process),
+2. psql once per file, in one transaction with the same history insert,
+3. supabase db push (the real CLI, when installed).
+Target: schemagate within 1.3x of psql, and faster than the Supabase CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from common import fresh_database, run, server, supabase_cli, timed
+
+from schemagate.migrations import discover
+from schemagate.sql import parse
+
+
+def generate(directory: Path, count: int) -> None:
+    directory.mkdir(parents=True)
+    for i in range(count):
+        parent = f"REFERENCES public.t{i - 1} (id) ON DELETE CASCADE" if i else ""
+        (directory / f"{20250101000000 + i}_table_{i}.sql").write_text(
+            f"-- migration {i}\n"
+            f"CREATE TABLE IF NOT EXISTS public.t{i} (\n"
+            f"  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+            f"  parent_id bigint {parent},\n"
+            f"  label text NOT NULL DEFAULT 'x;y',\n"
+            f"  created_at timestamptz NOT NULL DEFAULT now()\n);\n"
+            f"CREATE INDEX IF NOT EXISTS t{i}_parent_id_idx ON public.t{i} (parent_id);\n"
+            f"COMMENT ON TABLE public.t{i} IS 'generated table {i}';\n"
+        )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=1000)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="sg-bench-"))
+    project = work / "project"
+    generate(project / "supabase" / "migrations", args.count)
+    (project / ".git").mkdir()
+    results: dict[str, float] = {}
+    print(f"applying {args.count} migrations to a fresh database", flush=True)
+    with server() as pg:
+        url = fresh_database(pg, "bench_schemagate")
+        results["schemagate"] = timed(
+            lambda: run(
+                [
+                    sys.executable,
+                    "-m",
+                    "schemagate.cli",
+                    "apply",
+                    "-q",
+                    "--database-url",
+                    url,
+                    "--supabase",
+                    "false",
+                ],
+                project,
+            )
+        )
+        print(f"  schemagate apply     {results['schemagate']:7.2f} s", flush=True)
+
+        url = fresh_database(pg, "bench_psql")
+        results["psql"] = _psql(url, project / "supabase" / "migrations")
+
+        cli = supabase_cli()
+        if cli:
+            url = fresh_database(pg, "bench_supabase")
+            results["supabase"] = timed(lambda: run([cli, "db", "push", "--db-url", url, "--yes"], project))
+            print(f"  supabase db push     {results['supabase']:7.2f} s", flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"schemagate / psql      {results['schemagate'] / results['psql']:.2f}x  (target <= 1.30x)")
+    if "supabase" in results:
+        print(f"schemagate / supabase  {results['schemagate'] / results['supabase']:.2f}x  (target < 1.00x)")
+
+
+def _psql(url: str, directory: Path) -> float:
+    history = (
+        "CREATE SCHEMA IF NOT EXISTS supabase_migrations;"
+        "CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations "
+        "(version text NOT NULL PRIMARY KEY, statements text[], name text);"
+    )
+    run(["psql", url, "-q", "-v", "ON_ERROR_STOP=1", "-c", history], directory)
+    inserts = {}
+    for migration in discover(directory).migrations:  # prepared before timing: fair to psql
+        statements = ", ".join(_literal(s) for s in parse(migration).history_statements)
+        inserts[migration.path] = (
+            "INSERT INTO supabase_migrations.schema_migrations (version, name, statements) VALUES "
+            f"({_literal(migration.version)}, {_literal(migration.name)}, ARRAY[{statements}]::text[])"
+        )
+
+    def apply_all() -> None:
+        for path, insert in inserts.items():
+            run(["psql", url, "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", str(path), "-c", insert], directory)
+
+    seconds = timed(apply_all)
+    print(f"  psql per file        {seconds:7.2f} s", flush=True)
+    return seconds
+
+
+if __name__ == "__main__":
+    main()
