@@ -134,3 +134,30 @@ def test_signal_during_local_cleans_up(
     assert message in err and "rolled back" in err
     assert "Traceback" not in err
     assert list(scratch_tmp.iterdir()) == []  # server stopped, its files removed
+
+
+def test_initdb_is_cached_once_and_reused(scratch_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache_root = scratch_tmp / "cache"
+    monkeypatch.setenv("SCHEMAGATE_CACHE_DIR", str(cache_root))
+    found = binaries.find()
+    with EphemeralPostgres(found) as pg, pg.connect() as conn:
+        conn.execute("create table only_in_this_server (id int)")
+    (template,) = list(cache_root.glob("initdb-*"))
+    built = template.stat().st_mtime_ns
+    with EphemeralPostgres(found) as pg, pg.connect() as conn:
+        assert conn.execute("select to_regclass('only_in_this_server')").fetchone() == (None,)
+    assert list(cache_root.glob("initdb-*")) == [template]
+    assert template.stat().st_mtime_ns == built  # reused, not rebuilt
+
+
+def test_a_cache_others_can_write_is_not_used(scratch_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from schemagate.postgres import cache
+
+    shared = scratch_tmp / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("SCHEMAGATE_CACHE_DIR", str(shared))
+    assert cache.cache_dir() is None
+    with EphemeralPostgres(binaries.find()) as pg, pg.connect() as conn:
+        assert conn.execute("select 1").fetchone() == (1,)
+    assert list(shared.iterdir()) == []

@@ -22,6 +22,7 @@ from types import TracebackType
 import psycopg
 
 from schemagate.errors import SchemagateError
+from schemagate.postgres import cache
 from schemagate.postgres.binaries import PgBinaries
 
 READY_TIMEOUT_S = 30.0
@@ -107,21 +108,7 @@ class EphemeralPostgres:
         data = self.workdir / "data"
         if self.run_as:
             os.chown(self.workdir, self.run_as.uid, self.run_as.gid)
-        self._run(
-            [
-                str(bindir / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                self.superuser,
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "-N",
-            ]
-        )
+        self._make_cluster(bindir, data)
         self.port = _free_port()
         user, group, extra = self._as_user()
         self.process = subprocess.Popen(
@@ -171,6 +158,41 @@ class EphemeralPostgres:
             return None, None, None
         return self.run_as.uid, self.run_as.gid, []
 
+    def _initdb(self, bindir: Path, data: Path, *, sync: bool = False) -> None:
+        command = [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            self.superuser,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ]
+        self._run(command if sync else [*command, "-N"])
+
+    def _make_cluster(self, bindir: Path, data: Path) -> None:
+        """Copy a cached initdb of these binaries (fast), else run initdb here."""
+        owner = self.run_as
+
+        def build(staging: Path) -> None:
+            if owner:
+                os.chown(staging, owner.uid, owner.gid)
+            self._initdb(bindir, staging / "data", sync=True)
+
+        key = cache.key_for(str(bindir.resolve()), self.binaries.version, self.superuser, str(owner))
+        template = cache.build_once(f"initdb-{key}", build)
+        if template is None:
+            self._initdb(bindir, data)
+            return
+        shutil.copytree(template / "data", data, symlinks=True)
+        if owner:
+            for path in (data, *data.rglob("*")):
+                os.lchown(path, owner.uid, owner.gid)
+        data.chmod(0o700)
+
     def _bindir_for_server(self) -> Path:
         """Binaries under /root cannot be run by the unprivileged user: run a readable copy.
 
@@ -180,15 +202,22 @@ class EphemeralPostgres:
         bindir = self.binaries.bindir
         if self.run_as is None or _reachable_by_others(bindir):
             return bindir
-        assert self.workdir is not None
         install = bindir.parent
         package = install.parent
-        mirror = self.workdir / "pg" / package.name / install.name
-        shutil.copytree(install, mirror, symlinks=True)
         libs = package.parent / f"{package.name}.libs"
-        if libs.is_dir():
-            shutil.copytree(libs, self.workdir / "pg" / libs.name, symlinks=True)
-        return mirror / bindir.name
+
+        def build(staging: Path) -> None:
+            staging.chmod(0o755)
+            shutil.copytree(install, staging / package.name / install.name, symlinks=True)
+            if libs.is_dir():
+                shutil.copytree(libs, staging / libs.name, symlinks=True)
+
+        copy = cache.build_once(f"bin-{cache.key_for(str(bindir.resolve()))}", build)
+        if copy is None or not _reachable_by_others(copy):
+            assert self.workdir is not None
+            copy = self.workdir / "pg"
+            build(copy)
+        return copy / package.name / install.name / bindir.name
 
     def _server_command(self, bindir: Path, data: Path) -> list[str]:
         settings = {
