@@ -147,52 +147,6 @@ def insert(
     )
 
 
-def delete(
-    conn: Connection, *, version: str, name: str, sha256: str, duration_ms: int, context: RunContext
-) -> None:
-    conn.execute(f"DELETE FROM {TABLE} WHERE version = %s".encode(), (version,))
-    _audit(conn, version, name, "rollback", None, sha256, duration_ms, context)
-
-
-def _audit(
-    conn: Connection,
-    version: str,
-    name: str,
-    action: str,
-    sha256: str | None,
-    down_sha256: str | None,
-    duration_ms: int,
-    context: RunContext,
-) -> None:
-    conn.execute(
-        f"INSERT INTO {AUDIT} (version, name, action, sha256, down_sha256, duration_ms, "
-        "applied_by, approver, run_url, reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)".encode(),
-        (
-            version,
-            name,
-            action,
-            sha256,
-            down_sha256,
-            duration_ms,
-            context.applied_by,
-            context.approver,
-            context.run_url,
-            context.reason,
-        ),
-    )
-
-
-def down_checksums(conn: Connection) -> dict[str, str]:
-    """The down file's sha256 recorded when each version was last applied."""
-    if not conn.execute(f"SELECT to_regclass('{AUDIT}') IS NOT NULL".encode()).fetchone()[0]:  # type: ignore[index]
-        return {}
-    rows = conn.execute(
-        f"SELECT DISTINCT ON (version) version, down_sha256 FROM {AUDIT} "
-        "WHERE action = 'apply' ORDER BY version, id DESC".encode()
-    ).fetchall()
-    return {str(v): str(s) for v, s in rows if s}
-
-
 # locking ------------------------------------------------------------------------------------------
 def acquire_lock(conn: Connection, wait_s: float) -> None:
     """Session-level advisory lock; waits up to wait_s for another run to finish."""

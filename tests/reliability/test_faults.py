@@ -33,13 +33,23 @@ def _terminate_when_sleeping(db: Database, process: subprocess.Popen[str]) -> No
                 return
 
 
+def _switch_on(db: Database, name: str) -> None:
+    """A one-row table the migrations read: the fault happens while it has its row."""
+    with db.connect(admin=True) as conn:
+        conn.execute(f"create table public.{name} (on_ boolean)")
+        conn.execute(f"insert into public.{name} values (true)")
+        conn.execute(f"grant all on public.{name} to postgres")
+
+
+def _switch_off(db: Database, name: str) -> None:
+    with db.connect(admin=True) as conn:
+        conn.execute(f"delete from public.{name}")
+
+
 def test_backend_killed_mid_migration_loses_nothing_and_a_rerun_finishes(
     db: Database, project: Project
 ) -> None:
-    with db.connect(admin=True) as conn:
-        conn.execute("create table public.slow_switch (on_ boolean)")
-        conn.execute("insert into public.slow_switch values (true)")
-        conn.execute("grant all on public.slow_switch to postgres")
+    _switch_on(db, "slow_switch")
     project.write("1_first.sql", "create table public.first (id int);")
     project.write(
         "2_killed.sql",
@@ -56,8 +66,7 @@ def test_backend_killed_mid_migration_loses_nothing_and_a_rerun_finishes(
     assert db.history() == [("1", "first")]
     assert "half_done" not in db.tables() and "first" in db.tables()
 
-    with db.connect(admin=True) as conn:
-        conn.execute("delete from public.slow_switch")
+    _switch_off(db, "slow_switch")
     rerun = run_process("apply", "--database-url", db.url, cwd=project.root)
     assert rerun.code == 0, rerun.text
     assert db.history() == [("1", "first"), ("2", "killed"), ("3", "after")]
@@ -85,10 +94,7 @@ def test_connection_dropped_right_after_a_commit_applies_each_exactly_once(
     db: Database, project: Project
 ) -> None:
     """The session dies as migration 2 starts, after 1 committed: a rerun applies 2 and 3, never 1."""
-    with db.connect(admin=True) as conn:
-        conn.execute("create table public.kill_switch (on_ boolean)")
-        conn.execute("insert into public.kill_switch values (true)")
-        conn.execute("grant all on public.kill_switch to postgres")
+    _switch_on(db, "kill_switch")
     project.write("1_a.sql", "create table public.a (id int);")
     project.write(
         "2_b.sql",
@@ -102,8 +108,7 @@ def test_connection_dropped_right_after_a_commit_applies_each_exactly_once(
     assert "Traceback" not in dropped.text
     assert db.history() == [("1", "a")]
 
-    with db.connect(admin=True) as conn:
-        conn.execute("delete from public.kill_switch")
+    _switch_off(db, "kill_switch")
     rerun = run_process("apply", "--database-url", db.url, cwd=project.root)
     assert rerun.code == 0, rerun.text
     assert [line.split()[1] for line in rerun.out.splitlines() if line.startswith("applied ")] == [
