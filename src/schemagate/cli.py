@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -11,12 +12,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from schemagate import __version__, engine, history, scaffold, secrets
+from schemagate import __version__, check, engine, history, scaffold, secrets
 from schemagate.config import Config, load
 from schemagate.connection import Target, connect
 from schemagate.errors import ExitCode, InputError, Interrupted, SchemagateError
 from schemagate.output import Console, table
 from schemagate.plan import Plan
+from schemagate.report import annotations as annotation_report
+from schemagate.report import markdown, sarif
+from schemagate.report import text as text_report
+from schemagate.rules import Severity
 from schemagate.sandbox import throwaway
 
 
@@ -72,6 +77,26 @@ def build_parser() -> argparse.ArgumentParser:
     _server(p)
     _timeouts(p)
     p.set_defaults(func=cmd_local)
+
+    p = sub.add_parser(
+        "check", help="the PR verdict: apply everything to a throwaway Postgres, judge what is new"
+    )
+    _common(p)
+    _server(p)
+    p.add_argument("--base", help="git ref or SHA: migrations not present there are new (default: all)")
+    p.add_argument("--fail-on", choices=["error", "warning", "info"], default="error")
+    p.add_argument(
+        "--format",
+        choices=["text", "markdown", "json", "sarif"],
+        default="text",
+        help="what to print on stdout",
+    )
+    p.add_argument("--markdown", type=Path, help="also write the Markdown report here")
+    p.add_argument("--json", type=Path, help="also write the JSON report here")
+    p.add_argument("--sarif", type=Path, help="also write SARIF 2.1.0 here")
+    p.add_argument("--annotations", action="store_true", help="print ::error file=…:: workflow commands")
+    p.add_argument("--check-database-url", help="check against this database instead of a throwaway one")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("apply", help="apply pending migrations to a database (db:migrate)")
     _common(p)
@@ -158,6 +183,36 @@ def cmd_local(args: argparse.Namespace, console: Console) -> int:
         f"{time.monotonic() - began:.1f} s; server stopped"
     )
     return ExitCode.OK
+
+
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    config = resolve(args)
+    if args.no_seed:
+        config.seed = False
+    if args.check_database_url:
+        secrets.register_url(args.check_database_url)
+    options = check.Options(
+        base=args.base,
+        fail_on=Severity.parse(args.fail_on),
+        pg_bin=args.pg_bin,
+        database_url=args.check_database_url,
+    )
+    progress = console.notice if args.format != "text" else console.info
+    report = check.run(config, options, progress)
+    rendered = {
+        "text": lambda: text_report.render(report),
+        "markdown": lambda: markdown.render(report),
+        "json": lambda: json.dumps(report.to_json(), indent=2),
+        "sarif": lambda: json.dumps(sarif.render(report), indent=2),
+    }
+    for path, kind in ((args.markdown, "markdown"), (args.json, "json"), (args.sarif, "sarif")):
+        if path:
+            path.write_text(secrets.redact(rendered[kind]()) + "\n", "utf-8")
+    if args.annotations:
+        for line in annotation_report.render(report):
+            console.say(line)
+    console.say(rendered[args.format]())
+    return ExitCode.FAILED if report.failed else ExitCode.OK
 
 
 def cmd_apply(args: argparse.Namespace, console: Console) -> int:

@@ -9,7 +9,7 @@ import bisect
 import contextlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,6 +198,7 @@ def _run_in_transaction(
     *,
     pooled: bool,
     shim: bool,
+    observe: Callable[[Connection], None] | None = None,
 ) -> None:
     """The whole body in one round trip inside BEGIN ... COMMIT, with its history row."""
     began = time.monotonic()
@@ -209,6 +210,8 @@ def _run_in_transaction(
             history.lock_in_transaction(conn)
         conn.execute(parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)].encode())
         recording = True
+        if observe:
+            observe(conn)
         record(int((time.monotonic() - began) * 1000))
         conn.execute(b"COMMIT")
     except psycopg.Error as exc:
@@ -250,13 +253,38 @@ def run_file(
     record: Callable[[int], None] = lambda _ms: None,
     pooled: bool = False,
     shim: bool = False,
+    observe: Callable[[Connection], None] | None = None,
 ) -> None:
-    """Run one file's statements: atomically when it can be, statement by statement otherwise."""
+    """Run one file's statements: atomically when it can be, statement by statement otherwise.
+
+    `observe` sees the connection inside the open transaction, after the body and before the
+    history row (the check reads the locks held there).
+    """
     if parsed.transactional:
-        _run_in_transaction(conn, parsed, settings, record, pooled=pooled, shim=shim)
+        _run_in_transaction(conn, parsed, settings, record, pooled=pooled, shim=shim, observe=observe)
     else:
         conn.execute(b"RESET ALL")  # one file's SET never leaks into the next
         _run_outside_transaction(conn, parsed, settings, record, shim=shim)
+
+
+@contextlib.contextmanager
+def rolled_back(conn: Connection, settings: Settings) -> Iterator[None]:
+    """A transaction that is always rolled back: for rehearsals, never for real work."""
+    conn.execute(_prologue(settings))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(psycopg.Error):
+            conn.execute(b"ROLLBACK")
+
+
+def execute_each(conn: Connection, parsed: ParsedMigration, *, shim: bool = False) -> None:
+    """Run a file's statements one by one in the current transaction; a failure names its line."""
+    for statement in parsed.body:
+        try:
+            conn.execute(statement.text.encode())
+        except psycopg.Error as exc:
+            raise _failure(parsed, statement, exc, shim=shim) from None
 
 
 # apply --------------------------------------------------------------------------------------------

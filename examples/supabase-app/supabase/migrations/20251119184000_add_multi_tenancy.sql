@@ -21,8 +21,12 @@ CREATE INDEX IF NOT EXISTS organization_members_user_id_idx
   ON public.organization_members (user_id);
 
 -- Membership check used by policies; SECURITY DEFINER so policies on
--- organization_members do not recurse, with a fixed search_path.
-CREATE OR REPLACE FUNCTION public.is_member_of(org uuid)
+-- organization_members do not recurse, with a fixed search_path. It lives in a
+-- schema the Data API does not expose, so nobody can call it through /rpc.
+CREATE SCHEMA IF NOT EXISTS private;
+GRANT USAGE ON SCHEMA private TO authenticated;
+
+CREATE OR REPLACE FUNCTION private.is_member_of(org uuid)
 RETURNS boolean
 LANGUAGE sql
 STABLE
@@ -41,12 +45,12 @@ ALTER TABLE public.organization_members ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS "members read their organizations" ON public.organizations;
 CREATE POLICY "members read their organizations" ON public.organizations
   FOR SELECT TO authenticated
-  USING (public.is_member_of(id));
+  USING (private.is_member_of(id));
 
 DROP POLICY IF EXISTS "members read their memberships" ON public.organization_members;
 CREATE POLICY "members read their memberships" ON public.organization_members
   FOR SELECT TO authenticated
-  USING (public.is_member_of(organization_id));
+  USING (private.is_member_of(organization_id));
 
 COMMENT ON TABLE public.organizations IS 'A tenant: every business row belongs to one organization.';
 COMMENT ON TABLE public.organization_members IS 'Which users belong to which organization, and their role.';

@@ -27,8 +27,8 @@ CREATE POLICY "Users can update own preferences"
   FOR UPDATE
   USING ((SELECT auth.uid()) = user_id);
 
--- Add indexes
-CREATE INDEX IF NOT EXISTS idx_user_preferences_user_id ON user_preferences(user_id);
+-- Indexes: UNIQUE(user_id) already indexes the foreign key; a second index
+-- on user_id (as the seed's example adds) would be a duplicate.
 
 -- Add comments
 COMMENT ON TABLE user_preferences IS 'User-specific application preferences';

@@ -19,11 +19,11 @@ ALTER TABLE public.events ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS "members read their events" ON public.events;
 CREATE POLICY "members read their events" ON public.events
   FOR SELECT TO authenticated
-  USING (public.is_member_of(organization_id));
+  USING (private.is_member_of(organization_id));
 
 DROP POLICY IF EXISTS "members write their events" ON public.events;
 CREATE POLICY "members write their events" ON public.events
   FOR INSERT TO authenticated
-  WITH CHECK (public.is_member_of(organization_id) AND actor_id = (SELECT auth.uid()));
+  WITH CHECK (private.is_member_of(organization_id) AND actor_id = (SELECT auth.uid()));
 
 COMMENT ON TABLE public.events IS 'Append-only log of what happened in an organization.';

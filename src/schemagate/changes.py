@@ -1,0 +1,73 @@
+"""What a change adds to the migrations: compare HEAD's files with a base commit through git."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schemagate.errors import InputError
+from schemagate.migrations import Migration, parse_name
+
+
+@dataclass
+class BaseFile:
+    version: str
+    name: str
+    path: str  # repository-relative
+    content: bytes
+
+
+@dataclass
+class Changes:
+    base: str | None
+    new: set[str] = field(default_factory=set)  # versions new in this change
+    edited: list[tuple[Migration, BaseFile]] = field(default_factory=list)
+    deleted: list[BaseFile] = field(default_factory=list)
+    base_newest: int | None = None
+
+    def is_new(self, migration: Migration) -> bool:
+        return self.base is None or migration.version in self.new
+
+
+def _git(cwd: Path, *args: str) -> bytes:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True)
+    if result.returncode != 0:
+        message = result.stderr.decode(errors="replace").strip().splitlines()
+        raise InputError(f"git {args[0]} failed: {message[-1] if message else result.returncode}")
+    return result.stdout
+
+
+def _base_files(directory: Path, base: str) -> list[BaseFile]:
+    top = Path(_git(directory, "rev-parse", "--show-toplevel").decode().strip())
+    relative = directory.resolve().relative_to(top.resolve()).as_posix()
+    listing = _git(top, "ls-tree", "-r", "-z", "--name-only", base, "--", relative).decode()
+    files = []
+    for path in filter(None, listing.split("\0")):
+        name = Path(path).name
+        parsed = parse_name(name)
+        if parsed is None or Path(path).parent.as_posix() != relative:
+            continue
+        files.append(BaseFile(*parsed, path, _git(top, "cat-file", "blob", f"{base}:{path}")))
+    return files
+
+
+def compare(directory: Path, migrations: list[Migration], base: str | None) -> Changes:
+    """Migrations at HEAD and not at base are new; ones at base that changed or vanished are errors."""
+    if base is None:
+        return Changes(None, {m.version for m in migrations})
+    try:
+        _git(directory, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
+    except InputError:
+        raise InputError(f"--base {base!r} is not a commit in this repository (fetch it first?)") from None
+    at_base = {int(f.version): f for f in _base_files(directory, base)}
+    changes = Changes(base, base_newest=max(at_base, default=None))
+    here = {m.number: m for m in migrations}
+    for number, migration in here.items():
+        before = at_base.get(number)
+        if before is None:
+            changes.new.add(migration.version)
+        elif before.content != migration.path.read_bytes():
+            changes.edited.append((migration, before))
+    changes.deleted = [f for n, f in sorted(at_base.items()) if n not in here]
+    return changes

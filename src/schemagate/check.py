@@ -1,0 +1,418 @@
+"""`schemagate check`: apply everything to a throwaway database, judge what is new, report.
+
+Reads in the data path's order: files -> statements -> database -> findings -> report.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schemagate import engine, history, snapshot
+from schemagate.changes import Changes, compare
+from schemagate.config import Config
+from schemagate.connection import Connection, connect
+from schemagate.errors import InputError, MigrationFailed, SchemagateError
+from schemagate.migrations import discover, read_migration
+from schemagate.postgres import shim
+from schemagate.report.model import Ignored, MigrationResult, Report
+from schemagate.rules import REGISTRY, Finding, Severity, catalog, directives, files, runtime, statements
+from schemagate.sandbox import throwaway
+from schemagate.sql import ParsedMigration, parse
+from schemagate.tree import qualified, relation, strings
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Options:
+    base: str | None = None
+    fail_on: Severity = Severity.ERROR
+    pg_bin: str | None = None
+    database_url: str | None = None  # a `services:` Postgres to check against instead
+
+
+@dataclass
+class _State:
+    """What the run learns as it goes, for the rules that need it."""
+
+    results: dict[str, MigrationResult] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    statement_findings: list[tuple[ParsedMigration, int, Finding]] = field(default_factory=list)
+    tables_before: dict[str, int] = field(default_factory=dict)  # oids before the first new migration
+    applied_new: list[ParsedMigration] = field(default_factory=list)
+
+
+def validate_rules(config: Config) -> None:
+    unknown = sorted(set(config.rules) - set(REGISTRY))
+    if unknown:
+        raise InputError(
+            f"unknown rule id(s) in config: {', '.join(unknown)} (known: {', '.join(sorted(REGISTRY))})",
+            path=config.path,
+        )
+
+
+def down_file(config: Config, parsed: ParsedMigration) -> Path | None:
+    candidate = config.migrations_dir.parent / "rollbacks" / parsed.migration.filename
+    return candidate if candidate.is_file() else None
+
+
+# database -------------------------------------------------------------------------------------------
+@contextmanager
+def _database(config: Config, options: Options, progress: Progress) -> Iterator[tuple[str, str, bool]]:
+    """(url, description, shim): a throwaway server, or the one the workflow names."""
+    if options.database_url:
+        with connect(options.database_url) as conn:
+            version = conn.execute(b"SHOW server_version").fetchone()
+            if config.shim and not conn.execute(b"SELECT to_regnamespace('auth') IS NOT NULL").fetchone()[0]:  # type: ignore[index]
+                shim.install(conn)
+        yield (
+            options.database_url,
+            f"PostgreSQL {version[0] if version else '?'} (check-database-url)",
+            config.shim,
+        )
+        return
+    with throwaway(supabase=config.shim, pg_bin=options.pg_bin) as box:
+        progress(
+            f"PostgreSQL {box.server_version} ({box.source}) ready in {box.startup_seconds:.1f} s"
+            + (", Supabase shim" if box.shim else "")
+        )
+        yield box.url, f"PostgreSQL {box.server_version} ({box.source})", box.shim
+
+
+def _table_oids(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(
+        b"SELECT format('%s.%s', c.relnamespace::regnamespace, c.relname), c.oid::int FROM pg_class c "
+        b"WHERE c.relkind IN ('r', 'p') AND c.relnamespace::regnamespace::text NOT IN "
+        b"('pg_catalog', 'information_schema', 'pg_toast', 'supabase_migrations')"
+    ).fetchall()
+    return {str(n): int(o) for n, o in rows}  # type: ignore[call-overload]
+
+
+def _apply(
+    conn: Connection,
+    parsed: ParsedMigration,
+    settings: engine.Settings,
+    state: _State,
+    *,
+    new: bool,
+    shim_on: bool,
+    config: Config,
+) -> bool:
+    """Apply one migration as the engine does; for a new one, watch its locks and rewrites."""
+    m = parsed.migration
+    result = state.results.setdefault(m.version, MigrationResult(m.version, m.filename, m.path))
+    result.transactional = parsed.transactional
+    locks: list[runtime.Lock] = []
+    nodes_before = runtime.relfilenodes(conn) if new else {}
+    down = down_file(config, parsed) if new else None
+    result.down_file = down
+    before = snapshot.take(conn) if down else None
+
+    def record(duration_ms: int) -> None:
+        history.insert(
+            conn,
+            version=m.version,
+            name=m.name,
+            statements=list(parsed.history_statements),
+            sha256=m.sha256,
+            duration_ms=duration_ms,
+            context=history.RunContext.local(),
+        )
+
+    began = time.monotonic()
+    try:
+        engine.validate(parsed)
+        engine.run_file(
+            conn,
+            parsed,
+            settings,
+            record=record,
+            shim=shim_on,
+            observe=(lambda c: locks.extend(runtime.held_locks(c))) if new else None,
+        )
+    except SchemagateError as exc:
+        result.status = "failed"
+        rule = runtime.APPLY_FAILED if new or not isinstance(exc, InputError) else runtime.INVALID_FILE
+        state.findings.append(Finding(rule, exc.message, exc.path or m.path, exc.line))
+        return False
+    result.status, result.seconds = "applied", time.monotonic() - began
+    if new:
+        state.applied_new.append(parsed)
+        state.findings += _locks_and_rewrites(parsed, locks, nodes_before, runtime.relfilenodes(conn))
+        if down and before is not None:
+            state.findings += _round_trip(conn, parsed, down, before, settings, shim_on)
+    return True
+
+
+def _locks_and_rewrites(
+    parsed: ParsedMigration, locks: list[runtime.Lock], before: dict[str, int], after: dict[str, int]
+) -> list[Finding]:
+    findings = []
+    for lock in sorted(
+        {lk for lk in locks if lk.mode == "AccessExclusiveLock" and lk.table in before},
+        key=lambda lk: lk.table,
+    ):
+        rewritten = after.get(lock.table) not in (None, before[lock.table])
+        rule = runtime.REWRITE if rewritten else runtime.EXCLUSIVE_LOCK
+        suffix = ", rewrites it" if rewritten else ""
+        findings.append(
+            Finding(rule, f"takes ACCESS EXCLUSIVE on {lock.table}{suffix}", parsed.migration.path)
+        )
+    return findings
+
+
+def _round_trip(
+    conn: Connection,
+    parsed: ParsedMigration,
+    down: Path,
+    before: snapshot.Snapshot,
+    settings: engine.Settings,
+    shim_on: bool,
+) -> list[Finding]:
+    """up -> down -> up in a transaction that is rolled back: down must restore `before` exactly."""
+    after_up = snapshot.take(conn)
+    try:
+        down_parsed = parse(read_migration(down, "0", down.stem))
+    except InputError as exc:
+        return [Finding(runtime.ROUND_TRIP, f"down file: {exc.message}", exc.path, exc.line)]
+    problem: Finding | None = None
+    try:
+        with engine.rolled_back(conn, settings):
+            engine.execute_each(conn, down_parsed, shim=shim_on)
+            undone = snapshot.take(conn)
+            if undone != before:
+                problem = Finding(
+                    runtime.ROUND_TRIP,
+                    f"{down.name} does not restore the schema from before {parsed.migration.filename}",
+                    down,
+                    None,
+                    detail="\n".join(before.diff(undone)),
+                )
+            else:
+                engine.execute_each(conn, parsed, shim=shim_on)
+                if snapshot.take(conn) != after_up:
+                    problem = Finding(
+                        runtime.ROUND_TRIP,
+                        f"{parsed.migration.filename} applied again after "
+                        f"{down.name} gives a different schema",
+                        parsed.migration.path,
+                        None,
+                    )
+    except MigrationFailed as exc:
+        problem = Finding(runtime.ROUND_TRIP, f"round trip failed: {exc.message}", exc.path, exc.line)
+    return [problem] if problem else []
+
+
+def _idempotency(conn: Connection, state: _State, settings: engine.Settings, shim_on: bool) -> None:
+    for parsed in state.applied_new:
+        if not parsed.transactional:
+            continue  # cannot be rehearsed inside a transaction
+        try:
+            with engine.rolled_back(conn, settings):
+                engine.execute_each(conn, parsed, shim=shim_on)
+        except MigrationFailed as exc:
+            message = exc.message.rsplit("; ", 1)[0]  # the rehearsal's own rollback is not news
+            state.findings.append(
+                Finding(runtime.NOT_IDEMPOTENT, f"second run fails: {message}", exc.path, exc.line)
+            )
+
+
+# scope of the catalog rules ----------------------------------------------------------------------
+def _touched(parsed: ParsedMigration) -> Iterator[tuple[str, str, int]]:
+    """(kind, qualified name, statement index) for objects a migration creates or alters."""
+    for index, s in enumerate(parsed.statements):
+        node = s.node
+        if s.node_type in {"CreateStmt", "AlterTableStmt", "IndexStmt"}:
+            yield "table", relation(node.get("relation")), index
+        elif s.node_type in {"CreatePolicyStmt", "AlterPolicyStmt"}:
+            yield "table", relation(node.get("table")), index
+        elif s.node_type == "CreateFunctionStmt":
+            yield "function", qualified(strings(node.get("funcname"))), index
+        elif s.node_type == "ViewStmt":
+            yield "view", relation(node.get("view")), index
+        elif s.node_type == "CreateExtensionStmt":
+            yield "extension", str(node.get("extname")), index
+        elif s.node_type == "CommentStmt" and node.get("objtype") == "OBJECT_TABLE":
+            yield "table", qualified(strings(node.get("object", {}).get("List", {}).get("items"))), index
+
+
+def _catalog(conn: Connection, state: _State, config: Config) -> None:
+    where: dict[tuple[str, str], tuple[ParsedMigration, int]] = {}
+    for parsed in state.applied_new:
+        for kind, name, index in _touched(parsed):
+            where.setdefault((kind, name), (parsed, index))
+    now = _table_oids(conn)
+    touched_tables = {name for kind, name in where if kind == "table"}
+    created = [oid for name, oid in now.items() if name not in state.tables_before]
+    scope = catalog.Scope(
+        tables=sorted({now[n] for n in touched_tables if n in now} | set(created)),
+        created=created,
+        functions=sorted(n for k, n in where if k == "function"),
+        views=sorted(n for k, n in where if k == "view"),
+        extensions=sorted(n for k, n in where if k == "extension"),
+        schemas=config.exposed_schemas,
+    )
+    for made, obj, message in catalog.check(conn, scope):
+        kind = {
+            "security-definer-search-path": "function",
+            "security-definer-executable": "function",
+            "view-bypasses-rls": "view",
+            "view-exposes-auth-users": "view",
+            "extension-in-public": "extension",
+        }.get(made.id, "table")
+        located = where.get((kind, obj)) or _first_new(state)
+        if located:
+            parsed, index = located
+            state.statement_findings.append(
+                (parsed, index, Finding(made, message, parsed.migration.path, parsed.statements[index].line))
+            )
+        else:
+            state.findings.append(Finding(made, message))
+
+
+def _first_new(state: _State) -> tuple[ParsedMigration, int] | None:
+    """An object no statement names (created in a DO block, say): the first new migration owns it."""
+    return (state.applied_new[0], 0) if state.applied_new else None
+
+
+# the run -----------------------------------------------------------------------------------------
+def _static(parsed_new: list[ParsedMigration], state: _State) -> dict[str, directives.Directives]:
+    created: set[str] = set()
+    for parsed in parsed_new:
+        created |= statements.created_tables(parsed)
+    found = {}
+    for parsed in parsed_new:
+        notes = directives.read(parsed)
+        found[parsed.migration.version] = notes
+        context = statements.Context(created_tables=created)
+        for index, made in statements.check(parsed, context, notes.backup_plan):
+            state.statement_findings.append((parsed, index, made))
+        for line, message in notes.problems:
+            state.findings.append(Finding(runtime.INVALID_DIRECTIVE, message, parsed.migration.path, line))
+    return found
+
+
+def run(config: Config, options: Options, progress: Progress) -> Report:
+    validate_rules(config)
+    began = time.monotonic()
+    state = _State()
+    try:
+        found = discover(config.migrations_dir)
+        local = [parse(m) for m in found.migrations]
+    except InputError as exc:
+        finding = Finding(runtime.INVALID_FILE, exc.message, exc.path, exc.line)
+        return _report([], [finding], options, "not started", began, config)
+    changes: Changes = compare(config.migrations_dir, found.migrations, options.base)
+    new = [p for p in local if changes.is_new(p.migration)]
+    state.findings += files.check([p.migration for p in new], changes, Path.cwd())
+    notes = _static(new, state)
+    settings = engine.Settings(lock_timeout=config.lock_timeout, statement_timeout=config.statement_timeout)
+    with _database(config, options, progress) as (url, server, shim_on), connect(url) as conn:
+        history.ensure(conn)
+        state.tables_before = {}
+        for parsed in local:
+            is_new = changes.is_new(parsed.migration)
+            if is_new and not state.applied_new and not state.tables_before:
+                state.tables_before = _table_oids(conn)
+            if not _apply(conn, parsed, settings, state, new=is_new, shim_on=shim_on, config=config):
+                break
+            if is_new:
+                progress(f"applied {parsed.migration.filename}")
+        else:
+            _seed(conn, config, settings, state, shim_on, progress)
+        if not state.tables_before:
+            state.tables_before = _table_oids(conn)
+        _idempotency(conn, state, settings, shim_on)
+        _catalog(conn, state, config)
+    results = [
+        state.results.get(p.migration.version)
+        or MigrationResult(p.migration.version, p.migration.filename, p.migration.path)
+        for p in new
+    ]
+    return _finish(results, state, notes, options, server, began, config)
+
+
+def _seed(
+    conn: Connection,
+    config: Config,
+    settings: engine.Settings,
+    state: _State,
+    shim_on: bool,
+    progress: Progress,
+) -> None:
+    if not (config.seed and config.seed_file.exists()):
+        return
+    try:
+        engine.seed(conn, config.seed_file, settings, progress, shim=shim_on)
+    except SchemagateError as exc:
+        state.findings.append(Finding(runtime.SEED_FAILED, exc.message, exc.path, exc.line))
+
+
+def _finish(
+    results: list[MigrationResult],
+    state: _State,
+    notes: dict[str, directives.Directives],
+    options: Options,
+    server: str,
+    began: float,
+    config: Config,
+) -> Report:
+    kept: list[Finding] = []
+    ignored: list[Ignored] = []
+    for parsed, index, made in state.statement_findings:
+        reason = notes.get(parsed.migration.version, directives.Directives()).ignored(index, made.rule.id)
+        if reason:
+            ignored.append(Ignored(made, reason))
+        else:
+            kept.append(made)
+    every = _configured(kept + state.findings, config)
+    by_path = {r.path.resolve(): r for r in results}
+    for made in every:
+        owner = by_path.get(made.path.resolve()) if made.path else None
+        if owner is None and made.path and made.path.parent.name == "rollbacks":
+            owner = next(
+                (r for r in results if r.down_file and r.down_file.resolve() == made.path.resolve()), None
+            )
+        if owner:
+            owner.findings.append(made)
+    report = Report(results, every, options.base, server, options.fail_on, ignored, time.monotonic() - began)
+    for r in results:
+        r.findings.sort(key=_order)
+    report.findings.sort(key=_order)
+    return report
+
+
+def _order(f: Finding) -> tuple[int, str, int, str]:
+    return (-f.level, str(f.path or ""), f.line or 0, f.rule.id)
+
+
+def _configured(found: list[Finding], config: Config) -> list[Finding]:
+    out = []
+    for made in found:
+        setting = config.rules.get(made.rule.id)
+        if setting == "off":
+            continue
+        out.append(made.with_severity(Severity.parse(setting)) if setting else made)
+    return out
+
+
+def _report(
+    results: list[MigrationResult],
+    found: list[Finding],
+    options: Options,
+    server: str,
+    began: float,
+    config: Config,
+) -> Report:
+    return Report(
+        results,
+        _configured(found, config),
+        options.base,
+        server,
+        options.fail_on,
+        seconds=time.monotonic() - began,
+    )

@@ -1,0 +1,34 @@
+"""Make text from files inert in GitHub-flavoured Markdown: no mentions, links, HTML or table breaks."""
+
+from __future__ import annotations
+
+import re
+
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:>])")
+_ZWSP = "\u200b"
+
+
+def inline(text: str) -> str:
+    """Escape text for a Markdown paragraph, list item or table cell."""
+    text = " ".join(text.split())  # no newlines: they would end the cell or the item
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _PUNCTUATION.sub(r"\\\1", text)
+    # A zero-width space after @ stops mentions and team pings; after "www" and "://" stops autolinks.
+    text = text.replace("@", "@" + _ZWSP)
+    text = re.sub(r"(?i)www\\\.", "www" + _ZWSP + r"\\.", text)
+    return text.replace(r"\:\/\/", r"\:" + _ZWSP + r"\/\/").replace(r"\:/", r"\:" + _ZWSP + "/")
+
+
+def html(text: str) -> str:
+    """Escape text inside raw HTML (a <summary>): Markdown escapes do not apply there."""
+    text = " ".join(text.split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    text = text.replace("@", "@" + _ZWSP)
+    return re.sub(r"(?i)(www)\.|(:)//", lambda m: (m[1] or m[2]) + _ZWSP + ("." if m[1] else "//"), text)
+
+
+def code_block(text: str, language: str = "") -> str:
+    """A fenced block that no content can close: the fence is longer than any backtick run inside."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"

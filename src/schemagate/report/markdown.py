@@ -1,0 +1,186 @@
+"""The PR comment and the job summary: verdict first, one row per new migration, details folded."""
+
+from __future__ import annotations
+
+from schemagate import __version__
+from schemagate.report.escape import code_block, html, inline
+from schemagate.report.model import MigrationResult, Report, display_path
+from schemagate.rules import ITEMS, Finding, Severity
+
+MARKER = "<!-- schemagate:check -->"
+LIMIT = 65_536  # GitHub's limit for a comment body
+_ICON = {None: "✅", Severity.INFO: "✅", Severity.WARNING: "⚠️", Severity.ERROR: "❌"}
+# Short column headers keep the table readable on a laptop screen.
+_HEADER = {
+    "name": "Name",
+    "history": "History",
+    "applies": "Applies",
+    "idempotent": "Idempotent",
+    "rls": "RLS",
+    "policies": "Policies",
+    "fk-index": "FK index",
+    "timestamps": "Timestamps",
+    "on-delete": "ON DELETE",
+    "comments": "Comments",
+    "safety": "Safe",
+    "security": "Security",
+    "hardcoded": "No literals",
+    "rollback": "Rollback",
+}
+_LEVEL_ICON = {Severity.INFO: "ℹ️", Severity.WARNING: "⚠️", Severity.ERROR: "❌"}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def headline(report: Report) -> str:
+    n = len(report.migrations)
+    scope = f"{_plural(n, 'new migration')}" if report.base else _plural(n, "migration")
+    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
+    if report.failed:
+        counts = ", ".join(
+            x for x in (errors and _plural(errors, "error"), warnings and _plural(warnings, "warning")) if x
+        )
+        return f"### ❌ schemagate: {counts or 'failed'} in {scope}"
+    tail = f" ({_plural(warnings, 'warning')})" if warnings else ""
+    return f"### ✅ schemagate: {scope} pass the checklist{tail}"
+
+
+def _cell(m: MigrationResult, item: str) -> str:
+    if m.status == "not run" and item not in {"name", "history"}:
+        return "⏭️"
+    return _ICON[m.item_level(item)]
+
+
+def _table(report: Report) -> list[str]:
+    items = list(ITEMS)
+    lines = [
+        "| Migration | " + " | ".join(_HEADER[i] for i in items) + " |",
+        "|---|" + "|".join(":-:" for _ in items) + "|",
+    ]
+    for m in report.migrations:
+        lines.append(f"| {inline(m.filename)} | " + " | ".join(_cell(m, i) for i in items) + " |")
+    return lines
+
+
+def _where(f: Finding) -> str:
+    path = display_path(f.path)
+    if path is None:
+        return ""
+    return inline(f"{path}:{f.line}" if f.line else path) + " — "
+
+
+def _finding(f: Finding) -> list[str]:
+    alias = f" (Supabase advisor: {inline(f.rule.alias)})" if f.rule.alias else ""
+    lines = [f"- {_LEVEL_ICON[f.level]} **{f.rule.id}** · {_where(f)}{inline(f.message)}"]
+    if f.detail:
+        lines.append("")
+        lines.append(_indent(code_block(f.detail)))
+    lines += [
+        "",
+        _indent(f"<details><summary>Why{alias}, and how to fix it</summary>"),
+        "",
+        _indent(inline(f.rule.why)),
+        "",
+        _indent(code_block(f.rule.fix, "sql")),
+        "",
+        _indent("</details>"),
+    ]
+    return lines
+
+
+def _indent(text: str) -> str:
+    return "\n".join(("  " + line) if line else "" for line in text.splitlines())
+
+
+def _details(report: Report) -> list[str]:
+    lines: list[str] = []
+    groups = [(html(m.filename), m.findings) for m in report.migrations if m.findings]
+    if report.orphans:
+        groups.append(("Other files", report.orphans))
+    for title, found in groups:
+        worst = max(f.level for f in found)
+        counts = ", ".join(
+            _plural(sum(1 for f in found if f.level == s), s.label)
+            for s in sorted(Severity, reverse=True)
+            if any(f.level == s for f in found)
+        )
+        lines += [
+            "",
+            f"<details{' open' if worst == Severity.ERROR else ''}><summary>{_LEVEL_ICON[worst]} "
+            f"<b>{title}</b>: {counts}</summary>",
+            "",
+        ]
+        for f in found:
+            lines += _finding(f)
+        lines += ["", "</details>"]
+    return lines
+
+
+def _ignored(report: Report) -> list[str]:
+    if not report.ignored:
+        return []
+    lines = [
+        "",
+        f"<details><summary>{_plural(len(report.ignored), 'finding')} ignored by "
+        "<code>schemagate: ignore</code> comments</summary>",
+        "",
+    ]
+    for i in report.ignored:
+        lines.append(
+            f"- **{i.finding.rule.id}** · {_where(i.finding)}{inline(i.finding.message)} — "
+            f"reason: {inline(i.reason)}"
+        )
+    return [*lines, "", "</details>"]
+
+
+def _footer(report: Report) -> list[str]:
+    lines = ["", f"Reproduce locally: `{report.reproduce()}`"]
+    lines += [f"> {inline(n)}" for n in report.notes]
+    lines.append(f"<sub>schemagate {__version__} · {inline(report.server)} · {report.seconds:.1f} s</sub>")
+    return lines
+
+
+def render(report: Report, *, limit: int = LIMIT, summary_url: str | None = None) -> str:
+    """The full report, or past the limit a summary that points at the job summary."""
+    if not report.migrations and not report.findings:
+        return "\n".join([MARKER, "### ✅ schemagate: no new migrations in this change", *_footer(report)])
+    if all(f.level == Severity.INFO for f in report.findings):
+        names = ", ".join(inline(m.filename) for m in report.migrations)
+        passed = f"Checked {names}: every checklist item passes."
+        return "\n".join(
+            [MARKER, headline(report), "", passed, *_details(report), *_ignored(report), *_footer(report)]
+        )
+    full = "\n".join(
+        [
+            MARKER,
+            headline(report),
+            "",
+            *_table(report),
+            *_details(report),
+            *_ignored(report),
+            *_footer(report),
+        ]
+    )
+    if len(full) <= limit:
+        return full
+    pointer = (
+        f"The full report is too long for a comment: see the [job summary]({summary_url})."
+        if summary_url
+        else "The full report is too long for a comment: see the job summary."
+    )
+    top = [
+        f"- {_LEVEL_ICON[f.level]} **{f.rule.id}** · {_where(f)}{inline(f.message)}"
+        for f in report.findings[:20]
+    ]
+    short = [MARKER, headline(report), "", pointer, "", *top]
+    table = _table(report)
+    budget = limit - len("\n".join([*short, *_footer(report)])) - 200
+    kept: list[str] = []
+    for line in table:
+        if len("\n".join(kept)) + len(line) > budget:
+            kept.append(f"| … {len(table) - len(kept)} more rows in the job summary |")
+            break
+        kept.append(line)
+    return "\n".join([*short, "", *kept, *_footer(report)])

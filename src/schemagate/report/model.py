@@ -1,0 +1,132 @@
+"""The report of a check: per new migration, per checklist item, with every finding."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from schemagate import __version__
+from schemagate.rules import ITEMS, Finding, Severity
+
+JSON_SCHEMA_VERSION = 1
+
+
+def display_path(path: Path | None) -> str | None:
+    """Repository-relative where possible: what annotations, SARIF and people expect."""
+    if path is None:
+        return None
+    try:
+        return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@dataclass
+class MigrationResult:
+    version: str
+    filename: str
+    path: Path
+    status: str = "not run"  # applied | failed | not run
+    seconds: float | None = None
+    transactional: bool = True
+    down_file: Path | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    def item_level(self, item: str) -> Severity | None:
+        """The worst finding for one checklist item, None when it passes."""
+        levels = [f.level for f in self.findings if f.rule.item == item]
+        return max(levels) if levels else None
+
+    @property
+    def worst(self) -> Severity | None:
+        return max((f.level for f in self.findings), default=None)
+
+
+@dataclass
+class Ignored:
+    finding: Finding
+    reason: str
+
+
+@dataclass
+class Report:
+    migrations: list[MigrationResult]
+    findings: list[Finding]  # every finding, including those on no new migration
+    base: str | None
+    server: str
+    fail_on: Severity = Severity.ERROR
+    ignored: list[Ignored] = field(default_factory=list)
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(f.level >= self.fail_on for f in self.findings)
+
+    @property
+    def verdict(self) -> str:
+        return "fail" if self.failed else "pass"
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.level == severity)
+
+    @property
+    def orphans(self) -> list[Finding]:
+        """Findings on no new migration: deleted merged files, the seed."""
+        mine = {id(f) for m in self.migrations for f in m.findings}
+        return [f for f in self.findings if id(f) not in mine]
+
+    def items(self) -> list[str]:
+        """Checklist columns worth showing: every item, in the seed's order."""
+        return list(ITEMS)
+
+    def reproduce(self) -> str:
+        return "schemagate check" + (f" --base {self.base}" if self.base else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": JSON_SCHEMA_VERSION,
+            "tool": {"name": "schemagate", "version": __version__},
+            "verdict": self.verdict,
+            "fail_on": self.fail_on.label,
+            "base": self.base,
+            "server": self.server,
+            "seconds": round(self.seconds, 3),
+            "counts": {s.label: self.count(s) for s in Severity},
+            "migrations": [
+                {
+                    "version": m.version,
+                    "file": display_path(m.path),
+                    "status": m.status,
+                    "seconds": None if m.seconds is None else round(m.seconds, 3),
+                    "transactional": m.transactional,
+                    "down_file": display_path(m.down_file),
+                    "checklist": {item: _level(m.item_level(item)) for item in ITEMS},
+                }
+                for m in self.migrations
+            ],
+            "findings": [_finding_json(f) for f in self.findings],
+            "ignored": [{**_finding_json(i.finding), "reason": i.reason} for i in self.ignored],
+            "notes": self.notes,
+        }
+
+
+def _level(severity: Severity | None) -> str:
+    return severity.label if severity else "pass"
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule.id,
+        "alias": f.rule.alias,
+        "severity": f.level.label,
+        "item": f.rule.item,
+        "message": f.message,
+        "file": display_path(f.path),
+        "line": f.line,
+        "detail": f.detail,
+        "why": f.rule.why,
+        "fix": f.rule.fix,
+    }

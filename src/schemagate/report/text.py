@@ -1,0 +1,30 @@
+"""The terminal report: one line per finding, file:line first, as compilers print them."""
+
+from __future__ import annotations
+
+from schemagate.report.model import Report, display_path
+from schemagate.rules import Severity
+
+
+def render(report: Report) -> str:
+    lines = []
+    for f in report.findings:
+        where = display_path(f.path) or "-"
+        if f.line:
+            where += f":{f.line}"
+        lines.append(f"{where}: {f.level.label}: {f.message} [{f.rule.id}]")
+        if f.detail:
+            lines += [f"    {line}" for line in f.detail.splitlines()]
+    for i in report.ignored:
+        lines.append(
+            f"{display_path(i.finding.path)}:{i.finding.line}: ignored: {i.finding.message} "
+            f"[{i.finding.rule.id}] ({i.reason})"
+        )
+    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
+    n = len(report.migrations)
+    verdict = "FAIL" if report.failed else "PASS"
+    lines.append(
+        f"{verdict}: {n} migration(s) checked, {errors} error(s), {warnings} warning(s), "
+        f"{report.count(Severity.INFO)} note(s) in {report.seconds:.1f} s"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,84 @@
+"""The checklist's rules: each has an id, a default severity, a checklist item, a why and a fix.
+
+Rules are data; the families that evaluate them live beside this file: `files` (names, order,
+immutability), `statements` (the parse tree), `catalog` (set-based queries after applying) and
+`runtime` (what happened while applying: locks, rewrites, idempotency, round trips).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import IntEnum
+from pathlib import Path
+
+
+class Severity(IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, name: str) -> Severity:
+        return cls[name.upper()]
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+# The seed's checklist, in its order: every rule belongs to exactly one item.
+ITEMS = {
+    "name": "Timestamped name",
+    "history": "History intact",
+    "applies": "Applies",
+    "idempotent": "Idempotent",
+    "rls": "RLS enabled",
+    "policies": "RLS policies",
+    "fk-index": "FK indexes",
+    "timestamps": "Timestamps",
+    "on-delete": "ON DELETE",
+    "comments": "Comments",
+    "safety": "Safe to deploy",
+    "security": "Security",
+    "hardcoded": "No hard-coded values",
+    "rollback": "Rollback",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    item: str
+    title: str
+    why: str
+    fix: str
+    alias: str | None = None  # Supabase database advisor (splinter) lint name
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    message: str
+    path: Path | None = None
+    line: int | None = None
+    severity: Severity | None = None  # after configuration; None means the rule's default
+    detail: str | None = None  # extra text quoted in the report (a backup plan, a diff)
+
+    @property
+    def level(self) -> Severity:
+        return self.severity or self.rule.severity
+
+    def with_severity(self, severity: Severity) -> Finding:
+        return replace(self, severity=severity)
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(id: str, severity: str, item: str, title: str, why: str, fix: str, alias: str | None = None) -> Rule:
+    assert item in ITEMS, item
+    assert id not in REGISTRY, id
+    made = Rule(id, Severity.parse(severity), item, title, why, fix, alias)
+    REGISTRY[id] = made
+    return made

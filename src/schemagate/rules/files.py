@@ -1,0 +1,99 @@
+"""File rules: names, order and immutability, from the files and git alone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from schemagate.changes import Changes
+from schemagate.migrations import Migration
+from schemagate.rules import Finding, rule
+
+TIMESTAMPED = rule(
+    "timestamped-file-name",
+    "warning",
+    "name",
+    "File name starts with a timestamp",
+    "The seed's convention `YYYYMMDDHHMMSS_name.sql` keeps versions unique across branches and "
+    "makes their order the order they were written; small integers collide between branches.",
+    "-- rename the file with `schemagate new NAME`, e.g.\n-- 20251120170000_add_user_preferences.sql",
+)
+OUT_OF_ORDER = rule(
+    "out-of-order-version",
+    "error",
+    "name",
+    "Version newer than every merged migration",
+    "The Supabase CLI skips a pending version older than the newest applied one "
+    "(`supabase db push` refuses it without --include-all), so production would never get it.",
+    "-- give the file a newer timestamp than the base branch's newest migration",
+)
+EDITED = rule(
+    "edited-merged-migration",
+    "error",
+    "history",
+    "Merged migrations are not edited",
+    "A merged migration has already run in production; editing it changes nothing there and "
+    "makes every environment disagree (the seed's rule 3: migrations are immutable).",
+    "-- restore the file, and put the change in a new migration:\n-- schemagate new fix_previous_change",
+)
+DELETED = rule(
+    "deleted-merged-migration",
+    "error",
+    "history",
+    "Merged migrations are not deleted",
+    "Production recorded this version; without its file the history has a hole, and deploys stop on drift.",
+    "-- restore the file; undo its effect with a new migration instead",
+)
+
+
+def _is_timestamp(version: str) -> bool:
+    if len(version) != 14:
+        return False
+    try:
+        datetime.strptime(version, "%Y%m%d%H%M%S")
+    except ValueError:
+        return False
+    return True
+
+
+def check(new: list[Migration], changes: Changes, root: Path) -> list[Finding]:
+    findings = []
+    for migration in new:
+        if not _is_timestamp(migration.version):
+            findings.append(
+                Finding(
+                    TIMESTAMPED,
+                    f"{migration.filename}: version {migration.version} is not a YYYYMMDDHHMMSS timestamp",
+                    migration.path,
+                    1,
+                )
+            )
+        if changes.base_newest is not None and migration.number <= changes.base_newest:
+            findings.append(
+                Finding(
+                    OUT_OF_ORDER,
+                    f"{migration.filename}: version {migration.version} is not newer than "
+                    f"the base branch's newest migration ({changes.base_newest})",
+                    migration.path,
+                    1,
+                )
+            )
+    for migration, _before in changes.edited:
+        findings.append(
+            Finding(
+                EDITED,
+                f"{migration.filename} was merged already and is edited in this change",
+                migration.path,
+                1,
+            )
+        )
+    for gone in changes.deleted:
+        findings.append(
+            Finding(
+                DELETED,
+                f"{Path(gone.path).name} was merged already and is deleted in this change",
+                root / gone.path,
+                None,
+            )
+        )
+    return findings

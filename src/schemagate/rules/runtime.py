@@ -1,0 +1,106 @@
+"""Rules proven by running: apply, locks and rewrites observed, idempotency, the round trip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemagate.connection import Connection
+from schemagate.rules import rule
+
+APPLY_FAILED = rule(
+    "apply-failed",
+    "error",
+    "applies",
+    "Applies on a fresh Supabase-like database",
+    "If it fails here, on a throwaway copy of the whole history, it fails in production.",
+    "-- run `schemagate check` locally, fix the statement at the reported line, repeat",
+)
+INVALID_FILE = rule(
+    "invalid-migration-file",
+    "error",
+    "applies",
+    "Readable, parseable migration files",
+    "The file cannot be read or parsed, so no tool can apply it.",
+    "-- fix the file name, encoding or syntax error at the reported line",
+)
+SEED_FAILED = rule(
+    "seed-failed",
+    "error",
+    "applies",
+    "supabase/seed.sql still loads",
+    "Local development and preview branches load seed.sql after the migrations; a migration that "
+    "breaks it breaks everyone's `supabase db reset`.",
+    "-- update supabase/seed.sql in the same change",
+)
+NOT_IDEMPOTENT = rule(
+    "not-idempotent",
+    "error",
+    "idempotent",
+    "Runs twice without error",
+    "Run a second time (in a transaction that was rolled back) the migration failed: a retried or "
+    "half-applied deploy would need manual repair (the seed's mistake 4).",
+    "CREATE TABLE IF NOT EXISTS ...;\nALTER TABLE ... ADD COLUMN IF NOT EXISTS ...;\n"
+    'DROP POLICY IF EXISTS "p" ON t; CREATE POLICY "p" ON t ...;',
+)
+REWRITE = rule(
+    "table-rewrite",
+    "warning",
+    "safety",
+    "No table rewrites on existing tables",
+    "The migration rewrote a table that already existed (observed: its file node changed) while "
+    "holding ACCESS EXCLUSIVE: reads and writes wait for the whole copy.",
+    "-- add the column without a volatile default, backfill in batches, then add the constraint\n"
+    "ALTER TABLE public.orders ADD COLUMN IF NOT EXISTS status text;",
+)
+EXCLUSIVE_LOCK = rule(
+    "access-exclusive-lock",
+    "info",
+    "safety",
+    "Locks taken on existing tables",
+    "ACCESS EXCLUSIVE blocks every read and write on the table until the migration commits; "
+    "with lock_timeout set, a busy table makes the deploy fail rather than queue traffic.",
+    "-- keep such statements short, and alone in their migration",
+)
+ROUND_TRIP = rule(
+    "round-trip-failed",
+    "error",
+    "rollback",
+    "up → down → up restores the schema",
+    "The reviewed down migration must undo the up migration exactly, or a rollback leaves "
+    "production in a state no file describes.",
+    "-- undo every statement of the up migration, newest first, in supabase/rollbacks/<file>",
+)
+INVALID_DIRECTIVE = rule(
+    "invalid-directive",
+    "error",
+    "safety",
+    "schemagate comments are well-formed",
+    "An ignore without a reason hides a finding with no record of why.",
+    "-- schemagate: ignore rls-disabled -- lookup table, public by design",
+)
+
+
+@dataclass(frozen=True)
+class Lock:
+    table: str
+    mode: str
+
+
+def relfilenodes(conn: Connection) -> dict[str, int]:
+    """Every user table's file node: a table is rewritten exactly when its file node changes."""
+    rows = conn.execute(
+        b"SELECT format('%s.%s', c.relnamespace::regnamespace, c.relname), c.relfilenode FROM pg_class c "
+        b"WHERE c.relkind IN ('r', 'm') AND c.relnamespace::regnamespace::text NOT IN "
+        b"('pg_catalog', 'information_schema', 'pg_toast', 'supabase_migrations')"
+    ).fetchall()
+    return {str(name): int(node) for name, node in rows}  # type: ignore[call-overload]
+
+
+def held_locks(conn: Connection) -> list[Lock]:
+    """The table locks this session holds now, inside the migration's open transaction."""
+    rows = conn.execute(
+        b"SELECT DISTINCT format('%s.%s', c.relnamespace::regnamespace, c.relname), l.mode "
+        b"FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        b"WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND c.relkind IN ('r', 'p', 'm')"
+    ).fetchall()
+    return [Lock(str(t), str(m)) for t, m in rows]

@@ -1,0 +1,342 @@
+"""Rules read from each new migration's parse tree, before or without a database."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from schemagate.rules import Finding, Rule, Severity, rule
+from schemagate.sql import Kind, ParsedMigration, Statement
+from schemagate.tree import Node, qualified, relation, strings, walk
+
+CREATE_IF_NOT_EXISTS = rule(
+    "create-without-if-not-exists",
+    "warning",
+    "idempotent",
+    "CREATE uses IF NOT EXISTS",
+    "A migration that fails when run twice turns a half-applied deploy or a local rerun into a "
+    "manual repair. The seed requires IF NOT EXISTS / OR REPLACE, or a DROP … IF EXISTS first.",
+    "CREATE TABLE IF NOT EXISTS public.things (...);\nCREATE INDEX IF NOT EXISTS things_x_idx ON "
+    "public.things (x);\n"
+    'DROP POLICY IF EXISTS "p" ON public.things;\nCREATE POLICY "p" ON public.things ...;',
+)
+DROP_IF_EXISTS = rule(
+    "drop-without-if-exists",
+    "warning",
+    "idempotent",
+    "DROP uses IF EXISTS",
+    "DROP without IF EXISTS fails on the second run, so the migration is not idempotent.",
+    "DROP INDEX IF EXISTS public.things_x_idx;",
+)
+ADD_COLUMN_GUARD = rule(
+    "add-column-without-guard",
+    "warning",
+    "idempotent",
+    "ADD COLUMN is guarded",
+    "ALTER TABLE … ADD COLUMN fails when the column exists (the seed's mistake 4).",
+    "ALTER TABLE public.users ADD COLUMN IF NOT EXISTS status text;",
+)
+DESTRUCTIVE = rule(
+    "destructive-statement",
+    "error",
+    "safety",
+    "No destructive change without a backup plan",
+    "Dropping tables, columns or schemas, truncating, unfiltered DELETE/UPDATE, type changes and "
+    "renames lose data or break running code; the seed forbids them without a backup plan.",
+    "-- schemagate: backup-plan snapshot taken by the nightly backup; restore with pg_restore -t ...\n"
+    "-- or: add the new column, backfill, switch the code, then drop in a later release",
+)
+MIXED_NON_TRANSACTIONAL = rule(
+    "data-change-outside-transaction",
+    "error",
+    "safety",
+    "Data changes run in a transaction",
+    "This file runs outside a transaction (it has a statement PostgreSQL refuses inside one), "
+    "so a failure halfway leaves its data changes half applied.",
+    "-- move CREATE INDEX CONCURRENTLY (or VACUUM, ...) into a migration of its own",
+)
+TRANSACTION_SPLIT = rule(
+    "commit-splits-migration",
+    "error",
+    "safety",
+    "One migration, one transaction",
+    "A COMMIT (or BEGIN) in the middle of a file splits it into several transactions: a failure "
+    "after it leaves the migration half applied and unrecorded.",
+    "-- split the file into two migrations instead of COMMIT; BEGIN;",
+)
+FK_ON_DELETE = rule(
+    "foreign-key-without-on-delete",
+    "warning",
+    "on-delete",
+    "Foreign keys say ON DELETE",
+    "Without an explicit ON DELETE the default (NO ACTION) makes deleting a parent fail at run time; "
+    "the seed asks for the cascade behaviour to be a decision (an explicit NO ACTION reads the same "
+    "as none in the parse tree, so write RESTRICT to mean it).",
+    "user_id uuid REFERENCES auth.users (id) ON DELETE CASCADE",
+)
+NOT_NULL_NO_DEFAULT = rule(
+    "not-null-without-default",
+    "error",
+    "safety",
+    "NOT NULL columns on existing tables have a default",
+    "Adding a NOT NULL column without a default fails on any table that already has rows.",
+    "ALTER TABLE public.users ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'active';",
+)
+INDEX_CONCURRENTLY = rule(
+    "index-without-concurrently",
+    "info",
+    "safety",
+    "Indexes on existing tables are built concurrently",
+    "CREATE INDEX blocks writes to the table while it builds; on a large table that is an outage.",
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx ON public.orders (customer_id);\n"
+    "-- in a migration of its own: it cannot run inside a transaction",
+)
+HARD_CODED = rule(
+    "hard-coded-value",
+    "warning",
+    "hardcoded",
+    "No hard-coded ids, e-mails or secrets",
+    "The seed forbids hard-coded values: a literal UUID or e-mail differs per environment, and a "
+    "JWT or key in a migration is a leaked secret in git history forever.",
+    "-- look values up instead of pasting them:\n"
+    "INSERT INTO public.admins (user_id)\n"
+    "  SELECT id FROM auth.users WHERE email = current_setting('app.admin_email');",
+)
+AUTH_PER_ROW = rule(
+    "auth-call-per-row",
+    "warning",
+    "policies",
+    "Policies call auth functions once per query",
+    "auth.uid() / auth.jwt() written bare in a policy is evaluated for every row; wrapped in a "
+    "sub-select, PostgreSQL evaluates it once per statement.",
+    "USING ((SELECT auth.uid()) = user_id)",
+    alias="auth_rls_initplan",
+)
+
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
+_EMAIL = re.compile(r"\b[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}\b", re.I)
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")
+_KEY = re.compile(
+    r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}"
+)
+_AUTH_FUNCTIONS = {"uid", "jwt", "role", "email"}
+
+# CREATE statements and the flag that makes each idempotent.
+_CREATE_FLAGS = {
+    "CreateStmt": "if_not_exists",
+    "CreateTableAsStmt": "if_not_exists",
+    "IndexStmt": "if_not_exists",
+    "CreateSchemaStmt": "if_not_exists",
+    "CreateSeqStmt": "if_not_exists",
+    "CreateExtensionStmt": "if_not_exists",
+    "ViewStmt": "replace",
+    "CreateFunctionStmt": "replace",
+    "CreateTrigStmt": "replace",
+}
+# Objects with no IF NOT EXISTS: idempotent only after a matching DROP … IF EXISTS.
+_DROP_FIRST = {"CreatePolicyStmt", "CreateEnumStmt", "CompositeTypeStmt", "CreateDomainStmt"}
+
+
+@dataclass
+class Context:
+    """What the rules need to know beyond one statement."""
+
+    created_tables: set[str] = field(default_factory=set)  # created by the change's new migrations
+    dropped: set[tuple[str, str]] = field(default_factory=set)  # (kind, name) dropped IF EXISTS so far
+
+
+def _name_of_create(stmt: Statement) -> tuple[str, str] | None:
+    node = stmt.node
+    if stmt.node_type == "CreatePolicyStmt":
+        return "policy", f"{node.get('policy_name')} on {relation(node.get('table'))}"
+    if stmt.node_type == "CreateEnumStmt" or stmt.node_type == "CreateDomainStmt":
+        names = strings(node.get("typeName") or node.get("domainname", {}).get("names"))
+        return "type", qualified(names)
+    if stmt.node_type == "CompositeTypeStmt":
+        return "type", relation(node.get("typevar"))
+    return None
+
+
+def _dropped_names(stmt: Statement) -> Iterator[tuple[str, str]]:
+    node = stmt.node
+    if stmt.node_type != "DropStmt" or not node.get("missing_ok"):
+        return
+    kind = node.get("removeType")
+    for obj in node.get("objects", ()):
+        if kind == "OBJECT_POLICY":
+            names = strings(obj.get("List", {}).get("items"))
+            table, policy = names[:-1], names[-1]
+            yield "policy", f"{policy} on {qualified(table)}"
+        elif kind in {"OBJECT_TYPE", "OBJECT_DOMAIN"}:
+            names = strings(obj.get("TypeName", {}).get("names"))
+            yield "type", qualified(names)
+
+
+def _describe(stmt: Statement) -> str:
+    words = stmt.first_line.split("(")[0].split()
+    return " ".join(words[:6])
+
+
+def _idempotency(stmt: Statement, context: Context) -> Iterator[tuple[Rule, str]]:
+    node, kind = stmt.node, stmt.node_type
+    if kind in _CREATE_FLAGS and not node.get(_CREATE_FLAGS[kind]):
+        if kind == "CreateTrigStmt" and ("trigger", str(node.get("trigname"))) in context.dropped:
+            return
+        keyword = "OR REPLACE" if _CREATE_FLAGS[kind] == "replace" else "IF NOT EXISTS"
+        yield CREATE_IF_NOT_EXISTS, f"`{_describe(stmt)}` without {keyword}"
+    if kind in _DROP_FIRST:
+        name = _name_of_create(stmt)
+        if name and name not in context.dropped:
+            yield CREATE_IF_NOT_EXISTS, f"{name[0]} {name[1]} is created without a DROP … IF EXISTS before it"
+    if kind == "DropStmt" and not node.get("missing_ok"):
+        yield DROP_IF_EXISTS, f"`{_describe(stmt)}` without IF EXISTS"
+    if kind == "AlterTableStmt":
+        for cmd in node.get("cmds", ()):
+            c = cmd.get("AlterTableCmd", {})
+            if c.get("subtype") == "AT_AddColumn" and not c.get("missing_ok"):
+                column = c.get("def", {}).get("ColumnDef", {}).get("colname")
+                yield (
+                    ADD_COLUMN_GUARD,
+                    f"ADD COLUMN {column} on {relation(node.get('relation'))} without IF NOT EXISTS",
+                )
+
+
+def _destructive(stmt: Statement) -> Iterator[str]:
+    node, kind = stmt.node, stmt.node_type
+    if kind == "DropStmt" and node.get("removeType") in {"OBJECT_TABLE", "OBJECT_SCHEMA", "OBJECT_MATVIEW"}:
+        yield _describe(stmt)
+    elif kind == "TruncateStmt":
+        yield "TRUNCATE " + ", ".join(relation(r.get("RangeVar")) for r in node.get("relations", ()))
+    elif kind in {"DeleteStmt", "UpdateStmt"} and not node.get("whereClause"):
+        verb = "DELETE FROM" if kind == "DeleteStmt" else "UPDATE"
+        yield f"{verb} {relation(node.get('relation'))} without WHERE"
+    elif kind == "RenameStmt" and node.get("renameType") in {
+        "OBJECT_TABLE",
+        "OBJECT_COLUMN",
+        "OBJECT_SCHEMA",
+    }:
+        yield f"rename of {relation(node.get('relation')) or node.get('subname')} → {node.get('newname')}"
+    elif kind == "AlterTableStmt":
+        table = relation(node.get("relation"))
+        for cmd in node.get("cmds", ()):
+            c = cmd.get("AlterTableCmd", {})
+            if c.get("subtype") == "AT_DropColumn":
+                yield f"DROP COLUMN {c.get('name')} on {table}"
+            elif c.get("subtype") == "AT_AlterColumnType":
+                yield f"type change of {table}.{c.get('name')}"
+
+
+def _foreign_keys(stmt: Statement) -> Iterator[Node]:
+    for key, node, _ in walk(stmt.node):
+        if key == "Constraint" and node.get("contype") == "CONSTR_FOREIGN":
+            yield node
+
+
+def _not_null_without_default(stmt: Statement, context: Context) -> Iterator[str]:
+    if stmt.node_type != "AlterTableStmt":
+        return
+    table = relation(stmt.node.get("relation"))
+    if table in context.created_tables:
+        return
+    for cmd in stmt.node.get("cmds", ()):
+        c = cmd.get("AlterTableCmd", {})
+        column = c.get("def", {}).get("ColumnDef", {})
+        if c.get("subtype") != "AT_AddColumn":
+            continue
+        kinds = {k.get("Constraint", {}).get("contype") for k in column.get("constraints", ())}
+        generated = kinds & {"CONSTR_IDENTITY", "CONSTR_GENERATED"}
+        if "CONSTR_NOTNULL" in kinds and "CONSTR_DEFAULT" not in kinds and not generated:
+            yield f"{table}.{column.get('colname')}"
+
+
+def _hard_coded(stmt: Statement) -> Iterator[str]:
+    for key, node, _ in walk(stmt.node):
+        if key != "A_Const" or "sval" not in node:
+            continue
+        value = str(node["sval"].get("sval", ""))
+        for pattern, label in (
+            (_JWT, "a JWT"),
+            (_KEY, "an API key"),
+            (_UUID, "a UUID"),
+            (_EMAIL, "an e-mail address"),
+        ):
+            if pattern.search(value):
+                yield label
+                break
+
+
+def _auth_per_row(stmt: Statement) -> Iterator[str]:
+    if stmt.node_type not in {"CreatePolicyStmt", "AlterPolicyStmt"}:
+        return
+    for part in ("qual", "with_check"):
+        for key, node, in_sublink in walk({"_": stmt.node.get(part) or {}}):
+            if key == "FuncCall" and not in_sublink:
+                names = strings(node.get("funcname"))
+                if len(names) == 2 and names[0] == "auth" and names[1] in _AUTH_FUNCTIONS:
+                    yield f"auth.{names[1]}()"
+
+
+def created_tables(parsed: ParsedMigration) -> set[str]:
+    return {relation(s.node.get("relation")) for s in parsed.statements if s.node_type == "CreateStmt"}
+
+
+def _broken(stmt: Statement, context: Context) -> Iterator[tuple[Rule, str]]:
+    """Every (rule, message) one statement breaks."""
+    yield from _idempotency(stmt, context)
+    for what in _destructive(stmt):
+        yield DESTRUCTIVE, f"destructive: {what}"
+    for fk in _foreign_keys(stmt):
+        if fk.get("fk_del_action", "a") == "a":
+            yield FK_ON_DELETE, f"foreign key to {relation(fk.get('pktable'))} has no ON DELETE action"
+    for column in _not_null_without_default(stmt, context):
+        yield NOT_NULL_NO_DEFAULT, f"NOT NULL column {column} added without a default to an existing table"
+    if stmt.node_type == "IndexStmt" and not stmt.node.get("concurrent"):
+        table = relation(stmt.node.get("relation"))
+        if table not in context.created_tables:
+            yield INDEX_CONCURRENTLY, f"index on existing table {table} is built without CONCURRENTLY"
+    for label in sorted(set(_hard_coded(stmt))):
+        yield HARD_CODED, f"literal {label} in `{_describe(stmt)}`"
+    for call in sorted(set(_auth_per_row(stmt))):
+        yield (
+            AUTH_PER_ROW,
+            f"policy {stmt.node.get('policy_name')} calls {call} per row; write (SELECT {call})",
+        )
+
+
+def _remember_drops(stmt: Statement, context: Context) -> None:
+    context.dropped.update(_dropped_names(stmt))
+    node = stmt.node
+    if stmt.node_type == "DropStmt" and node.get("removeType") == "OBJECT_TRIGGER" and node.get("missing_ok"):
+        for obj in node.get("objects", ()):
+            context.dropped.add(("trigger", strings(obj.get("List", {}).get("items"))[-1]))
+
+
+def _file_level(parsed: ParsedMigration) -> Iterator[tuple[Statement, Rule, str]]:
+    for split in parsed.transaction_splits():
+        yield split, TRANSACTION_SPLIT, f"{split.first_line.upper()} splits the migration"
+    if not parsed.transactional:
+        data = [s for s in parsed.body if s.kind is Kind.DATA]
+        if data:
+            yield data[0], MIXED_NON_TRANSACTIONAL, "data change in a file that runs outside a transaction"
+
+
+def check(parsed: ParsedMigration, context: Context, backup_plan: str | None) -> list[tuple[int, Finding]]:
+    """(statement index, finding) for every rule a statement of this migration breaks.
+
+    A destructive statement in a file with a backup plan is reported as info, quoting the plan.
+    """
+    path = parsed.migration.path
+    found: list[tuple[int, Finding]] = []
+    for index, stmt in enumerate(parsed.statements):
+        for broken, message in _broken(stmt, context):
+            finding = Finding(broken, message, path, stmt.line)
+            if broken is DESTRUCTIVE and backup_plan:
+                finding = Finding(
+                    broken, message, path, stmt.line, Severity.INFO, f"backup plan: {backup_plan}"
+                )
+            found.append((index, finding))
+        _remember_drops(stmt, context)
+    for stmt, broken, message in _file_level(parsed):
+        found.append((parsed.statements.index(stmt), Finding(broken, message, path, stmt.line)))
+    return found
