@@ -190,7 +190,11 @@ def _round_trip(
                     f"{down.name} does not restore the schema from before {parsed.migration.filename}",
                     down,
                     None,
-                    detail="\n".join(before.diff(undone)),
+                    detail="\n".join(
+                        before.diff(
+                            undone, gone="removed by the down file: ", new="left behind by the down file: "
+                        )
+                    ),
                 )
             else:
                 engine.execute_each(conn, parsed, shim=shim_on)
@@ -312,6 +316,12 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     notes = _static(new, state)
     settings = engine.Settings(lock_timeout=config.lock_timeout, statement_timeout=config.statement_timeout)
     with _database(config, options, progress) as (url, server, shim_on), connect(url) as conn:
+        already = history.recorded(conn)
+        if already:
+            raise InputError(
+                f"check needs an empty database: this one already has {len(already)} applied "
+                "migration(s); give it a fresh one (a new `services:` container)"
+            )
         history.ensure(conn)
         state.tables_before = {}
         for parsed in local:

@@ -80,12 +80,19 @@ _QUERIES = {
 class Snapshot:
     lines: frozenset[str]
 
-    def diff(self, other: Snapshot, limit: int = 5) -> list[str]:
-        """What differs: `- line` only here, `+ line` only in other."""
-        gone = sorted(self.lines - other.lines)
-        new = sorted(other.lines - self.lines)
-        changes = [f"- {line}" for line in gone] + [f"+ {line}" for line in new]
+    def diff(self, other: Snapshot, *, gone: str = "- ", new: str = "+ ", limit: int = 8) -> list[str]:
+        """What differs, big objects (schemas, relations) first: `gone` lines only here, `new` only there."""
+        changes = [f"{gone}{line}" for line in sorted(self.lines - other.lines, key=_weight)]
+        changes += [f"{new}{line}" for line in sorted(other.lines - self.lines, key=_weight)]
         return changes[:limit] + ([f"… and {len(changes) - limit} more"] if len(changes) > limit else [])
+
+
+_KINDS = list(_QUERIES)
+
+
+def _weight(line: str) -> tuple[int, str]:
+    kind = line.split(":", 1)[0]
+    return (_KINDS.index(kind) if kind in _KINDS else len(_KINDS), line)
 
 
 def take(conn: Connection) -> Snapshot:

@@ -72,7 +72,7 @@ def _where(f: Finding) -> str:
 
 
 def _finding(f: Finding) -> list[str]:
-    alias = f" (Supabase advisor: {inline(f.rule.alias)})" if f.rule.alias else ""
+    alias = f" (Supabase advisor: {html(f.rule.alias)})" if f.rule.alias else ""
     lines = [f"- {_LEVEL_ICON[f.level]} **{f.rule.id}** · {_where(f)}{inline(f.message)}"]
     if f.detail:
         lines.append("")

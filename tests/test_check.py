@@ -1,0 +1,211 @@
+"""`schemagate check` end to end: what is new, git history rules, directives, config, the seed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from checking import GOOD, commit_base, fresh_database, rule_ids, run_check
+from conftest import Database, Project, Run
+from schemagate.config import Config
+from schemagate.errors import InputError
+from schemagate.rules import Severity
+
+Cli = Callable[..., Run]
+
+
+def test_only_migrations_new_since_the_base_are_judged(db: Database, project: Project) -> None:
+    project.write("20251101000000_old_sins.sql", "create table public.legacy (id int);")  # no RLS, no pk
+    base = commit_base(project)
+    project.write("20251201000000_new.sql", GOOD)
+    report = run_check(db, base=base)
+    assert [m.filename for m in report.migrations] == ["20251201000000_new.sql"]
+    assert report.verdict == "pass", [f.message for f in report.findings]
+    assert [m.status for m in report.migrations] == ["applied"]
+
+
+def test_without_a_base_every_migration_is_judged(db: Database, project: Project) -> None:
+    project.write("20251101000000_old_sins.sql", "create table public.legacy (id int);")
+    report = run_check(db)
+    assert "rls-disabled" in rule_ids(report) and report.verdict == "fail"
+
+
+def test_history_rules_edited_deleted_out_of_order_and_names(db: Database, project: Project) -> None:
+    edited = project.write("20251101000000_a.sql", "create table if not exists public.a (id int);")
+    deleted = project.write("20251102000000_b.sql", "select 1;")
+    project.write("20251103000000_c.sql", "select 1;")
+    base = commit_base(project)
+    edited.write_text("create table if not exists public.a (id bigint);")
+    deleted.unlink()
+    project.write("20251102120000_late.sql", "select 1;")
+    project.write("7_small.sql", "select 1;")
+    report = run_check(db, base=base)
+    found = {(f.rule.id, f.path.name if f.path else None) for f in report.findings}
+    assert ("edited-merged-migration", "20251101000000_a.sql") in found
+    assert ("deleted-merged-migration", "20251102000000_b.sql") in found
+    assert ("out-of-order-version", "20251102120000_late.sql") in found
+    assert ("timestamped-file-name", "7_small.sql") in found
+    assert ("timestamped-file-name", "20251102120000_late.sql") not in found
+
+
+def test_an_unknown_base_is_a_clear_error(db: Database, project: Project) -> None:
+    project.write("20251101000000_a.sql", "select 1;")
+    commit_base(project)
+    with pytest.raises(InputError, match="--base 'nope' is not a commit"):
+        run_check(db, base="nope")
+
+
+def test_ignore_with_a_reason_moves_the_finding_aside(db: Database, project: Project) -> None:
+    project.write(
+        "20251201000000_lookup.sql",
+        GOOD + "\n-- schemagate: ignore rls-disabled -- public lookup table, read-only by grants\n"
+        "create table if not exists public.countries (code text primary key, "
+        "created_at timestamptz default now(),"
+        " updated_at timestamptz default now());\ncomment on table public.countries is 'ISO countries';\n",
+    )
+    report = run_check(db)
+    assert "rls-disabled" not in rule_ids(report)
+    assert [(i.finding.rule.id, i.reason) for i in report.ignored] == [
+        ("rls-disabled", "public lookup table, read-only by grants")
+    ]
+
+
+def test_an_ignore_without_a_reason_is_an_error(db: Database, project: Project) -> None:
+    project.write("20251201000000_x.sql", GOOD + "\n-- schemagate: ignore rls-disabled\nselect 1;\n")
+    report = run_check(db)
+    (problem,) = [f for f in report.findings if f.rule.id == "invalid-directive"]
+    assert problem.line == GOOD.lstrip().count("\n") + 2 and "needs a rule id and a reason" in problem.message
+
+
+def test_a_backup_plan_turns_destructive_into_a_quoted_note(db: Database, project: Project) -> None:
+    project.write("20251101000000_a.sql", GOOD)
+    base = commit_base(project)
+    project.write(
+        "20251201000000_drop.sql",
+        "-- schemagate: backup-plan nightly pg_dump of public.things, kept 30 days\n"
+        "alter table public.things drop column if exists updated_at;\n",
+    )
+    report = run_check(db, base=base)
+    (finding,) = [f for f in report.findings if f.rule.id == "destructive-statement"]
+    assert finding.level == Severity.INFO
+    assert finding.detail == "backup plan: nightly pg_dump of public.things, kept 30 days"
+    assert finding.line == 2
+    project.write("20251201000000_drop.sql", "alter table public.things drop column if exists updated_at;\n")
+    with fresh_database(db) as other:
+        errors = {f.rule.id for f in run_check(other, base=base).findings if f.level == Severity.ERROR}
+    assert "destructive-statement" in errors
+
+
+def test_config_sets_severities_and_turns_rules_off(db: Database, project: Project) -> None:
+    project.write(
+        "20251201000000_x.sql", GOOD.replace("comment on table public.things is 'Things a user owns.';", "")
+    )
+    report = run_check(db, config=Config(rules={"missing-table-comment": "error"}))
+    assert report.verdict == "fail"
+    assert {f.rule.id: f.level for f in report.findings}["missing-table-comment"] == Severity.ERROR
+    with fresh_database(db) as other:
+        quiet = run_check(other, config=Config(rules={"missing-table-comment": "off"}))
+    assert "missing-table-comment" not in rule_ids(quiet)
+
+
+def test_unknown_rule_ids_in_config_are_an_error(db: Database, project: Project) -> None:
+    project.write("20251201000000_x.sql", GOOD)
+    with pytest.raises(InputError, match="unknown rule id\\(s\\) in config: rls-disabledd"):
+        run_check(db, config=Config(rules={"rls-disabledd": "off"}))
+
+
+def test_not_idempotent_points_at_the_statement(db: Database, project: Project) -> None:
+    project.write("20251201000000_x.sql", GOOD + "alter table public.things add constraint c check (true);\n")
+    report = run_check(db)
+    (finding,) = [f for f in report.findings if f.rule.id == "not-idempotent"]
+    assert finding.line == GOOD.lstrip().count("\n") + 1
+    assert finding.message == 'second run fails: 42710 constraint "c" for relation "things" already exists'
+
+
+def test_a_broken_seed_fails_the_check(db: Database, project: Project) -> None:
+    project.write("20251201000000_x.sql", GOOD)
+    (project.root / "supabase" / "seed.sql").write_text("select 1;\ninsert into public.nope values (1);\n")
+    report = run_check(db)
+    (finding,) = [f for f in report.findings if f.rule.id == "seed-failed"]
+    assert finding.path is not None and finding.path.name == "seed.sql" and finding.line == 2
+
+
+def test_unparseable_file_is_reported_not_crashed(db: Database, project: Project) -> None:
+    project.write("20251201000000_x.sql", "create tabel x ();")
+    report = run_check(db)
+    (finding,) = report.findings
+    assert finding.rule.id == "invalid-migration-file" and finding.line == 1
+    assert report.verdict == "fail"
+
+
+def test_a_failed_migration_stops_the_rest(db: Database, project: Project) -> None:
+    project.write("20251201000000_a.sql", "select 1/0;")
+    project.write("20251202000000_b.sql", GOOD)
+    report = run_check(db)
+    assert [m.status for m in report.migrations] == ["failed", "not run"]
+    (failed,) = [f for f in report.findings if f.rule.id == "apply-failed"]
+    assert failed.message.startswith("22012 division by zero")
+
+
+def test_round_trip_passes_with_a_correct_down_file(db: Database, project: Project) -> None:
+    project.write("20251201000000_x.sql", GOOD)
+    rollbacks = project.root / "supabase" / "rollbacks"
+    rollbacks.mkdir()
+    (rollbacks / "20251201000000_x.sql").write_text("drop table if exists public.things;\n")
+    report = run_check(db)
+    assert "round-trip-failed" not in rule_ids(report)
+    assert report.migrations[0].down_file is not None
+    (rollbacks / "20251201000000_x.sql").write_text("drop index if exists public.things_user_id_idx;\n")
+    with fresh_database(db) as other:
+        broken = run_check(other)
+    (finding,) = [f for f in broken.findings if f.rule.id == "round-trip-failed"]
+    assert "does not restore the schema" in finding.message
+    assert finding.detail and "left behind by the down file: relation: public.things r" in finding.detail
+
+
+def test_check_cli_exit_codes_and_fail_on(cli: Cli, db: Database, project: Project) -> None:
+    project.write(
+        "20251201000000_x.sql", GOOD.replace("comment on table public.things is 'Things a user owns.';", "")
+    )
+    ok = cli("check", "--check-database-url", db.url)
+    assert ok.code == 0 and "PASS" in ok.out and "missing-table-comment" in ok.out
+    with fresh_database(db) as other:
+        strict = cli("check", "--check-database-url", other.url, "--fail-on", "warning")
+    assert strict.code == 1 and "FAIL" in strict.out
+
+
+def test_check_refuses_a_database_that_already_has_history(db: Database, project: Project) -> None:
+    project.write("20251201000000_x.sql", GOOD)
+    run_check(db)
+    with pytest.raises(InputError, match="needs an empty database"):
+        run_check(db)
+
+
+FLAWED = """
+-- Every one of the seed's COMMON MISTAKES, in one migration.
+CREATE TABLE sensitive_data (id uuid PRIMARY KEY, note text);          -- mistakes 1 and 2
+CREATE TABLE orders (
+  id uuid PRIMARY KEY,
+  customer_id uuid REFERENCES public.organizations (id) ON DELETE CASCADE
+);                                                                      -- mistake 3
+ALTER TABLE user_preferences ADD COLUMN status TEXT;                    -- mistake 4
+"""
+
+
+def test_the_seeds_common_mistakes_are_each_caught_on_the_example(example: Project) -> None:
+    from conftest import run_process
+
+    base = commit_base(example)
+    example.write("20251201000000_flawed.sql", FLAWED)
+    run = run_process("check", "--base", base, "--format", "json", cwd=example.root)
+    assert run.code == 1, run.text
+    data = json.loads(run.out)
+    assert [m["file"] for m in data["migrations"]] == ["supabase/migrations/20251201000000_flawed.sql"]
+    found = {(f["rule"], f["line"]) for f in data["findings"]}
+    assert ("create-without-if-not-exists", 2) in found  # 1: forgetting IF NOT EXISTS
+    assert ("rls-disabled", 2) in found  # 2: no RLS
+    assert ("unindexed-foreign-key", 3) in found  # 3: missing index on a foreign key
+    assert ("add-column-without-guard", 7) in found  # 4: non-idempotent ADD COLUMN
+    assert ("not-idempotent", 2) in found  # ... and proven by running it twice

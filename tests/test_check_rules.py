@@ -1,0 +1,195 @@
+"""Every checklist rule: a migration that triggers it and one that passes it, on a real server."""
+
+from __future__ import annotations
+
+import pytest
+
+from checking import GOOD, commit_base, fresh_database, rule_ids, run_check
+from conftest import Database, Project
+
+TS = "20251201000000"
+NEW = f"{TS}_change.sql"
+
+# rule id -> (migration that breaks it, migration that keeps it)
+NEW_TABLE_CASES: dict[str, tuple[str, str]] = {
+    "create-without-if-not-exists": (GOOD.replace("create table if not exists", "create table"), GOOD),
+    "drop-without-if-exists": (
+        GOOD + "create table public.tmp (id int); drop table public.tmp;",
+        GOOD + "drop table if exists public.never_there;",
+    ),
+    "add-column-without-guard": (
+        GOOD + "alter table public.things add column note text;",
+        GOOD + "alter table public.things add column if not exists note text;",
+    ),
+    "destructive-statement": (GOOD + "alter table public.things drop column if exists updated_at;", GOOD),
+    "foreign-key-without-on-delete": (GOOD.replace(" on delete cascade", ""), GOOD),
+    "hard-coded-value": (
+        GOOD + "insert into public.things (user_id) select id from auth.users "
+        "where email = 'ceo@example.com';",
+        GOOD,
+    ),
+    "auth-call-per-row": (GOOD.replace("(select auth.uid()) = user_id", "auth.uid() = user_id"), GOOD),
+    "rls-disabled": (
+        GOOD.replace("alter table public.things enable row level security;", "")
+        .replace('create policy "own things"', "-- ")
+        .replace("for select to authenticated\n  using ((select auth.uid()) = user_id);", ""),
+        GOOD,
+    ),
+    "rls-enabled-no-policy": (GOOD.split("drop policy")[0] + "comment on table public.things is 'x';", GOOD),
+    "policy-exists-rls-disabled": (
+        GOOD.replace("alter table public.things enable row level security;", ""),
+        GOOD,
+    ),
+    "unindexed-foreign-key": (
+        GOOD.replace("create index if not exists things_user_id_idx on public.things (user_id);", ""),
+        GOOD,
+    ),
+    "no-primary-key": (GOOD.replace("id uuid primary key default gen_random_uuid(),", ""), GOOD),
+    "duplicate-index": (
+        GOOD + "create index if not exists things_user_id_idx2 on public.things (user_id);",
+        GOOD,
+    ),
+    "missing-timestamps": (
+        GOOD.replace("updated_at timestamptz not null default now()", "updated_at timestamp"),
+        GOOD,
+    ),
+    "missing-table-comment": (
+        GOOD.replace("comment on table public.things is 'Things a user owns.';", ""),
+        GOOD,
+    ),
+    "security-definer-search-path": (
+        GOOD + "create or replace function private_count() returns bigint language sql security definer "
+        "as $$ select count(*) from public.things $$; "
+        "revoke execute on function private_count() from public, "
+        "anon, authenticated;",
+        GOOD + "create or replace function private_count() returns bigint language sql security definer "
+        "set search_path = '' as $$ select count(*) from public.things $$; revoke execute on function "
+        "private_count() from public, anon, authenticated;",
+    ),
+    "security-definer-executable": (
+        GOOD + "create or replace function public.leak() returns bigint language sql security definer "
+        "set search_path = '' as $$ select count(*) from public.things $$;",
+        GOOD + "create or replace function public.leak() returns bigint language sql security definer "
+        "set search_path = '' as $$ select count(*) from public.things $$; revoke execute on function "
+        "public.leak() from public, anon, authenticated;",
+    ),
+    "view-bypasses-rls": (
+        GOOD + "create or replace view public.things_view as select id from public.things;",
+        GOOD + "create or replace view public.things_view with (security_invoker = on) as "
+        "select id from public.things;",
+    ),
+    "view-exposes-auth-users": (
+        GOOD + "create or replace view public.emails with (security_invoker = on) as "
+        "select email from auth.users;",
+        GOOD,
+    ),
+    "policy-always-true-write": (
+        GOOD + 'drop policy if exists "anyone" on public.things; create policy "anyone" '
+        "on public.things for update to authenticated using (true);",
+        GOOD,
+    ),
+    "multiple-permissive-policies": (
+        GOOD
+        + 'drop policy if exists "again" on public.things; create policy "again" on public.things for select '
+        "to authenticated using ((select auth.uid()) is not null);",
+        GOOD,
+    ),
+    "policy-uses-user-metadata": (
+        GOOD
+        + 'drop policy if exists "meta" on public.things; create policy "meta" on public.things for delete '
+        "to authenticated using ((select auth.jwt() -> 'user_metadata' ->> 'admin') = 'yes');",
+        GOOD,
+    ),
+    "extension-in-public": (
+        GOOD + "create extension if not exists citext with schema public;",
+        GOOD + "create extension if not exists citext with schema extensions;",
+    ),
+    "not-idempotent": (
+        GOOD + "insert into public.things (user_id) select id from auth.users;"
+        "create unique index if not exists one_per_user on public.things (user_id);"
+        "alter table public.things add constraint things_one check (true);",
+        GOOD,
+    ),
+    "commit-splits-migration": (
+        "create table if not exists public.a (id int);\ncommit;\nbegin;\nselect 1;",
+        GOOD,
+    ),
+    "data-change-outside-transaction": (
+        GOOD + "update public.things set user_id = user_id where true;\n"
+        "create index concurrently if not exists things_created_idx on public.things (created_at);",
+        GOOD,
+    ),
+    "apply-failed": (GOOD + "insert into public.missing values (1);", GOOD),
+    "invalid-directive": (GOOD + "-- schemagate: ignore rls-disabled\nselect 1;", GOOD),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(NEW_TABLE_CASES))
+def test_rule_triggers_and_passes(rule_id: str, db: Database, project: Project) -> None:
+    bad, good = NEW_TABLE_CASES[rule_id]
+    project.write(NEW, bad)
+    broken = run_check(db)
+    assert rule_id in rule_ids(broken), [f"{f.rule.id}: {f.message}" for f in broken.findings]
+    found = next(f for f in broken.findings if f.rule.id == rule_id)
+    assert found.path is not None and found.path.name == NEW
+    project.write(NEW, good)
+    with fresh_database(db) as other:
+        passing = run_check(other)
+    assert rule_id not in rule_ids(passing), [f"{f.rule.id}: {f.message}" for f in passing.findings]
+
+
+EXISTING = """
+create table if not exists public.orders (
+  id bigint generated always as identity primary key,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+alter table public.orders enable row level security;
+comment on table public.orders is 'Orders.';
+"""
+
+# Rules that only apply to tables that existed before the change.
+EXISTING_TABLE_CASES: dict[str, tuple[str, str]] = {
+    "not-null-without-default": (
+        "alter table public.orders add column if not exists status text not null;",
+        "alter table public.orders add column if not exists status text not null default 'new';",
+    ),
+    "index-without-concurrently": (
+        "create index if not exists orders_created_idx on public.orders (created_at);",
+        "create index concurrently if not exists orders_created_idx on public.orders (created_at);",
+    ),
+    "table-rewrite": (
+        "alter table public.orders add column if not exists token uuid default gen_random_uuid();",
+        "alter table public.orders add column if not exists note text;",
+    ),
+    "access-exclusive-lock": (
+        "alter table public.orders add column if not exists note text;",
+        "select 1 from public.orders;",
+    ),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(EXISTING_TABLE_CASES))
+@pytest.mark.parametrize("variant", ["bad", "good"])
+def test_rules_about_existing_tables(rule_id: str, variant: str, db: Database, project: Project) -> None:
+    project.write("20251101000000_orders.sql", EXISTING)
+    base = commit_base(project)
+    bad, good = EXISTING_TABLE_CASES[rule_id]
+    project.write(NEW, bad if variant == "bad" else good)
+    report = run_check(db, base=base)
+    assert [m.filename for m in report.migrations] == [NEW]  # only the new migration is judged
+    if variant == "bad":
+        assert rule_id in rule_ids(report), [f.message for f in report.findings]
+    else:
+        assert rule_id not in rule_ids(report), [f.message for f in report.findings]
+
+
+def test_rewrite_message_names_the_table(db: Database, project: Project) -> None:
+    project.write("20251101000000_orders.sql", EXISTING)
+    base = commit_base(project)
+    project.write(
+        NEW, "alter table public.orders add column if not exists token uuid default gen_random_uuid();"
+    )
+    report = run_check(db, base=base)
+    messages = [f.message for f in report.findings if f.rule.id == "table-rewrite"]
+    assert messages == ["takes ACCESS EXCLUSIVE on public.orders, rewrites it"]

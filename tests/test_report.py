@@ -1,0 +1,168 @@
+"""The report's faces: Markdown rendered by a GFM renderer, text, JSON, SARIF, annotations."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import cmarkgfm
+from cmarkgfm.cmark import Options
+
+from checking import GOOD, run_check
+from conftest import Database, Project
+from schemagate.report import annotations as annotation_report
+from schemagate.report import markdown, sarif
+from schemagate.report.model import MigrationResult, Report
+from schemagate.rules import Finding, Severity, catalog, runtime
+
+
+def html_of(text: str) -> str:
+    return str(cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE))
+
+
+def test_green_report_is_short(db: Database, project: Project) -> None:
+    project.write("20251201000000_things.sql", GOOD)
+    text = markdown.render(run_check(db))
+    assert text.splitlines()[0] == markdown.MARKER
+    assert (
+        text.splitlines()[1] == "### ✅ schemagate: 1 migration pass the checklist"
+        or "pass the checklist" in text
+    )
+    assert "<table>" not in html_of(text) and len(text.splitlines()) <= 8
+
+
+def test_failing_report_has_a_verdict_a_row_per_migration_and_folded_details(
+    db: Database, project: Project
+) -> None:
+    project.write("20251201000000_ok.sql", GOOD)
+    project.write(
+        "20251202000000_bad.sql", "create table if not exists public.open_table (id int primary key);"
+    )
+    report = run_check(db)
+    page = html_of(markdown.render(report))
+    assert re.search(r"<h3>❌ schemagate: \d+ errors?(, \d+ warnings?)? in 2 migrations</h3>", page)
+    rows = re.findall(r"<tr>\s*<td>(.*?)</td>", page, re.S)
+    assert rows == ["20251201000000_ok.sql", "20251202000000_bad.sql"]
+    cells = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    assert len({c.count("<td") for c in cells[1:]}) == 1  # every row has every column
+    assert "<details open><summary>❌ <b>20251202000000_bad.sql</b>" in page
+    assert "rls-disabled" in page and "Supabase advisor: rls_disabled_in_public" in page
+    assert (
+        "supabase/migrations/20251202000000_bad.sql:1 — table public.open_table has row level security"
+        in page
+    )
+    assert "<code>schemagate check</code>" in page
+
+
+HOSTILE = "@everyone <script>alert(1)</script> [click](https://evil.example) | www.evil.example `x` **b**"
+
+
+def test_hostile_names_and_comments_come_out_inert(db: Database, project: Project) -> None:
+    quoted = HOSTILE.replace('"', '""')
+    project.write(
+        "20251201000000_@octocat_<img src=x onerror=alert(1)>_[x](http:evil).sql",
+        f'create table if not exists public."{quoted}" (id int primary key);\n'
+        f"-- schemagate: ignore no-primary-key -- {HOSTILE}\n"
+        f'create table if not exists public."b{quoted}" (id int);\n',
+    )
+    page = html_of(markdown.render(run_check(db)))
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2  # the names are shown, as text
+    assert "<script" not in page and "<img" not in page and "onerror=alert(1)>" not in page
+    assert "<a " not in page  # no link, autolink or mention survived
+    assert not re.search(r"@(everyone|octocat)", page)  # a zero-width space follows every @
+    assert "<strong>b</strong>" not in page and "<code>x</code>" not in page
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    assert len({r.count("<td") for r in rows[1:]}) == 1  # the | in names did not add cells
+
+
+def _report_with(findings: list[Finding], migrations: int = 1) -> Report:
+    path = Path("supabase/migrations/20251201000000_x.sql")
+    results = [
+        MigrationResult(f"2025120100{i:04d}", f"2025120100{i:04d}_x.sql", path) for i in range(migrations)
+    ]
+    results[0].findings = list(findings)
+    return Report(results, list(findings), "abc123", "PostgreSQL 15")
+
+
+def test_an_oversized_report_falls_back_to_a_summary_under_the_limit() -> None:
+    findings = [
+        Finding(
+            catalog.RLS_DISABLED,
+            f"table public.t{i} has row level security disabled " + "x" * 200,
+            Path("supabase/migrations/20251201000000_x.sql"),
+            i + 1,
+        )
+        for i in range(600)
+    ]
+    text = markdown.render(_report_with(findings, migrations=400), summary_url="https://example.invalid/run")
+    assert len(text) <= markdown.LIMIT
+    assert "too long for a comment" in text and "job summary" in text
+    assert text.startswith(markdown.MARKER)
+    html_of(text)  # still renders
+
+
+def test_json_report_has_a_stable_documented_shape(db: Database, project: Project) -> None:
+    project.write("20251201000000_bad.sql", "create table if not exists public.t (id int primary key);")
+    data = run_check(db).to_json()
+    assert set(data) == {
+        "schema",
+        "tool",
+        "verdict",
+        "fail_on",
+        "base",
+        "server",
+        "seconds",
+        "counts",
+        "migrations",
+        "findings",
+        "ignored",
+        "notes",
+    }
+    assert data["schema"] == 1 and data["verdict"] == "fail"
+    (migration,) = data["migrations"]
+    assert migration["file"] == "supabase/migrations/20251201000000_bad.sql"
+    assert migration["checklist"]["rls"] == "error" and migration["checklist"]["name"] == "pass"
+    finding = next(f for f in data["findings"] if f["rule"] == "rls-disabled")
+    assert finding | {"why": "", "fix": ""} == {
+        "rule": "rls-disabled",
+        "alias": "rls_disabled_in_public",
+        "severity": "error",
+        "item": "rls",
+        "message": "table public.t has row level security disabled",
+        "file": "supabase/migrations/20251201000000_bad.sql",
+        "line": 1,
+        "detail": None,
+        "why": "",
+        "fix": "",
+    }
+    json.dumps(data)
+
+
+def test_sarif_is_2_1_0_with_rules_and_locations() -> None:
+    finding = Finding(runtime.NOT_IDEMPOTENT, "second run fails", Path("supabase/migrations/1_x.sql"), 7)
+    doc = sarif.render(_report_with([finding]))
+    assert doc["version"] == "2.1.0"
+    run = doc["runs"][0]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert "not-idempotent" in rule_ids
+    (result,) = run["results"]
+    assert result["ruleId"] == "not-idempotent" and result["level"] == "error"
+    assert rule_ids[result["ruleIndex"]] == "not-idempotent"
+    assert result["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "supabase/migrations/1_x.sql"},
+        "region": {"startLine": 7},
+    }
+
+
+def test_annotations_escape_like_the_actions_toolkit() -> None:
+    finding = Finding(
+        runtime.APPLY_FAILED, "100% broken\nsecond line", Path("supabase/migrations/1_a,b:c.sql"), 3
+    )
+    (line,) = annotation_report.render(_report_with([finding]))
+    assert (
+        line == "::error file=supabase/migrations/1_a%2Cb%3Ac.sql,line=3,title=apply-failed"
+        "::100%25 broken%0Asecond line"
+    )
+    info = Finding(runtime.EXCLUSIVE_LOCK, "lock", None, None, Severity.INFO)
+    assert annotation_report.render(_report_with([info])) == ["::notice title=access-exclusive-lock::lock"]
