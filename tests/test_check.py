@@ -209,3 +209,19 @@ def test_the_seeds_common_mistakes_are_each_caught_on_the_example(example: Proje
     assert ("unindexed-foreign-key", 3) in found  # 3: missing index on a foreign key
     assert ("add-column-without-guard", 7) in found  # 4: non-idempotent ADD COLUMN
     assert ("not-idempotent", 2) in found  # ... and proven by running it twice
+
+
+def test_lint_runs_the_static_rules_without_a_database(project: Project) -> None:
+    import subprocess
+    import sys
+
+    project.write("20251201000000_x.sql", "create table public.t (id int references public.p);")
+    script = (
+        "import sys\nfrom schemagate.cli import main\ncode = main(['lint'])\n"
+        "assert 'psycopg' not in sys.modules, 'lint must not load the database driver'\nsys.exit(code)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=project.root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr  # warnings only
+    assert "create-without-if-not-exists" in result.stdout
+    assert "foreign-key-without-on-delete" in result.stdout
+    assert "rls-disabled" not in result.stdout  # needs the catalog: only `check` knows

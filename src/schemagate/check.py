@@ -12,47 +12,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemagate import engine, history, snapshot
-from schemagate.changes import Changes, compare
 from schemagate.config import Config
 from schemagate.connection import Connection, connect
 from schemagate.errors import InputError, MigrationFailed, SchemagateError
-from schemagate.migrations import discover, read_migration
+from schemagate.lint import Judgement, Options, finish, judge, read, unreadable, validate_rules
+from schemagate.migrations import read_migration
 from schemagate.postgres import shim
-from schemagate.report.model import Ignored, MigrationResult, Report
-from schemagate.rules import REGISTRY, Finding, Severity, catalog, directives, files, runtime, statements
+from schemagate.report.model import MigrationResult, Report
+from schemagate.rules import Finding, catalog, runtime
 from schemagate.sandbox import throwaway
 from schemagate.sql import ParsedMigration, parse
+
+__all__ = ["Options", "run"]
 from schemagate.tree import qualified, relation, strings
 
 Progress = Callable[[str], None]
 
 
 @dataclass
-class Options:
-    base: str | None = None
-    fail_on: Severity = Severity.ERROR
-    pg_bin: str | None = None
-    database_url: str | None = None  # a `services:` Postgres to check against instead
-
-
-@dataclass
 class _State:
     """What the run learns as it goes, for the rules that need it."""
 
+    judgement: Judgement = field(default_factory=Judgement)
     results: dict[str, MigrationResult] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-    statement_findings: list[tuple[ParsedMigration, int, Finding]] = field(default_factory=list)
     tables_before: dict[str, int] = field(default_factory=dict)  # oids before the first new migration
     applied_new: list[ParsedMigration] = field(default_factory=list)
 
-
-def validate_rules(config: Config) -> None:
-    unknown = sorted(set(config.rules) - set(REGISTRY))
-    if unknown:
-        raise InputError(
-            f"unknown rule id(s) in config: {', '.join(unknown)} (known: {', '.join(sorted(REGISTRY))})",
-            path=config.path,
-        )
+    @property
+    def findings(self) -> list[Finding]:
+        return self.judgement.findings
 
 
 def down_file(config: Config, parsed: ParsedMigration) -> Path | None:
@@ -142,9 +130,9 @@ def _apply(
     result.status, result.seconds = "applied", time.monotonic() - began
     if new:
         state.applied_new.append(parsed)
-        state.findings += _locks_and_rewrites(parsed, locks, nodes_before, runtime.relfilenodes(conn))
+        state.findings.extend(_locks_and_rewrites(parsed, locks, nodes_before, runtime.relfilenodes(conn)))
         if down and before is not None:
-            state.findings += _round_trip(conn, parsed, down, before, settings, shim_on)
+            state.findings.extend(_round_trip(conn, parsed, down, before, settings, shim_on))
     return True
 
 
@@ -271,7 +259,7 @@ def _catalog(conn: Connection, state: _State, config: Config) -> None:
         located = where.get((kind, obj)) or _first_new(state)
         if located:
             parsed, index = located
-            state.statement_findings.append(
+            state.judgement.on_statements.append(
                 (parsed, index, Finding(made, message, parsed.migration.path, parsed.statements[index].line))
             )
         else:
@@ -284,66 +272,51 @@ def _first_new(state: _State) -> tuple[ParsedMigration, int] | None:
 
 
 # the run -----------------------------------------------------------------------------------------
-def _static(parsed_new: list[ParsedMigration], state: _State) -> dict[str, directives.Directives]:
-    created: set[str] = set()
-    for parsed in parsed_new:
-        created |= statements.created_tables(parsed)
-    found = {}
-    for parsed in parsed_new:
-        notes = directives.read(parsed)
-        found[parsed.migration.version] = notes
-        context = statements.Context(created_tables=created)
-        for index, made in statements.check(parsed, context, notes.backup_plan):
-            state.statement_findings.append((parsed, index, made))
-        for line, message in notes.problems:
-            state.findings.append(Finding(runtime.INVALID_DIRECTIVE, message, parsed.migration.path, line))
-    return found
-
-
 def run(config: Config, options: Options, progress: Progress) -> Report:
+    """Apply every migration to a fresh database, watching the new ones, then judge them."""
     validate_rules(config)
     began = time.monotonic()
-    state = _State()
     try:
-        found = discover(config.migrations_dir)
-        local = [parse(m) for m in found.migrations]
+        change = read(config, options)
     except InputError as exc:
-        finding = Finding(runtime.INVALID_FILE, exc.message, exc.path, exc.line)
-        return _report([], [finding], options, "not started", began, config)
-    changes: Changes = compare(config.migrations_dir, found.migrations, options.base)
-    new = [p for p in local if changes.is_new(p.migration)]
-    state.findings += files.check([p.migration for p in new], changes, Path.cwd())
-    notes = _static(new, state)
+        if exc.path is None:
+            raise
+        return unreadable(exc, options, "not started", began, config)
+    state = _State()
+    judge(change, state.judgement)
     settings = engine.Settings(lock_timeout=config.lock_timeout, statement_timeout=config.statement_timeout)
     with _database(config, options, progress) as (url, server, shim_on), connect(url) as conn:
-        already = history.recorded(conn)
-        if already:
-            raise InputError(
-                f"check needs an empty database: this one already has {len(already)} applied "
-                "migration(s); give it a fresh one (a new `services:` container)"
-            )
+        _require_empty(conn)
         history.ensure(conn)
-        state.tables_before = {}
-        for parsed in local:
-            is_new = changes.is_new(parsed.migration)
-            if is_new and not state.applied_new and not state.tables_before:
-                state.tables_before = _table_oids(conn)
+        before: dict[str, int] | None = None
+        for parsed in change.local:
+            is_new = change.changes.is_new(parsed.migration)
+            if is_new and before is None:
+                before = _table_oids(conn)
             if not _apply(conn, parsed, settings, state, new=is_new, shim_on=shim_on, config=config):
                 break
             if is_new:
                 progress(f"applied {parsed.migration.filename}")
         else:
             _seed(conn, config, settings, state, shim_on, progress)
-        if not state.tables_before:
-            state.tables_before = _table_oids(conn)
+        state.tables_before = before if before is not None else _table_oids(conn)
         _idempotency(conn, state, settings, shim_on)
         _catalog(conn, state, config)
     results = [
         state.results.get(p.migration.version)
         or MigrationResult(p.migration.version, p.migration.filename, p.migration.path)
-        for p in new
+        for p in change.new
     ]
-    return _finish(results, state, notes, options, server, began, config)
+    return finish(results, state.judgement, options, server, began, config)
+
+
+def _require_empty(conn: Connection) -> None:
+    already = history.recorded(conn)
+    if already:
+        raise InputError(
+            f"check needs an empty database: this one already has {len(already)} applied "
+            "migration(s); give it a fresh one (a new `services:` container)"
+        )
 
 
 def _seed(
@@ -360,69 +333,3 @@ def _seed(
         engine.seed(conn, config.seed_file, settings, progress, shim=shim_on)
     except SchemagateError as exc:
         state.findings.append(Finding(runtime.SEED_FAILED, exc.message, exc.path, exc.line))
-
-
-def _finish(
-    results: list[MigrationResult],
-    state: _State,
-    notes: dict[str, directives.Directives],
-    options: Options,
-    server: str,
-    began: float,
-    config: Config,
-) -> Report:
-    kept: list[Finding] = []
-    ignored: list[Ignored] = []
-    for parsed, index, made in state.statement_findings:
-        reason = notes.get(parsed.migration.version, directives.Directives()).ignored(index, made.rule.id)
-        if reason:
-            ignored.append(Ignored(made, reason))
-        else:
-            kept.append(made)
-    every = _configured(kept + state.findings, config)
-    by_path = {r.path.resolve(): r for r in results}
-    for made in every:
-        owner = by_path.get(made.path.resolve()) if made.path else None
-        if owner is None and made.path and made.path.parent.name == "rollbacks":
-            owner = next(
-                (r for r in results if r.down_file and r.down_file.resolve() == made.path.resolve()), None
-            )
-        if owner:
-            owner.findings.append(made)
-    report = Report(results, every, options.base, server, options.fail_on, ignored, time.monotonic() - began)
-    for r in results:
-        r.findings.sort(key=_order)
-    report.findings.sort(key=_order)
-    return report
-
-
-def _order(f: Finding) -> tuple[int, str, int, str]:
-    return (-f.level, str(f.path or ""), f.line or 0, f.rule.id)
-
-
-def _configured(found: list[Finding], config: Config) -> list[Finding]:
-    out = []
-    for made in found:
-        setting = config.rules.get(made.rule.id)
-        if setting == "off":
-            continue
-        out.append(made.with_severity(Severity.parse(setting)) if setting else made)
-    return out
-
-
-def _report(
-    results: list[MigrationResult],
-    found: list[Finding],
-    options: Options,
-    server: str,
-    began: float,
-    config: Config,
-) -> Report:
-    return Report(
-        results,
-        _configured(found, config),
-        options.base,
-        server,
-        options.fail_on,
-        seconds=time.monotonic() - began,
-    )

@@ -11,18 +11,20 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from schemagate import __version__, check, engine, history, scaffold, secrets
+from schemagate import __version__, lint, scaffold, secrets
 from schemagate.config import Config, load
-from schemagate.connection import Target, connect
 from schemagate.errors import ExitCode, InputError, Interrupted, SchemagateError
 from schemagate.output import Console, table
-from schemagate.plan import Plan
 from schemagate.report import annotations as annotation_report
 from schemagate.report import markdown, sarif
 from schemagate.report import text as text_report
+from schemagate.report.model import Report
 from schemagate.rules import Severity
-from schemagate.sandbox import throwaway
+
+if TYPE_CHECKING:
+    from schemagate.engine import Settings
 
 
 class Terminated(Interrupted):
@@ -98,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-database-url", help="check against this database instead of a throwaway one")
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser("lint", help="only the rules that need no database (names, history, parse trees)")
+    _common(p)
+    p.add_argument("--base", help="git ref or SHA: migrations not present there are new (default: all)")
+    p.add_argument("--fail-on", choices=["error", "warning", "info"], default="error")
+    p.add_argument("--format", choices=["text", "markdown", "json", "sarif"], default="text")
+    p.set_defaults(func=cmd_lint)
+
     p = sub.add_parser("apply", help="apply pending migrations to a database (db:migrate)")
     _common(p)
     _database(p)
@@ -138,8 +147,10 @@ def resolve(args: argparse.Namespace) -> Config:
     return config
 
 
-def settings_of(config: Config, *, include_all: bool = False) -> engine.Settings:
-    return engine.Settings(
+def settings_of(config: Config, *, include_all: bool = False) -> Settings:
+    from schemagate.engine import Settings
+
+    return Settings(
         lock_timeout=config.lock_timeout,
         statement_timeout=config.statement_timeout,
         lock_wait_s=config.lock_wait,
@@ -157,6 +168,10 @@ def database_url(args: argparse.Namespace) -> str:
 
 # commands -----------------------------------------------------------------------------------------
 def cmd_local(args: argparse.Namespace, console: Console) -> int:
+    from schemagate import engine, history  # the driver loads only for commands that need it
+    from schemagate.connection import connect
+    from schemagate.sandbox import throwaway
+
     config = resolve(args)
     local = engine.load(config.migrations_dir, notices=console.notice)
     settings = settings_of(config, include_all=True)
@@ -191,7 +206,9 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
         config.seed = False
     if args.check_database_url:
         secrets.register_url(args.check_database_url)
-    options = check.Options(
+    from schemagate import check
+
+    options = lint.Options(
         base=args.base,
         fail_on=Severity.parse(args.fail_on),
         pg_bin=args.pg_bin,
@@ -199,23 +216,38 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     )
     progress = console.notice if args.format != "text" else console.info
     report = check.run(config, options, progress)
-    rendered = {
-        "text": lambda: text_report.render(report),
-        "markdown": lambda: markdown.render(report),
-        "json": lambda: json.dumps(report.to_json(), indent=2),
-        "sarif": lambda: json.dumps(sarif.render(report), indent=2),
-    }
     for path, kind in ((args.markdown, "markdown"), (args.json, "json"), (args.sarif, "sarif")):
         if path:
-            path.write_text(secrets.redact(rendered[kind]()) + "\n", "utf-8")
+            path.write_text(secrets.redact(_render(report, kind)) + "\n", "utf-8")
     if args.annotations:
         for line in annotation_report.render(report):
             console.say(line)
-    console.say(rendered[args.format]())
+    console.say(_render(report, args.format))
+    return ExitCode.FAILED if report.failed else ExitCode.OK
+
+
+def _render(report: Report, kind: str) -> str:
+    if kind == "markdown":
+        return markdown.render(report)
+    if kind == "json":
+        return json.dumps(report.to_json(), indent=2)
+    if kind == "sarif":
+        return json.dumps(sarif.render(report), indent=2)
+    return text_report.render(report)
+
+
+def cmd_lint(args: argparse.Namespace, console: Console) -> int:
+    config = resolve(args)
+    options = lint.Options(base=args.base, fail_on=Severity.parse(args.fail_on))
+    report = lint.lint(config, options)
+    console.say(_render(report, args.format))
     return ExitCode.FAILED if report.failed else ExitCode.OK
 
 
 def cmd_apply(args: argparse.Namespace, console: Console) -> int:
+    from schemagate import engine, history  # the driver loads only for commands that need it
+    from schemagate.connection import Target, connect
+
     config = resolve(args)
     url = database_url(args)
     local = engine.load(config.migrations_dir, notices=console.notice)
@@ -251,6 +283,10 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_status(args: argparse.Namespace, console: Console) -> int:
+    from schemagate import engine, history  # the driver loads only for commands that need it
+    from schemagate.connection import connect
+    from schemagate.plan import Plan
+
     config = resolve(args)
     url = database_url(args)
     local = engine.load(config.migrations_dir, notices=console.notice)

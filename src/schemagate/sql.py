@@ -18,6 +18,7 @@ from pglast import parser
 
 from schemagate.errors import InputError
 from schemagate.migrations import Migration
+from schemagate.tree import walk
 
 
 class Kind(StrEnum):
@@ -43,6 +44,7 @@ _NEVER_IN_TRANSACTION = {
     "CreateSubscriptionStmt",
     "DropSubscriptionStmt",
 }
+_COMMENT_TOKENS = {"SQL_COMMENT", "C_COMMENT"}
 _BEGIN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
 _END = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"}
 
@@ -86,6 +88,11 @@ class Statement:
             if name in names:
                 return kind
         return Kind.DDL
+
+    @cached_property
+    def nodes(self) -> list[tuple[str, dict[str, Any], bool]]:
+        """Every node of the parse tree once: (type, node, inside a sub-select)."""
+        return list(walk(self.node))
 
     @cached_property
     def transactional(self) -> bool:
@@ -134,7 +141,23 @@ def _detaches_concurrently(cmd: dict[str, Any]) -> bool:
 class ParsedMigration:
     migration: Migration
     statements: tuple[Statement, ...]
-    history_statements: tuple[str, ...]
+
+    @cached_property
+    def _tokens(self) -> list[Any]:
+        # Lexing again is cheap next to parsing, and most callers never need tokens at all.
+        return list(parser.scan(self.migration.text))
+
+    @cached_property
+    def history_statements(self) -> tuple[str, ...]:
+        """The statements as the Supabase CLI stores them (see history_statements())."""
+        spans = [(s.start, s.start + len(s.text)) for s in self.statements]
+        semicolons = [t.start for t in self._tokens if t.name == "ASCII_59"]
+        return tuple(history_statements(self.migration.text, spans, semicolons))
+
+    @cached_property
+    def comments(self) -> tuple[tuple[int, int], ...]:
+        """(start, end) of every comment, end exclusive."""
+        return tuple((t.start, t.end + 1) for t in self._tokens if t.name in _COMMENT_TOKENS)
 
     @property
     def wrapped(self) -> bool:
@@ -219,7 +242,6 @@ def parse(migration: Migration) -> ParsedMigration:
     lines = LineIndex(text)
     try:
         raw = json.loads(parser.parse_sql_json(text)).get("stmts", [])
-        tokens = parser.scan(text)
     except parser.ParseError as exc:
         raise _syntax_error(migration, exc, lines) from None
     except Exception as exc:  # the lexer raises plain errors for unterminated quotes
@@ -228,17 +250,15 @@ def parse(migration: Migration) -> ParsedMigration:
     bounds = [(item.get("stmt_location", 0), item.get("stmt_len", 0)) for item in raw]
     edges = [start for start, _ in bounds] + [start + length if length else total for start, length in bounds]
     chars = _char_offsets(text, edges)
-    statements, spans = [], []
+    statements = []
     for item, (start_b, length) in zip(raw, bounds, strict=True):
         start, end = chars[start_b], chars[start_b + length if length else total]
         line, column = lines.position(start)
         ((node_type, node),) = item["stmt"].items()
         statements.append(Statement(text[start:end], start, line, column, node_type, node))
-        spans.append((start, end))
     if not statements:
         raise InputError("file has no SQL statements (only comments)", path=migration.path)
-    semicolons = [t.start for t in tokens if t.name == "ASCII_59"]
-    return ParsedMigration(migration, tuple(statements), tuple(history_statements(text, spans, semicolons)))
+    return ParsedMigration(migration, tuple(statements))
 
 
 def normalize(statements: list[str] | tuple[str, ...]) -> str:

@@ -24,15 +24,20 @@ def qualified(names: list[str], default_schema: str = "public") -> str:
     return ".".join(names) if len(names) > 1 else f"{default_schema}.{names[0]}" if names else ""
 
 
-def walk(node: Any, inside_sublink: bool = False) -> Iterator[tuple[str, Node, bool]]:
-    """Every (node type, node, is it inside a sub-select) below node."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(value, dict) and key[:1].isupper():
-                yield key, value, inside_sublink
-                yield from walk(value, inside_sublink or key == "SubLink")
-            else:
-                yield from walk(value, inside_sublink)
-    elif isinstance(node, list):
-        for item in node:
-            yield from walk(item, inside_sublink)
+def walk(node: Any) -> Iterator[tuple[str, Node, bool]]:
+    """Every (node type, node, is it inside a sub-select) below node, without recursion."""
+    stack: list[tuple[Any, bool]] = [(node, False)]
+    while stack:
+        current, inside = stack.pop()
+        if isinstance(current, dict):
+            for key, value in current.items():
+                if isinstance(value, dict):
+                    if key[:1].isupper():
+                        yield key, value, inside
+                        stack.append((value, inside or key == "SubLink"))
+                    else:
+                        stack.append((value, inside))
+                elif isinstance(value, list):
+                    stack.append((value, inside))
+        elif isinstance(current, list):
+            stack.extend((item, inside) for item in current if isinstance(item, (dict, list)))

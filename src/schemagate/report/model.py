@@ -17,8 +17,10 @@ def display_path(path: Path | None) -> str | None:
     """Repository-relative where possible: what annotations, SARIF and people expect."""
     if path is None:
         return None
+    if not path.is_absolute():
+        return path.as_posix()
     try:
-        return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
+        return Path(os.path.relpath(path, Path.cwd())).as_posix()
     except ValueError:
         return path.as_posix()
 

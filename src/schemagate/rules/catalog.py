@@ -8,9 +8,12 @@ Where a rule matches a Supabase database-advisor lint (splinter), `alias` carrie
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from schemagate.connection import Connection
 from schemagate.rules import Rule, rule
+
+if TYPE_CHECKING:
+    from schemagate.connection import Connection
 
 
 @dataclass

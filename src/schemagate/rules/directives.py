@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pglast import parser
-
 from schemagate.sql import LineIndex, ParsedMigration
 
 _DIRECTIVE = re.compile(r"schemagate:\s*(?P<verb>[a-z-]+)\s*(?P<rest>.*)", re.S)
@@ -45,15 +43,17 @@ def _owner(parsed: ParsedMigration, lines: LineIndex, start: int) -> int | None:
 
 def read(parsed: ParsedMigration) -> Directives:
     text = parsed.migration.text
-    lines = LineIndex(text)
     found = Directives()
-    for token in parser.scan(text):
-        if token.name not in {"SQL_COMMENT", "C_COMMENT"}:
+    if "schemagate" not in text:
+        return found
+    lines = LineIndex(text)
+    for start, end in parsed.comments:
+        if "schemagate" not in text[start:end]:
             continue
-        match = _DIRECTIVE.search(_comment_text(text[token.start : token.end + 1]))
+        match = _DIRECTIVE.search(_comment_text(text[start:end]))
         if match is None:
             continue
-        line = lines.position(token.start)[0]
+        line = lines.position(start)[0]
         verb, rest = match["verb"], match["rest"].strip()
         if verb == "backup-plan" and rest:
             found.backup_plan = rest
@@ -67,7 +67,7 @@ def read(parsed: ParsedMigration) -> Directives:
                     )
                 )
                 continue
-            owner = _owner(parsed, lines, token.start)
+            owner = _owner(parsed, lines, start)
             if owner is not None:
                 found.ignores.setdefault(owner, {})[ignore["rule"]] = ignore["reason"].strip()
         else:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from schemagate.connection import Connection
 from schemagate.rules import rule
 
 APPLY_FAILED = rule(
@@ -78,6 +78,9 @@ INVALID_DIRECTIVE = rule(
     "An ignore without a reason hides a finding with no record of why.",
     "-- schemagate: ignore rls-disabled -- lookup table, public by design",
 )
+
+if TYPE_CHECKING:
+    from schemagate.connection import Connection
 
 
 @dataclass(frozen=True)

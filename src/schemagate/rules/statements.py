@@ -227,10 +227,31 @@ def _destructive(stmt: Statement) -> Iterator[str]:
                 yield f"type change of {table}.{c.get('name')}"
 
 
+def _constraints(element: Node) -> Iterator[Node]:
+    """Constraints of one table element: a column's own, or a table constraint."""
+    if "ColumnDef" in element:
+        for constraint in element["ColumnDef"].get("constraints", ()):
+            yield constraint.get("Constraint", {})
+    elif "Constraint" in element:
+        yield element["Constraint"]
+
+
 def _foreign_keys(stmt: Statement) -> Iterator[Node]:
-    for key, node, _ in walk(stmt.node):
-        if key == "Constraint" and node.get("contype") == "CONSTR_FOREIGN":
-            yield node
+    """FOREIGN KEY constraints in CREATE TABLE and ALTER TABLE, where the grammar allows them."""
+    if stmt.node_type == "CreateStmt":
+        elements = stmt.node.get("tableElts", [])
+    elif stmt.node_type == "AlterTableStmt":
+        elements = [
+            c["AlterTableCmd"]["def"]
+            for c in stmt.node.get("cmds", ())
+            if "def" in c.get("AlterTableCmd", {})
+        ]
+    else:
+        return
+    for element in elements:
+        for constraint in _constraints(element):
+            if constraint.get("contype") == "CONSTR_FOREIGN":
+                yield constraint
 
 
 def _not_null_without_default(stmt: Statement, context: Context) -> Iterator[str]:
@@ -250,17 +271,17 @@ def _not_null_without_default(stmt: Statement, context: Context) -> Iterator[str
             yield f"{table}.{column.get('colname')}"
 
 
+_SECRET_PATTERNS = ((_JWT, "a JWT"), (_KEY, "an API key"), (_UUID, "a UUID"), (_EMAIL, "an e-mail address"))
+
+
 def _hard_coded(stmt: Statement) -> Iterator[str]:
-    for key, node, _ in walk(stmt.node):
+    if not any(pattern.search(stmt.text) for pattern, _ in _SECRET_PATTERNS):
+        return  # cheap: the tree walk below only confirms the match is a string literal
+    for key, node, _ in stmt.nodes:
         if key != "A_Const" or "sval" not in node:
             continue
         value = str(node["sval"].get("sval", ""))
-        for pattern, label in (
-            (_JWT, "a JWT"),
-            (_KEY, "an API key"),
-            (_UUID, "a UUID"),
-            (_EMAIL, "an e-mail address"),
-        ):
+        for pattern, label in _SECRET_PATTERNS:
             if pattern.search(value):
                 yield label
                 break
