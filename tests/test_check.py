@@ -225,3 +225,12 @@ def test_lint_runs_the_static_rules_without_a_database(project: Project) -> None
     assert "create-without-if-not-exists" in result.stdout
     assert "foreign-key-without-on-delete" in result.stdout
     assert "rls-disabled" not in result.stdout  # needs the catalog: only `check` knows
+
+
+def test_the_readme_documents_every_rule() -> None:
+    from pathlib import Path
+
+    from schemagate.lint import REGISTRY
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert [r for r in sorted(REGISTRY) if f"| `{r}` |" not in readme] == []
