@@ -115,3 +115,14 @@ def test_cli_runs_a_down_sql_sibling_as_a_migration(db: Database, project: Proje
     )
     assert result.returncode != 0
     assert 'table "a" does not exist' in result.stdout + result.stderr  # it ran the down file
+
+
+def test_the_cli_agrees_with_the_history_after_a_rollback(cli: Cli, db: Database, project: Project) -> None:
+    rollbacks = project.root / "supabase" / "rollbacks"
+    rollbacks.mkdir()
+    for version, table in (("20250101000000", "a"), ("20250102000000", "b")):
+        project.write(f"{version}_{table}.sql", f"create table if not exists public.{table} (id int);")
+        (rollbacks / f"{version}_{table}.sql").write_text(f"drop table if exists public.{table};")
+    assert cli("apply", "--database-url", db.url).code == 0
+    assert cli("rollback", "--database-url", db.url, "--steps", "1").code == 0
+    assert migration_list(db, project.root) == {"20250101000000": (True, True), "20250102000000": (True, False)}

@@ -124,6 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
     _database(p)
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser("rollback", help="roll back with reviewed down migrations, newest first")
+    _common(p)
+    _database(p)
+    _timeouts(p)
+    how_far = p.add_mutually_exclusive_group(required=True)
+    how_far.add_argument("--to", help="roll back every applied migration newer than VERSION (0: all)")
+    how_far.add_argument("--steps", type=int, help="roll back the newest N applied migrations")
+    p.add_argument("--reason", help="why: recorded in the audit table")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, touch nothing")
+    p.set_defaults(func=cmd_rollback)
+
     p = sub.add_parser("new", help="create a timestamped migration from the template")
     p.add_argument("name", help="lower_snake_case, e.g. add_user_preferences")
     p.add_argument("--migrations-dir", type=Path, default=None)
@@ -245,7 +256,7 @@ def cmd_lint(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_apply(args: argparse.Namespace, console: Console) -> int:
-    from schemagate import engine, history  # the driver loads only for commands that need it
+    from schemagate import engine, history, rollback  # the driver loads only for commands that need it
     from schemagate.connection import Target, connect
 
     config = resolve(args)
@@ -262,6 +273,7 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
             context=history.RunContext.local(),
             progress=console.info,
             dry_run=args.dry_run,
+            downs=rollback.down_checksums(config.rollbacks_dir),
         )
     if result.dry_run:
         pending = result.plan.pending
@@ -308,6 +320,37 @@ def cmd_status(args: argparse.Namespace, console: Console) -> int:
     bad = len(plan.drifted) + len(plan.missing)
     console.say(f"{len(plan.pending)} pending, {bad} drifted or missing")
     return ExitCode.INPUT if bad else ExitCode.OK
+
+
+def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
+    from schemagate import engine, history, rollback
+    from schemagate.connection import Target, connect
+
+    config = resolve(args)
+    url = database_url(args)
+    engine.load(config.migrations_dir, notices=console.notice)  # bad files stop here too
+    downs = rollback.find_downs(config.rollbacks_dir)
+    console.info(f"target: {Target.of(url)}")
+    with connect(url) as conn:
+        steps = rollback.plan(
+            history.recorded(conn), downs, history.down_checksums(conn), to=args.to, steps=args.steps
+        )
+        for notice in steps.notices:
+            console.notice(notice)
+        if args.dry_run:
+            console.say(
+                f"dry run: {len(steps.steps)} step(s), newest first; production would be at {steps.target}:"
+            )
+            for step in steps.steps:
+                console.say(f"  {step.recorded.version}_{step.recorded.name}  <-  {step.down.migration.path}")
+            return ExitCode.OK
+        actor = history.RunContext.local().applied_by
+        context = history.RunContext(actor, None, None, args.reason)
+        done = rollback.run(
+            conn, url, steps, settings=settings_of(config), context=context, progress=console.info
+        )
+    console.say(f"{len(done)} migration(s) rolled back; production is at {steps.target}")
+    return ExitCode.OK
 
 
 def cmd_new(args: argparse.Namespace, console: Console) -> int:

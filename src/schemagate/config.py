@@ -18,6 +18,7 @@ SEVERITIES = ("error", "warning", "info", "off")
 @dataclass
 class Config:
     migrations_dir: Path = DEFAULT_MIGRATIONS
+    rollbacks: Path | None = None  # default: rollbacks/ beside the migrations folder
     supabase: bool | None = None  # None: on when the folder is supabase/migrations
     seed: bool = True
     lock_timeout: str = "5s"
@@ -34,12 +35,17 @@ class Config:
         return self.migrations_dir.as_posix().rstrip("/").endswith("supabase/migrations")
 
     @property
+    def rollbacks_dir(self) -> Path:
+        return self.rollbacks or self.migrations_dir.parent / "rollbacks"
+
+    @property
     def seed_file(self) -> Path:
         return self.migrations_dir.parent / "seed.sql"
 
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
     "migrations_dir": str,
+    "rollbacks_dir": str,
     "supabase": (bool, str),
     "seed": bool,
     "lock_timeout": (str, int),
@@ -90,6 +96,8 @@ def _from_mapping(data: dict[str, Any], where: Path) -> Config:
             raise InputError(f"{key}: unexpected value {value!r}", path=where)
         if key == "migrations_dir":
             config.migrations_dir = Path(value)
+        elif key == "rollbacks_dir":
+            config.rollbacks = Path(value)
         elif key == "supabase":
             config.supabase = _tristate(value, str(where))
         elif key == "rules":

@@ -305,8 +305,13 @@ def apply(
     progress: Progress,
     dry_run: bool = False,
     shim: bool = False,
+    downs: dict[str, str] | None = None,
 ) -> Result:
-    """Apply every pending migration in version order; refuse on drift before touching anything."""
+    """Apply every pending migration in version order; refuse on drift before touching anything.
+
+    `downs` maps a version to its down file's sha256, recorded so a rollback can tell whether the
+    down file changed since.
+    """
     target = Target.of(url)
     if dry_run:
         plan = Plan.build(local, history.recorded(conn))
@@ -326,15 +331,24 @@ def apply(
         result = Result(plan)
         for parsed in plan.pending:
             result.applied.append(
-                _apply_one(conn, parsed, settings, context, progress, pooled=target.pooled, shim=shim)
+                _apply_one(
+                    conn,
+                    parsed,
+                    settings,
+                    context,
+                    progress,
+                    pooled=target.pooled,
+                    shim=shim,
+                    down_sha256=(downs or {}).get(parsed.migration.version),
+                )
             )
         return result
     finally:
         if not target.pooled and not conn.closed:
-            _release_quietly(conn)
+            release_quietly(conn)
 
 
-def _release_quietly(conn: Connection) -> None:
+def release_quietly(conn: Connection) -> None:
     with contextlib.suppress(psycopg.Error):  # a lost session has released its lock already
         history.release_lock(conn)
 
@@ -348,6 +362,7 @@ def _apply_one(
     *,
     pooled: bool,
     shim: bool,
+    down_sha256: str | None = None,
 ) -> Applied:
     m = parsed.migration
     began = time.monotonic()
@@ -361,6 +376,7 @@ def _apply_one(
             sha256=m.sha256,
             duration_ms=duration_ms,
             context=context,
+            down_sha256=down_sha256,
         )
 
     run_file(conn, parsed, settings, record=record, pooled=pooled, shim=shim)

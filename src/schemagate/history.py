@@ -147,6 +147,38 @@ def insert(
     )
 
 
+def delete(
+    conn: Connection, *, version: str, name: str, down_sha256: str, duration_ms: int, context: RunContext
+) -> None:
+    """Remove the CLI's row and record the rollback in our audit, in one round trip."""
+    conn.execute(
+        f"WITH removed AS (DELETE FROM {TABLE} WHERE version = %s RETURNING version) "
+        f"INSERT INTO {AUDIT} (version, name, action, down_sha256, duration_ms, applied_by, approver, "
+        "run_url, reason) SELECT version, %s, 'rollback', %s, %s, %s, %s, %s, %s FROM removed".encode(),
+        (
+            version,
+            name,
+            down_sha256,
+            duration_ms,
+            context.applied_by,
+            context.approver,
+            context.run_url,
+            context.reason,
+        ),
+    )
+
+
+def down_checksums(conn: Connection) -> dict[str, str | None]:
+    """For each version, the down file's sha256 recorded when it was last applied."""
+    if not conn.execute(f"SELECT to_regclass('{AUDIT}') IS NOT NULL".encode()).fetchone()[0]:  # type: ignore[index]
+        return {}
+    rows = conn.execute(
+        f"SELECT DISTINCT ON (version) version, down_sha256 FROM {AUDIT} "
+        "WHERE action = 'apply' ORDER BY version, id DESC".encode()
+    ).fetchall()
+    return {str(v): (str(s) if s else None) for v, s in rows}
+
+
 # locking ------------------------------------------------------------------------------------------
 def acquire_lock(conn: Connection, wait_s: float) -> None:
     """Session-level advisory lock; waits up to wait_s for another run to finish."""

@@ -130,6 +130,12 @@ def discover(directory: Path, *, root: Path | None = None, max_bytes: int = MAX_
         parsed = parse_name(path.name)
         if parsed is None:
             raise InputError(f"file name does not fit: {EXPECTED}", path=path)
+        if parsed[1].endswith(".down"):
+            raise InputError(
+                "down migrations belong in supabase/rollbacks/<version>_<name>.sql: "
+                "`supabase db push` would run this file as a migration",
+                path=path,
+            )
         _check_entry(path, root)
         migration = read_migration(path, *parsed, max_bytes=max_bytes)
         twin = found.get(migration.number)

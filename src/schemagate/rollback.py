@@ -1,0 +1,171 @@
+"""Roll production back with reviewed down migrations, newest first, one transaction per step.
+
+A down file is `supabase/rollbacks/<version>_<name>.sql`, beside (not inside) the migrations folder,
+because `supabase db push` would run anything named like a migration. A rollback refuses before
+touching anything when a migration in range has no down file, or when its down file changed after
+the migration was applied (its sha256 is recorded in the audit table at apply time).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schemagate import engine, history
+from schemagate.connection import Connection, Target, check_writable
+from schemagate.errors import InputError, MigrationFailed
+from schemagate.history import Recorded, RunContext
+from schemagate.migrations import Migration, parse_name, read_migration
+from schemagate.sql import ParsedMigration, parse
+
+
+def find_downs(directory: Path) -> dict[str, Migration]:
+    """Down files by version; a folder that does not exist simply has none."""
+    if not directory.is_dir():
+        return {}
+    downs = {}
+    for path in sorted(directory.glob("*.sql")):
+        parsed = parse_name(path.name)
+        if parsed is None:
+            raise InputError("rollback file name does not fit <version>_<name>.sql", path=path)
+        downs[parsed[0]] = read_migration(path, *parsed)
+    return downs
+
+
+def down_checksums(directory: Path) -> dict[str, str]:
+    return {version: down.sha256 for version, down in find_downs(directory).items()}
+
+
+@dataclass
+class Step:
+    recorded: Recorded
+    down: ParsedMigration
+
+
+@dataclass
+class Plan:
+    steps: list[Step]
+    target: str  # the version production is at after the rollback ("none" before the first)
+    notices: list[str] = field(default_factory=list)
+
+
+def _range(recorded: list[Recorded], to: str | None, steps: int | None) -> tuple[list[Recorded], str]:
+    applied = [r for r in recorded if r.version.isdigit()]
+    if (to is None) == (steps is None):
+        raise InputError("say how far: --to VERSION or --steps N")
+    if steps is not None:
+        if steps < 1:
+            raise InputError("--steps must be at least 1")
+        chosen = applied[-steps:] if steps <= len(applied) else applied
+        rest = applied[: len(applied) - len(chosen)]
+    else:
+        assert to is not None
+        if to not in {"0", "none"} and to not in {r.version for r in applied}:
+            known = ", ".join(r.version for r in applied[-5:]) or "none"
+            raise InputError(f"version {to} is not applied here (latest applied: {known})")
+        keep = 0 if to in {"0", "none"} else int(to)
+        chosen = [r for r in applied if r.number > keep]
+        rest = [r for r in applied if r.number <= keep]
+    return list(reversed(chosen)), rest[-1].version if rest else "none"
+
+
+def plan(
+    recorded: list[Recorded],
+    downs: dict[str, Migration],
+    recorded_downs: dict[str, str | None],
+    *,
+    to: str | None = None,
+    steps: int | None = None,
+) -> Plan:
+    """The steps, newest first; every refusal is found here, before anything runs."""
+    chosen, target = _range(recorded, to, steps)
+    missing = [r.version for r in chosen if r.version not in downs]
+    if missing:
+        raise InputError(
+            f"no reviewed down migration for {', '.join(missing)}: add "
+            "supabase/rollbacks/<version>_<name>.sql (`schemagate check --drafts DIR` writes a draft "
+            "for each new migration; review it and commit it)"
+        )
+    edited = [
+        r.version
+        for r in chosen
+        if recorded_downs.get(r.version) and recorded_downs[r.version] != downs[r.version].sha256
+    ]
+    if edited:
+        raise InputError(
+            f"down migration(s) for {', '.join(edited)} changed after the migration was applied; "
+            "a rollback runs only what was reviewed with the migration"
+        )
+    result = Plan([Step(r, parse(downs[r.version])) for r in chosen], target)
+    for r in chosen:
+        if r.version not in recorded_downs or recorded_downs[r.version] is None:
+            result.notices.append(
+                f"{r.version}: no down checksum was recorded at apply time; "
+                "running the down file as it is in the repository"
+            )
+    for step in result.steps:
+        engine.validate(step.down)
+    return result
+
+
+def run(
+    conn: Connection,
+    url: str,
+    rollback: Plan,
+    *,
+    settings: engine.Settings,
+    context: RunContext,
+    progress: engine.Progress,
+) -> list[Step]:
+    """Run the steps newest first, each with its history row's removal; stop at the first failure."""
+    check_writable(conn, url)
+    pooled = Target.of(url).pooled
+    if not pooled:
+        history.acquire_lock(conn, settings.lock_wait_s)
+    done: list[Step] = []
+    try:
+        for step in rollback.steps:
+            _run_step(conn, step, settings, context, pooled=pooled)
+            done.append(step)
+            name = f"{step.recorded.version}_{step.recorded.name}"
+            progress(f"rolled back {name} with {step.down.migration.filename}")
+    except MigrationFailed as exc:
+        now = done[-1] if done else None
+        where = f"production is now at {_version_before(rollback, len(done))}"
+        exc.message += (
+            f"; {len(done)} of {len(rollback.steps)} step(s) rolled back"
+            f"{f' (last: {now.recorded.version})' if now else ''}, {where}"
+        )
+        raise
+    finally:
+        if not pooled and not conn.closed:
+            engine.release_quietly(conn)
+    return done
+
+
+def _version_before(rollback: Plan, completed: int) -> str:
+    """Where production stands once `completed` steps are done."""
+    if completed < len(rollback.steps):
+        return rollback.steps[completed].recorded.version
+    return rollback.target
+
+
+def _run_step(
+    conn: Connection, step: Step, settings: engine.Settings, context: RunContext, *, pooled: bool
+) -> None:
+    began = time.monotonic()
+    recorded, down = step.recorded, step.down
+
+    def record(duration_ms: int) -> None:
+        del duration_ms  # the step's own time is measured from its start
+        history.delete(
+            conn,
+            version=recorded.version,
+            name=recorded.name,
+            down_sha256=down.migration.sha256,
+            duration_ms=int((time.monotonic() - began) * 1000),
+            context=context,
+        )
+
+    engine.run_file(conn, down, settings, record=record, pooled=pooled)

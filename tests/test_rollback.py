@@ -1,0 +1,111 @@
+"""`schemagate rollback`: reviewed down files, newest first, refusals before anything runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Database, Project, Run
+from schemagate.errors import InputError
+from schemagate.migrations import discover
+
+Cli = Callable[..., Run]
+
+
+def three(project: Project) -> Path:
+    rollbacks = project.root / "supabase" / "rollbacks"
+    rollbacks.mkdir(exist_ok=True)
+    for version, table in (("20250101000000", "a"), ("20250102000000", "b"), ("20250103000000", "c")):
+        project.write(f"{version}_{table}.sql", f"create table if not exists public.{table} (id int);")
+        (rollbacks / f"{version}_{table}.sql").write_text(f"drop table if exists public.{table};\n")
+    return rollbacks
+
+
+def test_one_step(cli: Cli, db: Database, project: Project) -> None:
+    three(project)
+    assert cli("apply", "--database-url", db.url).code == 0
+    run = cli("rollback", "--database-url", db.url, "--steps", "1", "--reason", "bad deploy")
+    assert run.code == 0, run.text
+    assert "rolled back 20250103000000_c with 20250103000000_c.sql" in run.out
+    assert run.out.splitlines()[-1] == "1 migration(s) rolled back; production is at 20250102000000"
+    assert [v for v, _ in db.history()] == ["20250101000000", "20250102000000"]
+    assert "c" not in db.tables() and "b" in db.tables()
+    with db.connect(admin=True) as conn:
+        audit = conn.execute(
+            "select version, action, reason, down_sha256 is not null from supabase_migrations.schemagate_audit "
+            "where action = 'rollback'"
+        ).fetchall()
+    assert audit == [("20250103000000", "rollback", "bad deploy", True)]
+
+
+def test_to_a_version_rolls_back_everything_newer(cli: Cli, db: Database, project: Project) -> None:
+    three(project)
+    assert cli("apply", "--database-url", db.url).code == 0
+    run = cli("rollback", "--database-url", db.url, "--to", "20250101000000")
+    assert run.code == 0, run.text
+    assert [line.split()[2] for line in run.out.splitlines() if line.startswith("rolled back")] == [
+        "20250103000000_c", "20250102000000_b"]
+    assert [v for v, _ in db.history()] == ["20250101000000"]
+    assert db.tables() == ["a"]
+    again = cli("apply", "--database-url", db.url)  # and forward again
+    assert again.code == 0 and db.tables() == ["a", "b", "c"]
+
+
+def test_dry_run_touches_nothing(cli: Cli, db: Database, project: Project) -> None:
+    three(project)
+    assert cli("apply", "--database-url", db.url).code == 0
+    before = db.snapshot()
+    run = cli("rollback", "--database-url", db.url, "--to", "0", "--dry-run")
+    assert run.code == 0
+    assert "dry run: 3 step(s), newest first; production would be at none" in run.out
+    assert db.snapshot() == before
+
+
+def test_refuses_when_a_down_file_is_missing(cli: Cli, db: Database, project: Project) -> None:
+    rollbacks = three(project)
+    assert cli("apply", "--database-url", db.url).code == 0
+    (rollbacks / "20250102000000_b.sql").unlink()
+    before = db.snapshot()
+    run = cli("rollback", "--database-url", db.url, "--steps", "2")
+    assert run.code == 2
+    assert "no reviewed down migration for 20250102000000" in run.err and "draft" in run.err
+    assert db.snapshot() == before
+
+
+def test_refuses_when_a_down_file_changed_after_apply(cli: Cli, db: Database, project: Project) -> None:
+    rollbacks = three(project)
+    assert cli("apply", "--database-url", db.url).code == 0
+    (rollbacks / "20250103000000_c.sql").write_text("drop table if exists public.c cascade;\n")
+    before = db.snapshot()
+    run = cli("rollback", "--database-url", db.url, "--steps", "1")
+    assert run.code == 2
+    assert "down migration(s) for 20250103000000 changed after the migration was applied" in run.err
+    assert db.snapshot() == before
+
+
+def test_a_failing_step_stops_and_says_where_production_stands(cli: Cli, db: Database, project: Project) -> None:
+    rollbacks = three(project)
+    (rollbacks / "20250102000000_b.sql").write_text("select 1;\ndrop table public.never_existed;\n")
+    assert cli("apply", "--database-url", db.url).code == 0
+    run = cli("rollback", "--database-url", db.url, "--to", "20250101000000")
+    assert run.code == 1
+    assert "rollbacks/20250102000000_b.sql:2: 42P01" in run.err
+    assert "1 of 2 step(s) rolled back (last: 20250103000000), production is now at 20250102000000" in run.err
+    assert [v for v, _ in db.history()] == ["20250101000000", "20250102000000"]  # consistent with the catalog
+    assert db.tables() == ["a", "b"]
+
+
+def test_unknown_version_is_a_clear_error(cli: Cli, db: Database, project: Project) -> None:
+    three(project)
+    assert cli("apply", "--database-url", db.url).code == 0
+    run = cli("rollback", "--database-url", db.url, "--to", "20240101000000")
+    assert run.code == 2 and "version 20240101000000 is not applied here" in run.err
+
+
+def test_a_down_sql_sibling_is_refused_with_the_reason(project: Project) -> None:
+    project.write("20250101000000_a.sql", "select 1;")
+    project.write("20250101000000_a.down.sql", "select 1;")
+    with pytest.raises(InputError, match="down migrations belong in supabase/rollbacks/"):
+        discover(project.migrations)
