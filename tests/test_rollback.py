@@ -34,8 +34,8 @@ def test_one_step(cli: Cli, db: Database, project: Project) -> None:
     assert "c" not in db.tables() and "b" in db.tables()
     with db.connect(admin=True) as conn:
         audit = conn.execute(
-            "select version, action, reason, down_sha256 is not null from supabase_migrations.schemagate_audit "
-            "where action = 'rollback'"
+            "select version, action, reason, down_sha256 is not null "
+            "from supabase_migrations.schemagate_audit where action = 'rollback'"
         ).fetchall()
     assert audit == [("20250103000000", "rollback", "bad deploy", True)]
 
@@ -46,7 +46,9 @@ def test_to_a_version_rolls_back_everything_newer(cli: Cli, db: Database, projec
     run = cli("rollback", "--database-url", db.url, "--to", "20250101000000")
     assert run.code == 0, run.text
     assert [line.split()[2] for line in run.out.splitlines() if line.startswith("rolled back")] == [
-        "20250103000000_c", "20250102000000_b"]
+        "20250103000000_c",
+        "20250102000000_b",
+    ]
     assert [v for v, _ in db.history()] == ["20250101000000"]
     assert db.tables() == ["a"]
     again = cli("apply", "--database-url", db.url)  # and forward again
@@ -85,7 +87,9 @@ def test_refuses_when_a_down_file_changed_after_apply(cli: Cli, db: Database, pr
     assert db.snapshot() == before
 
 
-def test_a_failing_step_stops_and_says_where_production_stands(cli: Cli, db: Database, project: Project) -> None:
+def test_a_failing_step_stops_and_says_where_production_stands(
+    cli: Cli, db: Database, project: Project
+) -> None:
     rollbacks = three(project)
     (rollbacks / "20250102000000_b.sql").write_text("select 1;\ndrop table public.never_existed;\n")
     assert cli("apply", "--database-url", db.url).code == 0

@@ -11,14 +11,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemagate import engine, history, snapshot
+from schemagate import drafts, engine, history, snapshot
 from schemagate.config import Config
 from schemagate.connection import Connection, connect
 from schemagate.errors import InputError, MigrationFailed, SchemagateError
 from schemagate.lint import Judgement, Options, finish, judge, read, unreadable, validate_rules
-from schemagate.migrations import read_migration
+from schemagate.migrations import Migration, read_migration
 from schemagate.postgres import shim
-from schemagate.report.model import MigrationResult, Report
+from schemagate.report.model import DraftResult, MigrationResult, Report
 from schemagate.rules import Finding, catalog, runtime
 from schemagate.sandbox import throwaway
 from schemagate.sql import ParsedMigration, parse
@@ -44,7 +44,7 @@ class _State:
 
 
 def down_file(config: Config, parsed: ParsedMigration) -> Path | None:
-    candidate = config.migrations_dir.parent / "rollbacks" / parsed.migration.filename
+    candidate = config.rollbacks_dir / parsed.migration.filename
     return candidate if candidate.is_file() else None
 
 
@@ -98,7 +98,7 @@ def _apply(
     nodes_before = runtime.relfilenodes(conn) if new else {}
     down = down_file(config, parsed) if new else None
     result.down_file = down
-    before = snapshot.take(conn) if down else None
+    before = snapshot.take(conn) if new else None
 
     def record(duration_ms: int) -> None:
         history.insert(
@@ -131,8 +131,18 @@ def _apply(
     if new:
         state.applied_new.append(parsed)
         state.findings.extend(_locks_and_rewrites(parsed, locks, nodes_before, runtime.relfilenodes(conn)))
-        if down and before is not None:
-            state.findings.extend(_round_trip(conn, parsed, down, before, settings, shim_on))
+        assert before is not None
+        if down:
+            state.findings.extend(_reviewed_down(conn, parsed, down, before, settings, shim_on))
+        elif parsed.transactional:
+            result.draft = _drafted_down(conn, parsed, before, settings, shim_on, config)
+            state.findings.append(
+                Finding(
+                    runtime.NO_DOWN,
+                    f"{m.filename} has no reviewed down migration; the report has a draft",
+                    m.path,
+                )
+            )
     return True
 
 
@@ -156,47 +166,81 @@ def _locks_and_rewrites(
 def _round_trip(
     conn: Connection,
     parsed: ParsedMigration,
+    down: ParsedMigration,
+    before: snapshot.Snapshot,
+    settings: engine.Settings,
+    shim_on: bool,
+    label: str | None = None,
+) -> Finding | None:
+    """up -> down -> up in a transaction that is rolled back: down must restore `before` exactly."""
+    after_up = snapshot.take(conn)
+    label = label or down.migration.filename
+    try:
+        with engine.rolled_back(conn, settings):
+            engine.execute_each(conn, down, shim=shim_on)
+            undone = snapshot.take(conn)
+            if undone != before:
+                changes = before.diff(
+                    undone, gone="removed by the down file: ", new="left behind by the down file: "
+                )
+                return Finding(
+                    runtime.ROUND_TRIP,
+                    f"{label} does not restore the schema from before {parsed.migration.filename}",
+                    down.migration.path,
+                    None,
+                    detail="\n".join(changes),
+                )
+            engine.execute_each(conn, parsed, shim=shim_on)
+            if snapshot.take(conn) != after_up:
+                return Finding(
+                    runtime.ROUND_TRIP,
+                    f"{parsed.migration.filename} applied again after {label} gives a different schema",
+                    parsed.migration.path,
+                    None,
+                )
+    except MigrationFailed as exc:
+        return Finding(runtime.ROUND_TRIP, f"round trip failed: {exc.message}", exc.path, exc.line)
+    return None
+
+
+def _reviewed_down(
+    conn: Connection,
+    parsed: ParsedMigration,
     down: Path,
     before: snapshot.Snapshot,
     settings: engine.Settings,
     shim_on: bool,
 ) -> list[Finding]:
-    """up -> down -> up in a transaction that is rolled back: down must restore `before` exactly."""
-    after_up = snapshot.take(conn)
     try:
         down_parsed = parse(read_migration(down, "0", down.stem))
     except InputError as exc:
         return [Finding(runtime.ROUND_TRIP, f"down file: {exc.message}", exc.path, exc.line)]
-    problem: Finding | None = None
-    try:
-        with engine.rolled_back(conn, settings):
-            engine.execute_each(conn, down_parsed, shim=shim_on)
-            undone = snapshot.take(conn)
-            if undone != before:
-                problem = Finding(
-                    runtime.ROUND_TRIP,
-                    f"{down.name} does not restore the schema from before {parsed.migration.filename}",
-                    down,
-                    None,
-                    detail="\n".join(
-                        before.diff(
-                            undone, gone="removed by the down file: ", new="left behind by the down file: "
-                        )
-                    ),
-                )
-            else:
-                engine.execute_each(conn, parsed, shim=shim_on)
-                if snapshot.take(conn) != after_up:
-                    problem = Finding(
-                        runtime.ROUND_TRIP,
-                        f"{parsed.migration.filename} applied again after "
-                        f"{down.name} gives a different schema",
-                        parsed.migration.path,
-                        None,
-                    )
-    except MigrationFailed as exc:
-        problem = Finding(runtime.ROUND_TRIP, f"round trip failed: {exc.message}", exc.path, exc.line)
+    problem = _round_trip(conn, parsed, down_parsed, before, settings, shim_on)
     return [problem] if problem else []
+
+
+def _drafted_down(
+    conn: Connection,
+    parsed: ParsedMigration,
+    before: snapshot.Snapshot,
+    settings: engine.Settings,
+    shim_on: bool,
+    config: Config,
+) -> DraftResult:
+    """Write a draft from the parse tree and, when it is complete, prove it like a reviewed one."""
+    made = drafts.draft(parsed)
+    result = DraftResult(made.text, made.complete, made.needs_human)
+    where = config.rollbacks_dir / parsed.migration.filename
+    draft_migration = Migration("0", parsed.migration.name, where, made.text, "")
+    if made.complete and not made.inverse:
+        result.proof = "nothing to undo"
+    elif made.complete:
+        problem = _round_trip(conn, parsed, parse(draft_migration), before, settings, shim_on, "the draft")
+        result.proof = "failed" if problem else "proven"
+        result.problem = problem.message if problem else None
+        if problem and problem.detail:
+            result.problem = f"{problem.message}\n{problem.detail}"
+    return result
 
 
 def _idempotency(conn: Connection, state: _State, settings: engine.Settings, shim_on: bool) -> None:

@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sarif", type=Path, help="also write SARIF 2.1.0 here")
     p.add_argument("--annotations", action="store_true", help="print ::error file=…:: workflow commands")
     p.add_argument("--check-database-url", help="check against this database instead of a throwaway one")
+    p.add_argument("--drafts", type=Path, help="write each generated down-migration draft into this folder")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("lint", help="only the rules that need no database (names, history, parse trees)")
@@ -227,6 +228,8 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     )
     progress = console.notice if args.format != "text" else console.info
     report = check.run(config, options, progress)
+    if args.drafts:
+        write_drafts(report, args.drafts)
     for path, kind in ((args.markdown, "markdown"), (args.json, "json"), (args.sarif, "sarif")):
         if path:
             path.write_text(secrets.redact(_render(report, kind)) + "\n", "utf-8")
@@ -245,6 +248,13 @@ def _render(report: Report, kind: str) -> str:
     if kind == "sarif":
         return json.dumps(sarif.render(report), indent=2)
     return text_report.render(report)
+
+
+def write_drafts(report: Report, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for m in report.migrations:
+        if m.draft is not None:
+            (folder / m.filename).write_text(m.draft.text, "utf-8")
 
 
 def cmd_lint(args: argparse.Namespace, console: Console) -> int:

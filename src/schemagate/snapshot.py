@@ -17,6 +17,7 @@ _USER_SCHEMAS = (
 
 _QUERIES = {
     "schema": f"SELECT n.nspname FROM pg_namespace n WHERE {_USER_SCHEMAS}",
+    "extension": "SELECT format('%I %s', e.extname, e.extversion) FROM pg_extension e",
     "relation": f"""
         SELECT format('%I.%I %s rls=%s force=%s', n.nspname, c.relname, c.relkind,
                       c.relrowsecurity, c.relforcerowsecurity)
@@ -64,7 +65,6 @@ _QUERIES = {
         WHERE {_USER_SCHEMAS} AND t.typtype IN ('e', 'd')
            OR ({_USER_SCHEMAS} AND t.typtype = 'c' AND EXISTS (
                SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))""",
-    "extension": "SELECT format('%I %s', e.extname, e.extversion) FROM pg_extension e",
     "comment": f"""
         SELECT format('%s %s', d.objoid::regclass, d.description) FROM pg_description d
         JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass

@@ -96,7 +96,11 @@ def _indent(text: str) -> str:
 
 def _details(report: Report) -> list[str]:
     lines: list[str] = []
-    groups = [(html(m.filename), m.findings) for m in report.migrations if m.findings]
+    # A missing down file is told by the draft block itself.
+    shown = {
+        m.filename: [f for f in m.findings if f.rule.id != "no-down-migration"] for m in report.migrations
+    }
+    groups = [(html(m.filename), shown[m.filename]) for m in report.migrations if shown[m.filename]]
     if report.orphans:
         groups.append(("Other files", report.orphans))
     for title, found in groups:
@@ -114,6 +118,32 @@ def _details(report: Report) -> list[str]:
         ]
         for f in found:
             lines += _finding(f)
+        lines += ["", "</details>"]
+    return lines
+
+
+_PROOF = {
+    "proven": "proven on the throwaway database ✅",
+    "failed": "proof failed ❌",
+    "not run": "incomplete ⚠️ needs a human",
+    "nothing to undo": "nothing to undo ✅",
+}
+
+
+def _drafts(report: Report) -> list[str]:
+    lines: list[str] = []
+    for m in report.migrations:
+        if m.draft is None:
+            continue
+        state = _PROOF[m.draft.proof] if m.draft.complete else _PROOF["not run"]
+        lines += [
+            "",
+            f"<details><summary>↩️ Draft down migration for <b>{html(m.filename)}</b>: {state}</summary>",
+            "",
+            code_block(m.draft.text.rstrip("\n"), "sql"),
+        ]
+        if m.draft.problem:
+            lines += ["", code_block(m.draft.problem)]
         lines += ["", "</details>"]
     return lines
 
@@ -150,7 +180,16 @@ def render(report: Report, *, limit: int = LIMIT, summary_url: str | None = None
         names = ", ".join(inline(m.filename) for m in report.migrations)
         passed = f"Checked {names}: every checklist item passes."
         return "\n".join(
-            [MARKER, headline(report), "", passed, *_details(report), *_ignored(report), *_footer(report)]
+            [
+                MARKER,
+                headline(report),
+                "",
+                passed,
+                *_details(report),
+                *_drafts(report),
+                *_ignored(report),
+                *_footer(report),
+            ]
         )
     full = "\n".join(
         [
@@ -159,6 +198,7 @@ def render(report: Report, *, limit: int = LIMIT, summary_url: str | None = None
             "",
             *_table(report),
             *_details(report),
+            *_drafts(report),
             *_ignored(report),
             *_footer(report),
         ]

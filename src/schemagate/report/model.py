@@ -26,6 +26,17 @@ def display_path(path: Path | None) -> str | None:
 
 
 @dataclass
+class DraftResult:
+    """A generated down migration and what the throwaway database said of it."""
+
+    text: str
+    complete: bool
+    needs_human: list[str]
+    proof: str = "not run"  # proven | failed | nothing to undo | not run (incomplete: not run)
+    problem: str | None = None
+
+
+@dataclass
 class MigrationResult:
     version: str
     filename: str
@@ -34,6 +45,7 @@ class MigrationResult:
     seconds: float | None = None
     transactional: bool = True
     down_file: Path | None = None
+    draft: DraftResult | None = None
     findings: list[Finding] = field(default_factory=list)
 
     def item_level(self, item: str) -> Severity | None:
@@ -105,6 +117,15 @@ class Report:
                     "seconds": None if m.seconds is None else round(m.seconds, 3),
                     "transactional": m.transactional,
                     "down_file": display_path(m.down_file),
+                    "draft": None
+                    if m.draft is None
+                    else {
+                        "complete": m.draft.complete,
+                        "proof": m.draft.proof,
+                        "problem": m.draft.problem,
+                        "needs_human": m.draft.needs_human,
+                        "text": m.draft.text,
+                    },
                     "checklist": {item: _level(m.item_level(item)) for item in ITEMS},
                 }
                 for m in self.migrations

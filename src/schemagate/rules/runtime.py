@@ -70,6 +70,16 @@ ROUND_TRIP = rule(
     "production in a state no file describes.",
     "-- undo every statement of the up migration, newest first, in supabase/rollbacks/<file>",
 )
+NO_DOWN = rule(
+    "no-down-migration",
+    "info",
+    "rollback",
+    "A reviewed down migration exists",
+    "Without supabase/rollbacks/<file>, `schemagate rollback` refuses to roll this migration back. "
+    "The report carries a draft written from the parse tree, proven on the throwaway database "
+    "when it is complete.",
+    "-- review the draft in the report, then commit it as supabase/rollbacks/<same file name>",
+)
 INVALID_DIRECTIVE = rule(
     "invalid-directive",
     "error",
