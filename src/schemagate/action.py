@@ -1,0 +1,444 @@
+"""The GitHub Action: read the runner's inputs and event, run one engine command, report back.
+
+pull_request      -> check (never reads `database-url`), one sticky comment, summary, annotations
+push (default br) -> deploy: approval, lock, drift check, apply, comment on the merged PRs
+workflow_dispatch -> rollback (with `rollback-to`) or the `mode` input, under the same approval
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemagate import secrets
+from schemagate.config import Config
+from schemagate.config import load as load_config
+from schemagate.errors import ExitCode, InputError, SchemagateError
+from schemagate.github import approvals, comments
+from schemagate.github.api import ApiError, GitHubApi
+from schemagate.github.context import Context
+from schemagate.github.context import load as load_context
+from schemagate.report import annotations as annotation_report
+from schemagate.report import markdown, sarif
+from schemagate.report.escape import inline
+from schemagate.rules import Severity
+
+# Every input action.yml declares; a test keeps the two in step.
+INPUTS = (
+    "mode",
+    "migrations-dir",
+    "database-url",
+    "check-database-url",
+    "postgres-version",
+    "supabase",
+    "config",
+    "github-token",
+    "comment",
+    "require-approval",
+    "approval",
+    "approval-timeout",
+    "allow-self-approval",
+    "environment",
+    "rollback-to",
+    "reason",
+    "lock-timeout",
+    "statement-timeout",
+    "fail-on",
+)
+OUTPUTS = ("verdict", "applied", "pending", "findings", "report-json", "sarif", "mode")
+SECRET_INPUTS = ("database-url", "check-database-url", "github-token")
+DEPLOY_MARKER = "<!-- schemagate:deploy -->"
+
+
+class Inputs:
+    """INPUT_* variables: the runner upper-cases names and keeps their hyphens."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def get(self, name: str, default: str = "") -> str:
+        assert name in INPUTS, name
+        key = "INPUT_" + name.upper()
+        value = self._env.get(key, self._env.get(key.replace("-", "_"), ""))
+        return value.strip() or default
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.get(name).lower()
+        if not value:
+            return default
+        if value not in {"true", "false"}:
+            raise InputError(f"input {name} must be true or false, not {value!r}")
+        return value == "true"
+
+
+class Runner:
+    """Workflow commands, outputs and the step summary, with every line redacted."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def mask(self, value: str) -> None:
+        if value:
+            print(f"::add-mask::{value}", flush=True)
+            secrets.register(value)
+
+    def log(self, line: str) -> None:
+        print(secrets.redact(line), flush=True)
+
+    def warning(self, line: str) -> None:
+        print(f"::warning::{secrets.redact(line)}", flush=True)
+
+    def error(self, line: str) -> None:
+        print(f"::error::{secrets.redact(line)}", flush=True)
+
+    def group(self, title: str) -> None:
+        print(f"::group::{title}", flush=True)
+
+    def endgroup(self) -> None:
+        print("::endgroup::", flush=True)
+
+    def output(self, name: str, value: str) -> None:
+        path = self.env.get("GITHUB_OUTPUT")
+        if path:
+            with open(path, "a", encoding="utf-8") as out:
+                out.write(f"{name}={secrets.redact(value)}\n")
+
+    def summary(self, text: str) -> None:
+        path = self.env.get("GITHUB_STEP_SUMMARY")
+        if path:
+            with open(path, "a", encoding="utf-8") as out:
+                out.write(secrets.redact(text) + "\n")
+
+
+def mask_secrets(inputs: Inputs, runner: Runner) -> None:
+    """First thing, before any other output: the runner hides these in every log line."""
+    for name in SECRET_INPUTS:
+        value = inputs.get(name)
+        runner.mask(value)
+        password = secrets.password_of(value) if value else None
+        if password:
+            runner.mask(password)
+
+
+@dataclass
+class Job:
+    ctx: Context
+    inputs: Inputs
+    runner: Runner
+    config: Config
+
+    @property
+    def api(self) -> GitHubApi:
+        token = self.inputs.get("github-token")
+        if not token:
+            raise InputError("input github-token is empty (the default is the workflow's GITHUB_TOKEN)")
+        return GitHubApi(token, self.ctx.repository, self.ctx.api_url)
+
+    @property
+    def out_dir(self) -> Path:
+        folder = self.ctx.workspace / ".schemagate"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+
+def choose_mode(ctx: Context, inputs: Inputs) -> str:
+    mode = inputs.get("mode", "auto")
+    if mode not in {"auto", "check", "deploy", "rollback", "status"}:
+        raise InputError(f"input mode must be auto, check, deploy, rollback or status, not {mode!r}")
+    if ctx.is_pull_request:
+        if mode not in {"auto", "check"}:
+            raise InputError(f"mode {mode} never runs on {ctx.event_name} events: production is off limits")
+        return "check"
+    if mode != "auto":
+        return mode
+    if ctx.event_name == "push":
+        return "deploy" if ctx.on_default_branch else "check"
+    if ctx.event_name == "workflow_dispatch":
+        wants_rollback = inputs.get("rollback-to") or ctx.dispatch_inputs.get("rollback-to")
+        return ctx.dispatch_inputs.get("mode") or ("rollback" if wants_rollback else "status")
+    return "check"
+
+
+def configure(ctx: Context, inputs: Inputs) -> Config:
+    config_path = inputs.get("config")
+    config = load_config(ctx.workspace / config_path if config_path else None)
+    if inputs.get("migrations-dir"):
+        config.migrations_dir = Path(inputs.get("migrations-dir"))
+    supabase = inputs.get("supabase", "auto").lower()
+    if supabase not in {"auto", "true", "false"}:
+        raise InputError(f"input supabase must be auto, true or false, not {supabase!r}")
+    if supabase != "auto":
+        config.supabase = supabase == "true"
+    config.lock_timeout = inputs.get("lock-timeout", config.lock_timeout)
+    config.statement_timeout = inputs.get("statement-timeout", config.statement_timeout)
+    return config
+
+
+# check ---------------------------------------------------------------------------------------------
+def run_check(job: Job) -> int:
+    from schemagate import check
+    from schemagate.lint import Options
+
+    fail_on = job.inputs.get("fail-on", "error")
+    if fail_on not in {"error", "warning", "info"}:
+        raise InputError(f"input fail-on must be error, warning or info, not {fail_on!r}")
+    base = job.ctx.base_sha if job.ctx.is_pull_request else (job.ctx.payload.get("before") or None)
+    options = Options(
+        base=base, fail_on=Severity.parse(fail_on), database_url=job.inputs.get("check-database-url") or None
+    )
+    job.runner.group("schemagate check")
+    try:
+        report = check.run(job.config, options, job.runner.log)
+    finally:
+        job.runner.endgroup()
+    (job.out_dir / "report.json").write_text(json.dumps(report.to_json(), indent=2), "utf-8")
+    (job.out_dir / "report.sarif").write_text(json.dumps(sarif.render(report), indent=2), "utf-8")
+    for m in report.migrations:
+        if m.draft is not None:
+            drafts = job.out_dir / "drafts"
+            drafts.mkdir(exist_ok=True)
+            (drafts / m.filename).write_text(m.draft.text, "utf-8")
+    for line in annotation_report.render(report):
+        print(secrets.redact(line), flush=True)
+    job.runner.summary(markdown.render(report, limit=1_000_000))
+    for name, value in (
+        ("verdict", report.verdict),
+        ("findings", str(len(report.findings))),
+        ("applied", str(sum(m.status == "applied" for m in report.migrations))),
+        ("pending", "0"),
+        ("report-json", str(job.out_dir / "report.json")),
+        ("sarif", str(job.out_dir / "report.sarif")),
+    ):
+        job.runner.output(name, value)
+    if job.ctx.is_pull_request and job.inputs.flag("comment", True):
+        _comment_on_pr(job, markdown.render(report, summary_url=job.ctx.run_url))
+    return int(ExitCode.FAILED if report.failed else ExitCode.OK)
+
+
+def _comment_on_pr(job: Job, body: str) -> None:
+    try:
+        posted = comments.upsert(job.api, job.ctx.pr_number, markdown.MARKER, secrets.redact(body))
+    except ApiError as exc:
+        if comments.read_only(exc):
+            job.runner.warning(
+                "cannot comment on this pull request (the token is read-only, as on pull "
+                "requests from forks); the report is in the job summary and annotations"
+            )
+            return
+        raise
+    job.runner.log(f"{'created' if posted.created else 'updated'} the checklist comment {posted.url}")
+
+
+# approval --------------------------------------------------------------------------------------------
+def approve(job: Job, what: str) -> approvals.Approval | None:
+    """Refuse production unless someone approved this run (when approval is required)."""
+    how = job.inputs.get("approval", "environment")
+    environment = job.inputs.get("environment", "production")
+    if how == "issue":
+        timeout = float(job.inputs.get("approval-timeout", "3600"))
+        waiter = approvals.IssueApproval(
+            job.api,
+            f"schemagate: approve {what} ({job.ctx.sha[:7]})",
+            f"{what}\n\nComment `/approve` to go ahead or `/deny` to stop. Run: {job.ctx.run_url}",
+            timeout_s=timeout,
+            merger=job.ctx.actor or None,
+            allow_self=job.inputs.flag("allow-self-approval", False),
+            poll_s=float(os.environ.get("SCHEMAGATE_APPROVAL_POLL", "10")),
+        )
+        return waiter.wait()
+    if how != "environment":
+        raise InputError(f"input approval must be environment or issue, not {how!r}")
+    found = approvals.from_environment(job.api, job.ctx.run_id, environment)
+    if found is None and job.inputs.flag("require-approval", True):
+        raise approvals.NotApproved(
+            f"no approval recorded for run {job.ctx.run_id}: production needs the `{environment}` "
+            "environment to require reviewers (or set approval: issue); nothing was applied"
+        )
+    return found
+
+
+# deploy ----------------------------------------------------------------------------------------------
+def _production_url(job: Job) -> str:
+    url = job.inputs.get("database-url")
+    if not url:
+        raise InputError("input database-url is empty: pass the production connection string secret")
+    return url
+
+
+def _deployment(job: Job) -> int | None:
+    environment = job.inputs.get("environment", "production")
+    found = job.api.get("/deployments", sha=job.ctx.sha, environment=environment) or []
+    return int(found[0]["id"]) if found else None
+
+
+def _deployment_status(job: Job, deployment: int | None, state: str) -> None:
+    if deployment is not None:
+        job.api.post(f"/deployments/{deployment}/statuses", {"state": state, "log_url": job.ctx.run_url})
+
+
+def run_deploy(job: Job) -> int:
+    from schemagate import engine, history
+    from schemagate.connection import connect
+    from schemagate.rollback import down_checksums
+
+    url = _production_url(job)
+    local = engine.load(job.config.migrations_dir, notices=job.runner.warning)
+    approval = approve(job, "applying the pending migrations to production")
+    context = history.RunContext(job.ctx.actor, approval.approver if approval else None, job.ctx.run_url)
+    deployment = _deployment(job)
+    _deployment_status(job, deployment, "in_progress")
+    began = time.monotonic()
+    settings = engine.Settings(
+        lock_timeout=job.config.lock_timeout,
+        statement_timeout=job.config.statement_timeout,
+        lock_wait_s=job.config.lock_wait,
+    )
+    job.runner.group("schemagate apply")
+    try:
+        with connect(url) as conn:
+            result = engine.apply(
+                conn,
+                url,
+                local,
+                settings=settings,
+                context=context,
+                progress=job.runner.log,
+                downs=down_checksums(job.config.rollbacks_dir),
+            )
+    except SchemagateError:
+        _deployment_status(job, deployment, "failure")
+        raise
+    finally:
+        job.runner.endgroup()
+    seconds = time.monotonic() - began
+    _deployment_status(job, deployment, "success")
+    applied = [a.parsed.migration.filename for a in result.applied]
+    body = _deploy_body(applied, seconds, approval, job.ctx.run_url)
+    job.runner.summary(body)
+    job.runner.output("verdict", "applied" if applied else "up-to-date")
+    job.runner.output("applied", str(len(applied)))
+    job.runner.output("pending", "0")
+    job.runner.output("findings", "0")
+    _comment_on_merged_prs(job, body, applied)
+    return int(ExitCode.OK)
+
+
+def _deploy_body(
+    applied: list[str], seconds: float, approval: approvals.Approval | None, run_url: str
+) -> str:
+    who = f"approved by {inline(approval.approver)} ({approval.how})" if approval else "no approval required"
+    if not applied:
+        return f"{DEPLOY_MARKER}\n### ✅ schemagate: production is up to date\n\nNothing to apply; {who}."
+    lines = [
+        DEPLOY_MARKER,
+        f"### 🚀 schemagate: {len(applied)} migration(s) applied to production",
+        "",
+        f"In {seconds:.1f} s, {who}. [Run]({run_url})",
+        "",
+    ]
+    lines += [f"- {inline(name)}" for name in applied]
+    return "\n".join(lines)
+
+
+def _comment_on_merged_prs(job: Job, body: str, applied: list[str]) -> None:
+    if not applied or not job.inputs.flag("comment", True):
+        return
+    try:
+        pulls = job.api.get(f"/commits/{job.ctx.sha}/pulls") or []
+        for pull in pulls:
+            comments.upsert(job.api, int(pull["number"]), DEPLOY_MARKER, body)
+    except ApiError as exc:
+        raise ApiError(
+            f"{len(applied)} migration(s) were applied to production and recorded; only the PR "
+            f"comment failed, so re-running is safe: {exc.message}",
+            exc.status,
+        ) from None
+
+
+# rollback and status -----------------------------------------------------------------------------
+def run_rollback(job: Job) -> int:
+    from schemagate import engine, history, rollback
+    from schemagate.connection import connect
+
+    to = job.inputs.get("rollback-to") or job.ctx.dispatch_inputs.get("rollback-to", "")
+    reason = job.inputs.get("reason") or job.ctx.dispatch_inputs.get("reason", "")
+    if not to:
+        raise InputError("rollback needs the rollback-to input: the version to roll back to")
+    if not reason:
+        raise InputError("rollback needs a reason input: it is recorded in the audit table")
+    url = _production_url(job)
+    engine.load(job.config.migrations_dir, notices=job.runner.warning)
+    downs = rollback.find_downs(job.config.rollbacks_dir)
+    settings = engine.Settings(
+        lock_timeout=job.config.lock_timeout,
+        statement_timeout=job.config.statement_timeout,
+        lock_wait_s=job.config.lock_wait,
+    )
+    with connect(url) as conn:
+        steps = rollback.plan(history.recorded(conn), downs, history.down_checksums(conn), to=to)
+        approval = approve(job, f"rolling production back to {to}: {reason}")
+        context = history.RunContext(
+            job.ctx.actor, approval.approver if approval else None, job.ctx.run_url, reason
+        )
+        done = rollback.run(conn, url, steps, settings=settings, context=context, progress=job.runner.log)
+    job.runner.summary(
+        f"### ↩️ schemagate: {len(done)} migration(s) rolled back; production is at "
+        f"{inline(steps.target)}\n\nReason: {inline(reason)}"
+    )
+    job.runner.output("verdict", "rolled-back")
+    job.runner.output("applied", "0")
+    job.runner.output("pending", str(len(done)))
+    job.runner.output("findings", "0")
+    return int(ExitCode.OK)
+
+
+def run_status(job: Job) -> int:
+    from schemagate import engine, history
+    from schemagate.connection import connect
+    from schemagate.plan import Plan
+
+    url = _production_url(job)
+    local = engine.load(job.config.migrations_dir, notices=job.runner.warning)
+    with connect(url) as conn:
+        plan = Plan.build(local, history.recorded(conn))
+    rows = ["| version | name | state |", "|---|---|---|"]
+    rows += [f"| {r.version} | {inline(r.name)} | {r.state.value} |" for r in plan.rows()]
+    job.runner.summary("### schemagate status\n\n" + "\n".join(rows))
+    job.runner.output("pending", str(len(plan.pending)))
+    job.runner.output("verdict", "drift" if plan.drifted or plan.missing else "ok")
+    return int(ExitCode.INPUT if plan.drifted or plan.missing else ExitCode.OK)
+
+
+MODES = {"check": run_check, "deploy": run_deploy, "rollback": run_rollback, "status": run_status}
+
+
+def main(env: Mapping[str, str] | None = None) -> int:
+    env = env if env is not None else os.environ
+    inputs, runner = Inputs(env), Runner(env)
+    mask_secrets(inputs, runner)
+    try:
+        ctx = load_context(env)
+        os.chdir(ctx.workspace)
+        mode = choose_mode(ctx, inputs)
+        runner.output("mode", mode)
+        runner.log(f"schemagate: {mode} on {ctx.event_name} ({ctx.repository}@{ctx.sha[:7]})")
+        job = Job(ctx, inputs, runner, configure(ctx, inputs))
+        return MODES[mode](job)
+    except SchemagateError as exc:
+        props = [f"file={exc.path}"] if exc.path else []
+        props += [f"line={exc.line}"] if exc.path and exc.line else []
+        text = exc.message if exc.path else str(exc)
+        print(f"::error {','.join([*props, 'title=schemagate'])}::{secrets.redact(text)}", flush=True)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        runner.error("cancelled; the current migration was rolled back")
+        return int(ExitCode.INTERRUPTED)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
