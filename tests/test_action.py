@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +54,7 @@ def run_action(
     root: Path,
     github: FakeGitHub,
     event: str,
-    payload: dict[str, object],
+    payload: Mapping[str, object],
     inputs: dict[str, str],
     extra_env: dict[str, str] | None = None,
 ) -> Result:

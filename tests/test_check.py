@@ -235,3 +235,18 @@ def test_the_readme_documents_every_rule() -> None:
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert [r for r in sorted(REGISTRY) if f"| `{r}` |" not in readme] == []
+
+
+def test_a_major_that_is_not_installed_is_named_in_the_report(project: Project) -> None:
+    from schemagate import check
+    from schemagate.lint import Options
+
+    project.write("20251201000000_x.sql", GOOD)
+    (project.root / "supabase" / "config.toml").write_text("[db]\nmajor_version = 9\n")
+    from schemagate.config import postgres_major
+
+    config = Config()
+    assert postgres_major(config) == 9
+    report = check.run(config, Options(pg_major=postgres_major(config)), lambda _line: None)
+    assert report.notes and report.notes[0].startswith("PostgreSQL 9 was asked for")
+    assert report.verdict == "pass"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemagate import secrets
-from schemagate.config import Config
+from schemagate.config import Config, postgres_major
 from schemagate.config import load as load_config
 from schemagate.errors import ExitCode, InputError, SchemagateError
 from schemagate.github import approvals, comments
@@ -188,8 +188,12 @@ def run_check(job: Job) -> int:
     if fail_on not in {"error", "warning", "info"}:
         raise InputError(f"input fail-on must be error, warning or info, not {fail_on!r}")
     base = job.ctx.base_sha if job.ctx.is_pull_request else (job.ctx.payload.get("before") or None)
+    major = postgres_major(job.config, job.inputs.get("postgres-version") or None)
     options = Options(
-        base=base, fail_on=Severity.parse(fail_on), database_url=job.inputs.get("check-database-url") or None
+        base=base,
+        fail_on=Severity.parse(fail_on),
+        database_url=job.inputs.get("check-database-url") or None,
+        pg_major=major,
     )
     job.runner.group("schemagate check")
     try:

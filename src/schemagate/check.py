@@ -63,7 +63,7 @@ def _database(config: Config, options: Options, progress: Progress) -> Iterator[
             config.shim,
         )
         return
-    with throwaway(supabase=config.shim, pg_bin=options.pg_bin) as box:
+    with throwaway(supabase=config.shim, pg_bin=options.pg_bin, major=options.pg_major) as box:
         progress(
             f"PostgreSQL {box.server_version} ({box.source}) ready in {box.startup_seconds:.1f} s"
             + (", Supabase shim" if box.shim else "")
@@ -351,7 +351,17 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
         or MigrationResult(p.migration.version, p.migration.filename, p.migration.path)
         for p in change.new
     ]
-    return finish(results, state.judgement, options, server, began, config)
+    report = finish(results, state.judgement, options, server, began, config)
+    if (
+        options.pg_major
+        and not options.database_url
+        and not server.startswith(f"PostgreSQL {options.pg_major}.")
+    ):
+        report.notes.append(
+            f"PostgreSQL {options.pg_major} was asked for (postgres-version or "
+            f"supabase/config.toml) but is not installed here; the check ran on {server}"
+        )
+    return report
 
 
 def _require_empty(conn: Connection) -> None:

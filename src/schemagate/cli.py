@@ -14,7 +14,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from schemagate import __version__, lint, scaffold, secrets
-from schemagate.config import Config, load
+from schemagate.config import Config, load, postgres_major
 from schemagate.errors import ExitCode, InputError, Interrupted, SchemagateError
 from schemagate.output import Console, table
 from schemagate.report import annotations as annotation_report
@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--annotations", action="store_true", help="print ::error file=…:: workflow commands")
     p.add_argument("--check-database-url", help="check against this database instead of a throwaway one")
     p.add_argument("--drafts", type=Path, help="write each generated down-migration draft into this folder")
+    p.add_argument(
+        "--postgres-version", help="major to check on (default: supabase/config.toml [db] major_version)"
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("lint", help="only the rules that need no database (names, history, parse trees)")
@@ -225,6 +228,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
         fail_on=Severity.parse(args.fail_on),
         pg_bin=args.pg_bin,
         database_url=args.check_database_url,
+        pg_major=postgres_major(config, args.postgres_version),
     )
     progress = console.notice if args.format != "text" else console.info
     report = check.run(config, options, progress)

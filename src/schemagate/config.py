@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,23 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "exposed_schemas": list,
     "rules": dict,
 }
+
+
+def postgres_major(config: Config, explicit: str | None = None) -> int | None:
+    """The major to check on: the explicit input, else supabase/config.toml's [db] major_version."""
+    if explicit:
+        if not explicit.isdigit():
+            raise InputError(f"postgres-version must be a major version such as 15, not {explicit!r}")
+        return int(explicit)
+    toml = config.migrations_dir.parent / "config.toml"
+    if not toml.is_file():
+        return None
+    try:
+        data = tomllib.loads(toml.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {toml}: {exc}", path=toml) from None
+    major = data.get("db", {}).get("major_version")
+    return int(major) if isinstance(major, int) else None
 
 
 def _tristate(value: Any, where: str) -> bool | None:

@@ -27,6 +27,7 @@ class Options:
     base: str | None = None
     fail_on: Severity = Severity.ERROR
     pg_bin: str | None = None
+    pg_major: int | None = None  # run the check on this major when binaries for it exist
     database_url: str | None = None  # a `services:` Postgres to check against instead
 
 
