@@ -28,6 +28,10 @@ Progress = Callable[[str], None]
 _PLPGSQL_LINE = re.compile(r"PL/pgSQL function (?P<fn>\S+) line (?P<line>\d+)")
 
 
+class AppliedElsewhere(Exception):
+    """Through a pooler, another run applied this migration between our plan and our lock."""
+
+
 @dataclass(frozen=True)
 class Settings:
     lock_timeout: str = "5s"
@@ -208,6 +212,9 @@ def _run_in_transaction(
         conn.execute(_prologue(settings))
         if pooled:
             history.lock_in_transaction(conn)
+            if history.is_recorded(conn, parsed.migration.version):
+                conn.execute(b"ROLLBACK")  # a concurrent run applied it while we waited
+                raise AppliedElsewhere(parsed.migration.filename)
         conn.execute(parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)].encode())
         recording = True
         if observe:
@@ -330,18 +337,18 @@ def apply(
             validate(parsed)
         result = Result(plan)
         for parsed in plan.pending:
-            result.applied.append(
-                _apply_one(
-                    conn,
-                    parsed,
-                    settings,
-                    context,
-                    progress,
-                    pooled=target.pooled,
-                    shim=shim,
-                    down_sha256=(downs or {}).get(parsed.migration.version),
-                )
+            applied = _apply_one(
+                conn,
+                parsed,
+                settings,
+                context,
+                progress,
+                pooled=target.pooled,
+                shim=shim,
+                down_sha256=(downs or {}).get(parsed.migration.version),
             )
+            if applied:
+                result.applied.append(applied)
         return result
     finally:
         if not target.pooled and not conn.closed:
@@ -363,7 +370,7 @@ def _apply_one(
     pooled: bool,
     shim: bool,
     down_sha256: str | None = None,
-) -> Applied:
+) -> Applied | None:
     m = parsed.migration
     began = time.monotonic()
 
@@ -379,7 +386,11 @@ def _apply_one(
             down_sha256=down_sha256,
         )
 
-    run_file(conn, parsed, settings, record=record, pooled=pooled, shim=shim)
+    try:
+        run_file(conn, parsed, settings, record=record, pooled=pooled, shim=shim)
+    except AppliedElsewhere:
+        progress(f"skipped {m.filename}: a concurrent run applied it")
+        return None
     seconds = time.monotonic() - began
     progress(f"applied {m.filename} ({_ms(seconds)}){_describe(parsed)}")
     return Applied(parsed, seconds)

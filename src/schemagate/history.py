@@ -194,6 +194,13 @@ def acquire_lock(conn: Connection, wait_s: float) -> None:
         conn.execute(b"RESET lock_timeout")
 
 
+def is_recorded(conn: Connection, version: str) -> bool:
+    row = conn.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {TABLE} WHERE version = %s)".encode(), (version,)
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def lock_in_transaction(conn: Connection) -> None:
     """Through a transaction pooler a session lock is meaningless: lock each transaction instead."""
     conn.execute(b"SELECT pg_advisory_xact_lock(%s, %s)", LOCK_KEY)
