@@ -100,17 +100,7 @@ def _apply(
     result.down_file = down
     before = snapshot.take(conn) if new else None
 
-    def record(duration_ms: int) -> None:
-        history.insert(
-            conn,
-            version=m.version,
-            name=m.name,
-            statements=list(parsed.history_statements),
-            sha256=m.sha256,
-            duration_ms=duration_ms,
-            context=history.RunContext.local(),
-        )
-
+    record = engine.recorder(conn, parsed, history.RunContext.local())
     began = time.monotonic()
     try:
         engine.validate(parsed)

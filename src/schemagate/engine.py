@@ -360,19 +360,11 @@ def release_quietly(conn: Connection) -> None:
         history.release_lock(conn)
 
 
-def _apply_one(
-    conn: Connection,
-    parsed: ParsedMigration,
-    settings: Settings,
-    context: RunContext,
-    progress: Progress,
-    *,
-    pooled: bool,
-    shim: bool,
-    down_sha256: str | None = None,
-) -> Applied | None:
+def recorder(
+    conn: Connection, parsed: ParsedMigration, context: RunContext, down_sha256: str | None = None
+) -> Callable[[int], None]:
+    """What records a migration as applied, inside its own transaction: the CLI's row and our audit."""
     m = parsed.migration
-    began = time.monotonic()
 
     def record(duration_ms: int) -> None:
         history.insert(
@@ -386,7 +378,24 @@ def _apply_one(
             down_sha256=down_sha256,
         )
 
+    return record
+
+
+def _apply_one(
+    conn: Connection,
+    parsed: ParsedMigration,
+    settings: Settings,
+    context: RunContext,
+    progress: Progress,
+    *,
+    pooled: bool,
+    shim: bool,
+    down_sha256: str | None = None,
+) -> Applied | None:
+    m = parsed.migration
+    began = time.monotonic()
     try:
+        record = recorder(conn, parsed, context, down_sha256)
         run_file(conn, parsed, settings, record=record, pooled=pooled, shim=shim)
     except AppliedElsewhere:
         progress(f"skipped {m.filename}: a concurrent run applied it")
