@@ -388,6 +388,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.error("interrupted; the current migration was rolled back")
         return int(ExitCode.INTERRUPTED)
+    except Exception as exc:
+        # A database error no command anticipated is still one line, never a traceback.
+        if not type(exc).__module__.startswith("psycopg"):
+            raise
+        lines = str(exc).strip().splitlines() or [type(exc).__name__]
+        console.error(f"database error ({getattr(exc, 'sqlstate', None) or 'no SQLSTATE'}): {lines[0]}")
+        return int(ExitCode.FAILED)
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -85,6 +85,9 @@ def _login() -> str:
 
 def ensure(conn: Connection) -> None:
     with conn.transaction():
+        # Two first runs at once would race on CREATE SCHEMA/TABLE IF NOT EXISTS (a unique-index
+        # error): serialise them, also through a pooler where no session lock is held.
+        lock_in_transaction(conn)
         for statement in _CREATE_HISTORY:
             conn.execute(statement.encode())
         conn.execute(_CREATE_AUDIT.encode())
