@@ -38,7 +38,11 @@ def test_a_migration_that_breaks_the_seed_fails_local(cli: Cli, example: Project
 
 
 def test_local_without_the_shim_runs_as_a_superuser_on_plain_postgres(cli: Cli, project: Project) -> None:
-    project.write("1_a.sql", "create table a (id int);\nalter system set work_mem = '8MB';")
+    project.write(  # event triggers need a superuser: only the plain (unshimmed) mode has one
+        "1_a.sql",
+        "create function f() returns event_trigger language plpgsql as $$ begin end $$;\n"
+        "create event trigger e on ddl_command_end execute function f();",
+    )
     run = cli("local", "--supabase", "false")
     assert run.code == 0, run.text
     assert "Supabase shim" not in run.out

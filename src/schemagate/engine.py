@@ -39,6 +39,10 @@ class Settings:
     lock_wait_s: float = 60.0
     include_all: bool = False
 
+    def __post_init__(self) -> None:
+        _interval(self.lock_timeout)  # a bad timeout is an error before anything connects
+        _interval(self.statement_timeout)
+
 
 @dataclass(frozen=True)
 class Applied:
@@ -66,9 +70,27 @@ def load(directory: Path, *, notices: Progress | None = None) -> list[ParsedMigr
     return [parse(m) for m in found.migrations]
 
 
+# Statements that act on the whole server, not the migrated database: no transaction, no rollback.
+_SERVER_WIDE = {
+    "CreatedbStmt": "CREATE DATABASE",
+    "DropdbStmt": "DROP DATABASE",
+    "AlterSystemStmt": "ALTER SYSTEM",
+    "CreateTableSpaceStmt": "CREATE TABLESPACE",
+    "DropTableSpaceStmt": "DROP TABLESPACE",
+}
+
+
 def validate(parsed: ParsedMigration) -> None:
     """Refuse what cannot be applied atomically, before anything runs."""
     m = parsed.migration
+    for s in parsed.body:
+        if s.node_type in _SERVER_WIDE:
+            raise InputError(
+                f"{_SERVER_WIDE[s.node_type]} acts on the whole server, outside this database's history, "
+                "and cannot be rolled back: do it outside migrations",
+                path=m.path,
+                line=s.line,
+            )
     splits = parsed.transaction_splits()
     if splits:
         s = splits[0]
