@@ -297,11 +297,7 @@ def run_deploy(job: Job) -> int:
     deployment = _deployment(job)
     _deployment_status(job, deployment, "in_progress")
     began = time.monotonic()
-    settings = engine.Settings(
-        lock_timeout=job.config.lock_timeout,
-        statement_timeout=job.config.statement_timeout,
-        lock_wait_s=job.config.lock_wait,
-    )
+    settings = engine.Settings.of(job.config)
     job.runner.group("schemagate apply")
     try:
         with connect(url) as conn:
@@ -378,11 +374,7 @@ def run_rollback(job: Job) -> int:
     url = _production_url(job)
     engine.load(job.config.migrations_dir, notices=job.runner.warning)
     downs = rollback.find_downs(job.config.rollbacks_dir)
-    settings = engine.Settings(
-        lock_timeout=job.config.lock_timeout,
-        statement_timeout=job.config.statement_timeout,
-        lock_wait_s=job.config.lock_wait,
-    )
+    settings = engine.Settings.of(job.config)
     with connect(url) as conn:
         steps = rollback.plan(history.recorded(conn), downs, history.down_checksums(conn), to=to)
         approval = approve(job, f"rolling production back to {to}: {reason}")

@@ -72,12 +72,7 @@ def _database(config: Config, options: Options, progress: Progress) -> Iterator[
 
 
 def _table_oids(conn: Connection) -> dict[str, int]:
-    rows = conn.execute(
-        b"SELECT format('%s.%s', c.relnamespace::regnamespace, c.relname), c.oid::int FROM pg_class c "
-        b"WHERE c.relkind IN ('r', 'p') AND c.relnamespace::regnamespace::text NOT IN "
-        b"('pg_catalog', 'information_schema', 'pg_toast', 'supabase_migrations')"
-    ).fetchall()
-    return {str(n): int(o) for n, o in rows}  # type: ignore[call-overload]
+    return runtime.user_tables(conn, "oid", "r,p")
 
 
 def _apply(
@@ -318,7 +313,7 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
         return unreadable(exc, options, "not started", began, config)
     state = _State()
     judge(change, state.judgement)
-    settings = engine.Settings(lock_timeout=config.lock_timeout, statement_timeout=config.statement_timeout)
+    settings = engine.Settings.of(config)
     with _database(config, options, progress) as (url, server, shim_on), connect(url) as conn:
         _require_empty(conn)
         history.ensure(conn)

@@ -11,7 +11,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
 
 from schemagate import __version__, lint, scaffold, secrets
 from schemagate.config import Config, load, postgres_major
@@ -22,9 +21,6 @@ from schemagate.report import markdown, sarif
 from schemagate.report import text as text_report
 from schemagate.report.model import Report
 from schemagate.rules import Severity
-
-if TYPE_CHECKING:
-    from schemagate.engine import Settings
 
 
 class Terminated(Interrupted):
@@ -162,17 +158,6 @@ def resolve(args: argparse.Namespace) -> Config:
     return config
 
 
-def settings_of(config: Config, *, include_all: bool = False) -> Settings:
-    from schemagate.engine import Settings
-
-    return Settings(
-        lock_timeout=config.lock_timeout,
-        statement_timeout=config.statement_timeout,
-        lock_wait_s=config.lock_wait,
-        include_all=include_all,
-    )
-
-
 def database_url(args: argparse.Namespace) -> str:
     url = args.database_url or os.environ.get("DATABASE_URL")
     if not url:
@@ -189,7 +174,7 @@ def cmd_local(args: argparse.Namespace, console: Console) -> int:
 
     config = resolve(args)
     local = engine.load(config.migrations_dir, notices=console.notice)
-    settings = settings_of(config, include_all=True)
+    settings = engine.Settings.of(config, include_all=True)
     began = time.monotonic()
     with throwaway(supabase=config.shim, pg_bin=args.pg_bin) as box:
         shim = ", Supabase shim" if box.shim else ""
@@ -276,7 +261,7 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
     config = resolve(args)
     url = database_url(args)
     local = engine.load(config.migrations_dir, notices=console.notice)
-    settings = settings_of(config, include_all=args.include_all)
+    settings = engine.Settings.of(config, include_all=args.include_all)
     console.info(f"target: {Target.of(url)}")
     with connect(url) as conn:
         result = engine.apply(
@@ -361,7 +346,7 @@ def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
         actor = history.RunContext.local().applied_by
         context = history.RunContext(actor, None, None, args.reason)
         done = rollback.run(
-            conn, url, steps, settings=settings_of(config), context=context, progress=console.info
+            conn, url, steps, settings=engine.Settings.of(config), context=context, progress=console.info
         )
     console.say(f"{len(done)} migration(s) rolled back; production is at {steps.target}")
     return ExitCode.OK

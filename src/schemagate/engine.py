@@ -17,6 +17,7 @@ import psycopg
 from pglast import parser as pg_parser
 
 from schemagate import history
+from schemagate.config import Config
 from schemagate.connection import Connection, Target, check_writable
 from schemagate.errors import InputError, MigrationFailed, SchemagateError
 from schemagate.history import RunContext
@@ -42,6 +43,15 @@ class Settings:
     def __post_init__(self) -> None:
         _interval(self.lock_timeout)  # a bad timeout is an error before anything connects
         _interval(self.statement_timeout)
+
+    @classmethod
+    def of(cls, config: Config, *, include_all: bool = False) -> Settings:
+        return cls(
+            lock_timeout=config.lock_timeout,
+            statement_timeout=config.statement_timeout,
+            lock_wait_s=config.lock_wait,
+            include_all=include_all,
+        )
 
 
 @dataclass(frozen=True)
@@ -112,10 +122,10 @@ def validate(parsed: ParsedMigration) -> None:
 
 
 # running statements -------------------------------------------------------------------------------
-def _set_timeouts(conn: Connection, settings: Settings, *, local: bool) -> None:
-    scope = "SET LOCAL" if local else "SET"
-    conn.execute(f"{scope} lock_timeout = '{_interval(settings.lock_timeout)}'".encode())
-    conn.execute(f"{scope} statement_timeout = '{_interval(settings.statement_timeout)}'".encode())
+def _set_timeouts(conn: Connection, settings: Settings) -> None:
+    """For files that run outside a transaction; transactional ones set them in their prologue."""
+    conn.execute(f"SET lock_timeout = '{_interval(settings.lock_timeout)}'".encode())
+    conn.execute(f"SET statement_timeout = '{_interval(settings.statement_timeout)}'".encode())
 
 
 def _interval(value: str) -> str:
@@ -263,7 +273,7 @@ def _run_outside_transaction(
     ran = 0
     current: Statement | None = None
     try:
-        _set_timeouts(conn, settings, local=False)
+        _set_timeouts(conn, settings)
         for current in parsed.body:
             conn.execute(current.text.encode())
             ran += 1

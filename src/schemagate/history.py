@@ -95,19 +95,22 @@ def ensure(conn: Connection) -> None:
     conn.execute(b"RESET lock_timeout")
 
 
-def exists(conn: Connection) -> bool:
-    row = conn.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL".encode()).fetchone()
+def _relation_exists(conn: Connection, relation: str) -> bool:
+    row = conn.execute(b"SELECT to_regclass(%s) IS NOT NULL", (relation,)).fetchone()
     return bool(row and row[0])
+
+
+def exists(conn: Connection) -> bool:
+    return _relation_exists(conn, TABLE)
 
 
 def recorded(conn: Connection) -> list[Recorded]:
     """Every version in the CLI's table, oldest first, with when schemagate last applied it."""
     if not exists(conn):
         return []
-    audit = conn.execute(f"SELECT to_regclass('{AUDIT}') IS NOT NULL".encode()).fetchone()
     applied_at = (
         f"(SELECT max(a.at) FROM {AUDIT} a WHERE a.version = m.version AND a.action = 'apply')"
-        if audit and audit[0]
+        if _relation_exists(conn, AUDIT)
         else "NULL::timestamptz"
     )
     rows = conn.execute(
@@ -173,7 +176,7 @@ def delete(
 
 def down_checksums(conn: Connection) -> dict[str, str | None]:
     """For each version, the down file's sha256 recorded when it was last applied."""
-    if not conn.execute(f"SELECT to_regclass('{AUDIT}') IS NOT NULL".encode()).fetchone()[0]:  # type: ignore[index]
+    if not _relation_exists(conn, AUDIT):
         return {}
     rows = conn.execute(
         f"SELECT DISTINCT ON (version) version, down_sha256 FROM {AUDIT} "

@@ -99,14 +99,20 @@ class Lock:
     mode: str
 
 
+def user_tables(conn: Connection, column: str, kinds: str) -> dict[str, int]:
+    """schema.name -> one integer column of pg_class, for user relations of the given relkinds."""
+    rows = conn.execute(
+        f"SELECT format('%s.%s', c.relnamespace::regnamespace, c.relname), c.{column}::bigint "
+        "FROM pg_class c "
+        f"WHERE c.relkind::text = ANY('{{{kinds}}}'::text[]) AND c.relnamespace::regnamespace::text NOT IN "
+        "('pg_catalog', 'information_schema', 'pg_toast', 'supabase_migrations')".encode()
+    ).fetchall()
+    return {str(name): int(value) for name, value in rows}  # type: ignore[call-overload]
+
+
 def relfilenodes(conn: Connection) -> dict[str, int]:
     """Every user table's file node: a table is rewritten exactly when its file node changes."""
-    rows = conn.execute(
-        b"SELECT format('%s.%s', c.relnamespace::regnamespace, c.relname), c.relfilenode FROM pg_class c "
-        b"WHERE c.relkind IN ('r', 'm') AND c.relnamespace::regnamespace::text NOT IN "
-        b"('pg_catalog', 'information_schema', 'pg_toast', 'supabase_migrations')"
-    ).fetchall()
-    return {str(name): int(node) for name, node in rows}  # type: ignore[call-overload]
+    return user_tables(conn, "relfilenode", "r,m")
 
 
 def held_locks(conn: Connection) -> list[Lock]:
