@@ -66,6 +66,12 @@ NEW_TABLE_CASES: dict[str, tuple[str, str]] = {
         "set search_path = '' as $$ select count(*) from public.things $$; revoke execute on function "
         "private_count() from public, anon, authenticated;",
     ),
+    "function-search-path-mutable": (
+        GOOD + "create or replace function public.touch() returns trigger language plpgsql "
+        "as $$ begin new.updated_at = now(); return new; end $$;",
+        GOOD + "create or replace function public.touch() returns trigger language plpgsql "
+        "set search_path = '' as $$ begin new.updated_at = now(); return new; end $$;",
+    ),
     "security-definer-executable": (
         GOOD + "create or replace function public.leak() returns bigint language sql security definer "
         "set search_path = '' as $$ select count(*) from public.things $$;",

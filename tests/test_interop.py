@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -12,35 +10,11 @@ from pathlib import Path
 import pytest
 
 from conftest import Database, Project, Run
+from supabasecli import run_supabase, supabase_cli
 
 Cli = Callable[..., Run]
 pytestmark = pytest.mark.interop
 _ROW = re.compile(r"^\s*`?\s*(?P<local>\d*)\s*`?\s*\|\s*`?\s*(?P<remote>\d*)\s*`?\s*\|")
-
-
-def supabase_cli() -> str:
-    candidates = [os.environ.get("SUPABASE_CLI"), shutil.which("supabase")]
-    root = Path(__file__).resolve().parents[1]
-    candidates.append(str(root / ".ci" / "node" / "node_modules" / ".bin" / "supabase"))
-    for candidate in candidates:
-        if candidate and Path(candidate).exists():
-            return candidate
-    if os.environ.get("SCHEMAGATE_REQUIRE_SUPABASE_CLI"):
-        pytest.fail("the Supabase CLI is required here (npm install supabase) but was not found")
-    pytest.skip("the Supabase CLI is not installed (npm install supabase)")
-
-
-def run_supabase(*args: str, cwd: Path) -> str:
-    result = subprocess.run(
-        [supabase_cli(), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, "DO_NOT_TRACK": "1", "SUPABASE_TELEMETRY_DISABLED": "1"},
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 def migration_list(db: Database, cwd: Path) -> dict[str, tuple[bool, bool]]:

@@ -134,6 +134,7 @@ def test_json_report_has_a_stable_documented_shape(db: Database, project: Projec
         "severity": "error",
         "item": "rls",
         "message": "table public.t has row level security disabled",
+        "object": "public.t",
         "file": "supabase/migrations/20251201000000_bad.sql",
         "line": 1,
         "detail": None,

@@ -24,7 +24,7 @@ from schemagate.sandbox import throwaway
 from schemagate.sql import ParsedMigration, parse
 
 __all__ = ["Options", "run"]
-from schemagate.tree import qualified, relation, strings
+from schemagate.tree import subject
 
 Progress = Callable[[str], None]
 
@@ -246,19 +246,9 @@ def _idempotency(conn: Connection, state: _State, settings: engine.Settings, shi
 def _touched(parsed: ParsedMigration) -> Iterator[tuple[str, str, int]]:
     """(kind, qualified name, statement index) for objects a migration creates or alters."""
     for index, s in enumerate(parsed.statements):
-        node = s.node
-        if s.node_type in {"CreateStmt", "AlterTableStmt", "IndexStmt"}:
-            yield "table", relation(node.get("relation")), index
-        elif s.node_type in {"CreatePolicyStmt", "AlterPolicyStmt"}:
-            yield "table", relation(node.get("table")), index
-        elif s.node_type == "CreateFunctionStmt":
-            yield "function", qualified(strings(node.get("funcname"))), index
-        elif s.node_type == "ViewStmt":
-            yield "view", relation(node.get("view")), index
-        elif s.node_type == "CreateExtensionStmt":
-            yield "extension", str(node.get("extname")), index
-        elif s.node_type == "CommentStmt" and node.get("objtype") == "OBJECT_TABLE":
-            yield "table", qualified(strings(node.get("object", {}).get("List", {}).get("items"))), index
+        found = subject(s.node_type, s.node)
+        if found:
+            yield *found, index
 
 
 def _catalog(conn: Connection, state: _State, config: Config) -> None:
@@ -278,21 +268,18 @@ def _catalog(conn: Connection, state: _State, config: Config) -> None:
         schemas=config.exposed_schemas,
     )
     for made, obj, message in catalog.check(conn, scope):
-        kind = {
-            "security-definer-search-path": "function",
-            "security-definer-executable": "function",
-            "view-bypasses-rls": "view",
-            "view-exposes-auth-users": "view",
-            "extension-in-public": "extension",
-        }.get(made.id, "table")
-        located = where.get((kind, obj)) or _first_new(state)
+        located = where.get((catalog.object_kind(made), obj)) or _first_new(state)
         if located:
             parsed, index = located
             state.judgement.on_statements.append(
-                (parsed, index, Finding(made, message, parsed.migration.path, parsed.statements[index].line))
+                (
+                    parsed,
+                    index,
+                    Finding(made, message, parsed.migration.path, parsed.statements[index].line, subject=obj),
+                )
             )
         else:
-            state.findings.append(Finding(made, message))
+            state.findings.append(Finding(made, message, subject=obj))
 
 
 def _first_new(state: _State) -> tuple[ParsedMigration, int] | None:

@@ -24,6 +24,24 @@ def qualified(names: list[str], default_schema: str = "public") -> str:
     return ".".join(names) if len(names) > 1 else f"{default_schema}.{names[0]}" if names else ""
 
 
+def subject(node_type: str, node: Node) -> tuple[str, str] | None:
+    """(kind, qualified name) of the object a statement creates or alters: a table (also for its
+    indexes, policies and comment), a function, a view or an extension."""
+    if node_type in {"CreateStmt", "AlterTableStmt", "IndexStmt"}:
+        return "table", relation(node.get("relation"))
+    if node_type in {"CreatePolicyStmt", "AlterPolicyStmt"}:
+        return "table", relation(node.get("table"))
+    if node_type == "CreateFunctionStmt":
+        return "function", qualified(strings(node.get("funcname")))
+    if node_type == "ViewStmt":
+        return "view", relation(node.get("view"))
+    if node_type == "CreateExtensionStmt":
+        return "extension", str(node.get("extname"))
+    if node_type == "CommentStmt" and node.get("objtype") == "OBJECT_TABLE":
+        return "table", qualified(strings(node.get("object", {}).get("List", {}).get("items")))
+    return None
+
+
 def walk(node: Any) -> Iterator[tuple[str, Node, bool]]:
     """Every (node type, node, is it inside a sub-select) below node, without recursion."""
     stack: list[tuple[Any, bool]] = [(node, False)]

@@ -147,6 +147,7 @@ def _finding_json(f: Finding) -> dict[str, Any]:
         "severity": f.level.label,
         "item": f.rule.item,
         "message": f.message,
+        "object": f.subject,
         "file": display_path(f.path),
         "line": f.line,
         "detail": f.detail,

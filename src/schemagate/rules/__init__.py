@@ -64,6 +64,7 @@ class Finding:
     line: int | None = None
     severity: Severity | None = None  # after configuration; None means the rule's default
     detail: str | None = None  # extra text quoted in the report (a backup plan, a diff)
+    subject: str | None = None  # the database object judged ("public.notes"), where there is one
 
     @property
     def level(self) -> Severity:

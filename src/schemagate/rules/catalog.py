@@ -111,6 +111,19 @@ DEFINER_SEARCH_PATH = rule(
     "CREATE OR REPLACE FUNCTION public.f() RETURNS ... LANGUAGE sql SECURITY DEFINER\n  SET search_path = ''\n  AS $$ ... $$;",
     alias="function_search_path_mutable",
 )
+# Supabase's advisor flags every function without a fixed search_path; the SECURITY DEFINER ones are
+# the dangerous ones, so they are an error above and the others only a warning here.
+INVOKER_SEARCH_PATH = rule(
+    "function-search-path-mutable",
+    "warning",
+    "security",
+    "Functions fix search_path",
+    "A function without a fixed search_path resolves names through whichever search_path the "
+    "caller has: the same call can reach different tables, and becomes an attack if it is ever "
+    "made SECURITY DEFINER.",
+    "CREATE OR REPLACE FUNCTION public.f() RETURNS ... LANGUAGE plpgsql\n  SET search_path = ''\n  AS $$ ... $$;",
+    alias="function_search_path_mutable",
+)
 DEFINER_EXPOSED = rule(
     "security-definer-executable",
     "warning",
@@ -149,6 +162,7 @@ ALWAYS_TRUE = rule(
     "change every row.",
     'CREATE POLICY "owners write" ON public.things FOR UPDATE TO authenticated\n'
     "  USING ((SELECT auth.uid()) = user_id) WITH CHECK ((SELECT auth.uid()) = user_id);",
+    alias="rls_policy_always_true",
 )
 MULTIPLE_PERMISSIVE = rule(
     "multiple-permissive-policies",
@@ -215,7 +229,7 @@ QUERIES: list[tuple[Rule, str]] = [
                 WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey)))
         FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
         WHERE {_TABLES} AND k.contype = 'f' AND NOT EXISTS (
-          SELECT 1 FROM pg_index i WHERE i.indrelid = k.conrelid
+          SELECT 1 FROM pg_index i WHERE i.indrelid = k.conrelid AND i.indisvalid
             AND (SELECT array_agg(x ORDER BY x)
                  FROM unnest((string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(k.conkey)]) x)
               = (SELECT array_agg(x ORDER BY x) FROM unnest(k.conkey) x))""",
@@ -232,8 +246,9 @@ QUERIES: list[tuple[Rule, str]] = [
         f"""
         SELECT format('%s.%s', c.relnamespace::regnamespace, c.relname), format('indexes %s on %s are identical',
                string_agg(i.indexrelid::regclass::text, ', ' ORDER BY i.indexrelid::regclass::text), format('%s.%s', c.relnamespace::regnamespace, c.relname))
-        FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE {_TABLES}
-        GROUP BY c.oid, i.indkey::text, i.indclass::text, i.indcollation::text,
+        FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+        WHERE {_TABLES}
+        GROUP BY c.oid, ic.relam, i.indisunique, i.indoption::text, i.indkey::text, i.indclass::text, i.indcollation::text,
                  coalesce(pg_get_expr(i.indexprs, i.indrelid), ''), coalesce(pg_get_expr(i.indpred, i.indrelid), '')
         HAVING count(*) > 1""",
     ),
@@ -264,6 +279,16 @@ QUERIES: list[tuple[Rule, str]] = [
                p.oid::regproc, pg_get_function_identity_arguments(p.oid))
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE format('%s.%s', n.nspname, p.proname) = ANY(%(functions)s) AND p.prosecdef
+          AND NOT EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}')) s WHERE s LIKE 'search_path=%')""",
+    ),
+    (
+        INVOKER_SEARCH_PATH,
+        """
+        SELECT format('%s.%s', n.nspname, p.proname), format('function %s(%s) has no fixed search_path',
+               p.oid::regproc, pg_get_function_identity_arguments(p.oid))
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE format('%s.%s', n.nspname, p.proname) = ANY(%(functions)s) AND NOT p.prosecdef
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
           AND NOT EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}')) s WHERE s LIKE 'search_path=%')""",
     ),
     (
@@ -304,22 +329,29 @@ QUERIES: list[tuple[Rule, str]] = [
         SELECT format('%s.%s', c.relnamespace::regnamespace, c.relname), format('policy %I on %s is always true for %s', p.polname, format('%s.%s', c.relnamespace::regnamespace, c.relname),
                CASE p.polcmd WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END)
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-        WHERE {_TABLES} AND p.polcmd IN ('a', 'w', 'd', '*')
-          AND (pg_get_expr(p.polqual, p.polrelid) = 'true' OR pg_get_expr(p.polwithcheck, p.polrelid) = 'true')""",
+        CROSS JOIN LATERAL (SELECT pg_get_expr(p.polqual, p.polrelid) AS qual,
+                                   pg_get_expr(p.polwithcheck, p.polrelid) AS checked) e
+        WHERE {_TABLES} AND c.relrowsecurity AND p.polpermissive AND p.polcmd IN ('a', 'w', 'd', '*')
+          AND (p.polroles = '{{0}}' OR p.polroles && ARRAY(SELECT oid FROM pg_roles
+                                                         WHERE rolname IN ('anon', 'authenticated')))
+          AND (coalesce(e.qual, 'true') IN ('true', '(1 = 1)') AND p.polcmd <> 'a'
+               OR e.checked IN ('true', '(1 = 1)')
+               OR e.checked IS NULL AND p.polcmd = 'a')""",
     ),
     (
         MULTIPLE_PERMISSIVE,
         f"""
         SELECT format('%s.%s', c.relnamespace::regnamespace, c.relname), format('%s permissive policies on %s for %s %s: %s', count(*), format('%s.%s', c.relnamespace::regnamespace, c.relname),
-               r.role, a.action, string_agg(quote_ident(p.polname), ', ' ORDER BY p.polname))
+               r.rolname, a.action, string_agg(quote_ident(p.polname), ', ' ORDER BY p.polname))
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
         CROSS JOIN LATERAL unnest(CASE p.polcmd WHEN '*' THEN ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']
                WHEN 'r' THEN ARRAY['SELECT'] WHEN 'a' THEN ARRAY['INSERT'] WHEN 'w' THEN ARRAY['UPDATE']
                ELSE ARRAY['DELETE'] END) a(action)
-        CROSS JOIN LATERAL (SELECT CASE WHEN x = 0 THEN 'public' ELSE x::regrole::text END FROM unnest(p.polroles) x)
-               r(role)
+        -- A policy TO public applies to every role; roles that bypass RLS never evaluate policies.
+        JOIN pg_roles r ON (p.polroles @> ARRAY[r.oid] OR p.polroles = '{{0}}') AND NOT r.rolbypassrls
+             AND r.rolname NOT LIKE 'pg\\_%' AND r.rolname NOT LIKE 'supabase%admin'
         WHERE {_TABLES} AND p.polpermissive
-        GROUP BY c.oid, r.role, a.action HAVING count(*) > 1""",
+        GROUP BY c.oid, r.rolname, a.action HAVING count(*) > 1""",
     ),
     (
         USER_METADATA,
@@ -336,6 +368,21 @@ QUERIES: list[tuple[Rule, str]] = [
         FROM pg_extension e WHERE e.extnamespace = 'public'::regnamespace AND e.extname = ANY(%(extensions)s)""",
     ),
 ]
+
+
+_NOT_TABLES = {
+    DEFINER_SEARCH_PATH.id: "function",
+    INVOKER_SEARCH_PATH.id: "function",
+    DEFINER_EXPOSED.id: "function",
+    VIEW_BYPASSES_RLS.id: "view",
+    VIEW_AUTH_USERS.id: "view",
+    EXTENSION_IN_PUBLIC.id: "extension",
+}
+
+
+def object_kind(made: Rule) -> str:
+    """What a finding's object names: a table, or a function, view or extension."""
+    return _NOT_TABLES.get(made.id, "table")
 
 
 def check(conn: Connection, scope: Scope) -> list[tuple[Rule, str, str]]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from schemagate.rules import Finding, Rule, Severity, rule
 from schemagate.sql import Kind, ParsedMigration, Statement
-from schemagate.tree import Node, qualified, relation, strings, walk
+from schemagate.tree import Node, qualified, relation, strings, subject, walk
 
 CREATE_IF_NOT_EXISTS = rule(
     "create-without-if-not-exists",
@@ -350,12 +350,11 @@ def check(parsed: ParsedMigration, context: Context, backup_plan: str | None) ->
     path = parsed.migration.path
     found: list[tuple[int, Finding]] = []
     for index, stmt in enumerate(parsed.statements):
+        named = subject(stmt.node_type, stmt.node)
         for broken, message in _broken(stmt, context):
-            finding = Finding(broken, message, path, stmt.line)
+            finding = Finding(broken, message, path, stmt.line, subject=named[1] if named else None)
             if broken is DESTRUCTIVE and backup_plan:
-                finding = Finding(
-                    broken, message, path, stmt.line, Severity.INFO, f"backup plan: {backup_plan}"
-                )
+                finding = replace(finding, severity=Severity.INFO, detail=f"backup plan: {backup_plan}")
             found.append((index, finding))
         _remember_drops(stmt, context)
     for stmt, broken, message in _file_level(parsed):
