@@ -30,7 +30,7 @@ _counter = itertools.count()
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[EphemeralPostgres]:
-    with EphemeralPostgres(binaries.find(), superuser="supabase_admin") as pg:
+    with EphemeralPostgres(binaries.find(), superuser="supabase_admin", supabase=True) as pg:
         with pg.connect() as conn:
             conn.execute(f"CREATE DATABASE {TEMPLATE}")
         with pg.connect(TEMPLATE) as conn:

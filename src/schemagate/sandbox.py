@@ -27,7 +27,7 @@ def throwaway(*, supabase: bool, pg_bin: str | None = None, major: int | None = 
     """Start a server, prepare it, and remove it however the block ends."""
     found = binaries.find(pg_bin, major=major)
     superuser = BOOTSTRAP_SUPERUSER if supabase else "postgres"
-    with EphemeralPostgres(found, superuser=superuser) as server:
+    with EphemeralPostgres(found, superuser=superuser, supabase=supabase) as server:
         if supabase:
             with server.connect() as conn:
                 shim.install(conn)

@@ -22,7 +22,7 @@ from types import TracebackType
 import psycopg
 
 from schemagate.errors import SchemagateError
-from schemagate.postgres import cache
+from schemagate.postgres import extensions, cache
 from schemagate.postgres.binaries import PgBinaries
 
 READY_TIMEOUT_S = 30.0
@@ -73,9 +73,10 @@ def _free_port() -> int:
 class EphemeralPostgres:
     """Start with `with EphemeralPostgres(binaries) as pg:`; everything is removed afterwards."""
 
-    def __init__(self, binaries: PgBinaries, *, superuser: str = "postgres") -> None:
+    def __init__(self, binaries: PgBinaries, *, superuser: str = "postgres", supabase: bool = False) -> None:
         self.binaries = binaries
         self.superuser = superuser
+        self.supabase = supabase  # run from an overlay with Supabase's extensions (real or stand-in)
         self.run_as = unprivileged_user()
         self.port = 0
         self.workdir: Path | None = None
@@ -109,10 +110,11 @@ class EphemeralPostgres:
         if self.run_as:
             os.chown(self.workdir, self.run_as.uid, self.run_as.gid)
         self._make_cluster(bindir, data)
+        server_bindir = (extensions.overlay(bindir, self.workdir) if self.supabase else None) or bindir
         self.port = _free_port()
         user, group, extra = self._as_user()
         self.process = subprocess.Popen(
-            self._server_command(bindir, data),
+            self._server_command(server_bindir, data),
             stdout=subprocess.DEVNULL,
             stderr=open(self.workdir / "server.log", "wb"),  # noqa: SIM115 - closed with the process
             start_new_session=True,  # Ctrl-C reaches us, and we stop the server in order

@@ -1,0 +1,142 @@
+"""Extensions as a hosted Supabase project has them: the real one where the server has it, a
+stand-in otherwise, and `postgres` allowed to create the ones Supabase lets it create.
+
+PostgreSQL before 18 reads extensions only from its own share directory, which it finds relative
+to its executable. So the throwaway server runs from an overlay: a copy of the `postgres`
+executable, symlinks to everything else, and an extension directory of its own that holds the
+real extensions, the stand-ins this package ships (`standins/`), and control files marked trusted
+where hosted Supabase lets `postgres` create an extension (supautils' privileged extensions). The
+system's PostgreSQL is never written to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+
+import psycopg
+
+from schemagate import __version__
+from schemagate.postgres import cache
+
+STANDIN_MARK = "schemagate stand-in"
+
+# supautils' privileged_extensions on hosted Supabase: `postgres` may create these.
+PRIVILEGED = frozenset(
+    """address_standardizer address_standardizer_data_us autoinc bloom btree_gin btree_gist citext
+    cube dict_int dict_xsyn earthdistance fuzzystrmatch hstore http hypopg index_advisor
+    insert_username intarray isn ltree moddatetime pg_buffercache pg_cron pg_graphql pg_hashids
+    pg_jsonschema pg_net pg_prewarm pg_repack pg_stat_monitor pg_stat_statements pg_tle pg_trgm
+    pg_walinspect pgaudit pgcrypto pgjwt pgmq pgroonga pgroonga_database pgrouting pgrowlocks
+    pgsodium pgstattuple pgtap plpgsql_check plv8 postgis postgis_raster postgis_sfcgal
+    postgis_tiger_geocoder postgis_topology postgres_fdw refint rum seg sslinfo supabase_vault
+    tablefunc tcn tsm_system_rows tsm_system_time unaccent uuid-ossp vector wrappers""".split()
+)
+# A check never schedules jobs or sends HTTP, even where the real extension is installed.
+ALWAYS_STANDIN = frozenset({"pg_cron", "pg_net", "http"})
+
+
+def standins() -> dict[str, list[Traversable]]:
+    """The stand-ins this package ships: extension name -> its control and script files."""
+    found: dict[str, list[Traversable]] = {}
+    for item in resources.files("schemagate.postgres.standins").iterdir():
+        if item.name.endswith((".control", ".sql")):
+            found.setdefault(_extension_of(item.name), []).append(item)
+    return found
+
+
+def _extension_of(filename: str) -> str:
+    return filename.removesuffix(".control").split("--", 1)[0].removesuffix(".sql")
+
+
+def _digest() -> str:
+    parts = [__version__, *sorted(PRIVILEGED), *sorted(ALWAYS_STANDIN)]
+    for name, files in sorted(standins().items()):
+        parts += [name, *(hashlib.sha256(f.read_bytes()).hexdigest() for f in files)]
+    return cache.key_for(*parts)
+
+
+def _pg_config(bindir: Path, what: str) -> Path | None:
+    tool = bindir / "pg_config"
+    if not tool.is_file():
+        return None
+    result = subprocess.run([str(tool), f"--{what}"], capture_output=True, text=True)
+    return Path(result.stdout.strip()) if result.returncode == 0 and result.stdout.strip() else None
+
+
+def overlay(bindir: Path, workdir: Path) -> Path | None:
+    """The bindir of an overlay of `bindir` with Supabase's extensions, or None where the layout
+    cannot be read (no pg_config): the server then runs with only its own extensions."""
+    sharedir, pkglibdir = _pg_config(bindir, "sharedir"), _pg_config(bindir, "pkglibdir")
+    if sharedir is None or pkglibdir is None or not (sharedir / "extension").is_dir():
+        return None
+    root = Path(os.path.commonpath([bindir, sharedir, pkglibdir]))
+
+    def build(staging: Path) -> None:
+        staging.chmod(0o755)
+        _mirror_bindir(bindir, staging / bindir.relative_to(root))
+        (staging / pkglibdir.relative_to(root)).parent.mkdir(parents=True, exist_ok=True)
+        (staging / pkglibdir.relative_to(root)).symlink_to(pkglibdir)
+        _mirror_sharedir(sharedir, staging / sharedir.relative_to(root))
+
+    key = cache.key_for(str(bindir.resolve()), _digest())
+    built = cache.build_once(f"ext-{key}", build)
+    if built is None:
+        built = workdir / "overlay"
+        built.mkdir()
+        build(built)
+    return built / bindir.relative_to(root)
+
+
+def _mirror_bindir(bindir: Path, target: Path) -> None:
+    # postgres finds its share directory from its own path, after resolving symlinks: copy it
+    target.mkdir(parents=True)
+    for entry in bindir.iterdir():
+        if entry.name == "postgres":
+            shutil.copy2(entry, target / entry.name)
+        else:
+            (target / entry.name).symlink_to(entry)
+
+
+def _mirror_sharedir(sharedir: Path, target: Path) -> None:
+    target.mkdir(parents=True)
+    for entry in sharedir.iterdir():
+        if entry.name != "extension":
+            (target / entry.name).symlink_to(entry)
+    extdir = target / "extension"
+    extdir.mkdir()
+    shipped = standins()
+    real = {_extension_of(f.name) for f in (sharedir / "extension").glob("*.control")}
+    replaced = {name for name in shipped if name not in real or name in ALWAYS_STANDIN}
+    for entry in (sharedir / "extension").iterdir():
+        name = _extension_of(entry.name)
+        if name in replaced:
+            continue
+        if entry.name.endswith(".control") and name in PRIVILEGED:
+            (extdir / entry.name).write_text(_trusted(entry.read_text()))
+        else:
+            (extdir / entry.name).symlink_to(entry)
+    for name in replaced:
+        for file in shipped[name]:
+            (extdir / file.name).write_bytes(file.read_bytes())
+
+
+def _trusted(control: str) -> str:
+    """A control file that lets a non-superuser with CREATE on the database install it."""
+    lines = [line for line in control.splitlines() if not line.strip().startswith("trusted")]
+    return "\n".join([*lines, "# schemagate: hosted Supabase lets postgres create this", "trusted = true", ""])
+
+
+def used_standins(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
+    """The stand-ins installed in the connected database."""
+    rows = conn.execute(
+        "SELECT e.extname FROM pg_extension e JOIN pg_available_extensions a ON a.name = e.extname "
+        "WHERE a.comment LIKE %s ORDER BY 1",
+        (f"{STANDIN_MARK}%",),
+    ).fetchall()
+    return [str(name) for (name,) in rows]
