@@ -4,7 +4,9 @@ FROM python:3.11-slim-bookworm
 ARG PG_MAJORS="15 16 17"
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
-# Server binaries from the PostgreSQL project's apt repository, so the check runs on production's major.
+# Server binaries from the PostgreSQL project's apt repository, so the check runs on production's major,
+# with the real extensions it packages for each. pg_cron, pg_net and http are left out on purpose: a
+# check always uses their stand-ins, so that it never runs jobs or sends requests.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl gnupg git \
  && install -d /usr/share/postgresql-common/pgdg \
@@ -13,7 +15,10 @@ RUN apt-get update \
  && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" \
       > /etc/apt/sources.list.d/pgdg.list \
  && apt-get update \
- && packages=() && for v in $PG_MAJORS; do packages+=("postgresql-$v"); done \
+ && packages=() && for v in $PG_MAJORS; do \
+      packages+=("postgresql-$v" "postgresql-$v-pgvector" "postgresql-$v-hypopg" "postgresql-$v-plpgsql-check" \
+                 "postgresql-$v-pgtap" "postgresql-$v-rum" "postgresql-$v-repack"); \
+    done \
  && apt-get install -y --no-install-recommends "${packages[@]}" \
  && apt-get purge -y curl gnupg && apt-get autoremove -y \
  && rm -rf /var/lib/apt/lists/* \

@@ -17,7 +17,7 @@ from schemagate.connection import Connection, connect
 from schemagate.errors import InputError, MigrationFailed, SchemagateError
 from schemagate.lint import Judgement, Options, finish, judge, read, unreadable, validate_rules
 from schemagate.migrations import Migration, read_migration
-from schemagate.postgres import shim
+from schemagate.postgres import extensions, shim
 from schemagate.report.model import DraftResult, MigrationResult, Report
 from schemagate.rules import Finding, catalog, runtime
 from schemagate.sandbox import throwaway
@@ -303,6 +303,7 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     settings = engine.Settings.of(config)
     with _database(config, options, progress) as (url, server, shim_on), connect(url) as conn:
         _require_empty(conn)
+        preinstalled = set(extensions.used_standins(conn))
         history.ensure(conn)
         before: dict[str, int] | None = None
         for parsed in change.local:
@@ -318,12 +319,14 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
         state.tables_before = before if before is not None else _table_oids(conn)
         _idempotency(conn, state, settings, shim_on)
         _catalog(conn, state, config)
+        standins = [name for name in extensions.used_standins(conn) if name not in preinstalled]
     results = [
         state.results.get(p.migration.version)
         or MigrationResult(p.migration.version, p.migration.filename, p.migration.path)
         for p in change.new
     ]
     report = finish(results, state.judgement, options, server, began, config)
+    report.notes += extensions.standin_notes(sorted(preinstalled), standins)
     if (
         options.pg_major
         and not options.database_url

@@ -52,7 +52,7 @@ def _usable(bindir: Path) -> bool:
     return all((bindir / tool).is_file() for tool in _REQUIRED)
 
 
-def _system_bindirs() -> list[Path]:
+def system_bindirs() -> list[Path]:
     """Debian/Ubuntu keep one tree per major; newest first. Then whatever PATH offers."""
     found = sorted(
         Path("/usr/lib/postgresql").glob("*/bin"),
@@ -81,7 +81,7 @@ def find(pg_bin: str | None = None, *, major: int | None = None) -> PgBinaries:
         if not _usable(bindir):
             raise InputError(f"no PostgreSQL server binaries (postgres, initdb) in {bindir}")
         return PgBinaries(bindir, "--pg-bin" if pg_bin else "PG_BIN")
-    candidates = [PgBinaries(d, "system") for d in _system_bindirs()]
+    candidates = [PgBinaries(d, "system") for d in system_bindirs()]
     bundled = pgserver_bindir()
     if bundled:
         candidates.append(PgBinaries(bundled, "pgserver"))

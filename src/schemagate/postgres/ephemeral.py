@@ -22,7 +22,7 @@ from types import TracebackType
 import psycopg
 
 from schemagate.errors import SchemagateError
-from schemagate.postgres import extensions, cache
+from schemagate.postgres import cache, extensions
 from schemagate.postgres.binaries import PgBinaries
 
 READY_TIMEOUT_S = 30.0

@@ -28,15 +28,78 @@ STANDIN_MARK = "schemagate stand-in"
 
 # supautils' privileged_extensions on hosted Supabase: `postgres` may create these.
 PRIVILEGED = frozenset(
-    """address_standardizer address_standardizer_data_us autoinc bloom btree_gin btree_gist citext
-    cube dict_int dict_xsyn earthdistance fuzzystrmatch hstore http hypopg index_advisor
-    insert_username intarray isn ltree moddatetime pg_buffercache pg_cron pg_graphql pg_hashids
-    pg_jsonschema pg_net pg_prewarm pg_repack pg_stat_monitor pg_stat_statements pg_tle pg_trgm
-    pg_walinspect pgaudit pgcrypto pgjwt pgmq pgroonga pgroonga_database pgrouting pgrowlocks
-    pgsodium pgstattuple pgtap plpgsql_check plv8 postgis postgis_raster postgis_sfcgal
-    postgis_tiger_geocoder postgis_topology postgres_fdw refint rum seg sslinfo supabase_vault
-    tablefunc tcn tsm_system_rows tsm_system_time unaccent uuid-ossp vector wrappers""".split()
+    [
+        "address_standardizer",
+        "address_standardizer_data_us",
+        "autoinc",
+        "bloom",
+        "btree_gin",
+        "btree_gist",
+        "citext",
+        "cube",
+        "dict_int",
+        "dict_xsyn",
+        "earthdistance",
+        "fuzzystrmatch",
+        "hstore",
+        "http",
+        "hypopg",
+        "index_advisor",
+        "insert_username",
+        "intarray",
+        "isn",
+        "ltree",
+        "moddatetime",
+        "pg_buffercache",
+        "pg_cron",
+        "pg_graphql",
+        "pg_hashids",
+        "pg_jsonschema",
+        "pg_net",
+        "pg_prewarm",
+        "pg_repack",
+        "pg_stat_monitor",
+        "pg_stat_statements",
+        "pg_tle",
+        "pg_trgm",
+        "pg_walinspect",
+        "pgaudit",
+        "pgcrypto",
+        "pgjwt",
+        "pgmq",
+        "pgroonga",
+        "pgroonga_database",
+        "pgrouting",
+        "pgrowlocks",
+        "pgsodium",
+        "pgstattuple",
+        "pgtap",
+        "plpgsql_check",
+        "plv8",
+        "postgis",
+        "postgis_raster",
+        "postgis_sfcgal",
+        "postgis_tiger_geocoder",
+        "postgis_topology",
+        "postgres_fdw",
+        "refint",
+        "rum",
+        "seg",
+        "sslinfo",
+        "supabase_vault",
+        "tablefunc",
+        "tcn",
+        "tsm_system_rows",
+        "tsm_system_time",
+        "unaccent",
+        "uuid-ossp",
+        "vector",
+        "wrappers",
+    ]
 )
+# Every hosted project has these and no server outside Supabase does: naming them in every report
+# would be noise (the README says they are stand-ins).
+EVERYWHERE = frozenset({"supabase_vault", "pg_graphql"})
 # A check never schedules jobs or sends HTTP, even where the real extension is installed.
 ALWAYS_STANDIN = frozenset({"pg_cron", "pg_net", "http"})
 
@@ -129,7 +192,8 @@ def _mirror_sharedir(sharedir: Path, target: Path) -> None:
 def _trusted(control: str) -> str:
     """A control file that lets a non-superuser with CREATE on the database install it."""
     lines = [line for line in control.splitlines() if not line.strip().startswith("trusted")]
-    return "\n".join([*lines, "# schemagate: hosted Supabase lets postgres create this", "trusted = true", ""])
+    note = "# schemagate: hosted Supabase lets postgres create this"
+    return "\n".join([*lines, note, "trusted = true", ""])
 
 
 def used_standins(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
@@ -140,3 +204,20 @@ def used_standins(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
         (f"{STANDIN_MARK}%",),
     ).fetchall()
     return [str(name) for (name,) in rows]
+
+
+def standin_notes(preinstalled: list[str], installed: list[str]) -> list[str]:
+    """What the report says of the stand-ins: those the shim had to use, those the migrations did."""
+    notes = []
+    defaults = [name for name in preinstalled if name not in EVERYWHERE]
+    if defaults:
+        notes.append(
+            f"this server lacks contrib: {', '.join(defaults)} run as stand-ins (real UUIDs and "
+            "SHA-2 digests; crypt() is not bcrypt); a system PostgreSQL with contrib gives the real ones"
+        )
+    if installed:
+        notes.append(
+            f"extensions run as stand-ins: {', '.join(installed)} (their objects exist and "
+            "type-check; no job runs, no request is sent)"
+        )
+    return notes

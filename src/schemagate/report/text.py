@@ -20,6 +20,7 @@ def render(report: Report) -> str:
             f"{display_path(i.finding.path)}:{i.finding.line}: ignored: {i.finding.message} "
             f"[{i.finding.rule.id}] ({i.reason})"
         )
+    lines += [f"note: {note}" for note in report.notes]
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     n = len(report.migrations)
     verdict = "FAIL" if report.failed else "PASS"

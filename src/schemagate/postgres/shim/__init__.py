@@ -6,7 +6,7 @@ from importlib import resources
 
 import psycopg
 
-SHIM_VERSION = 1
+SHIM_VERSION = 2
 # The role hosted Supabase runs migrations as: no superuser, exactly these attributes.
 MIGRATION_ROLE = "postgres"
 

@@ -1,5 +1,4 @@
 -- schemagate stand-in for pg_graphql 1.5.11: the schemas and entry points, no GraphQL engine.
-CREATE SCHEMA IF NOT EXISTS graphql;
 CREATE FUNCTION graphql.resolve(query text, variables jsonb DEFAULT '{}', "operationName" text DEFAULT NULL,
                                 extensions jsonb DEFAULT NULL) RETURNS jsonb
   LANGUAGE sql STABLE AS $$

@@ -1,6 +1,5 @@
 -- schemagate stand-in for pg_tle 1.4.0: the pgtle schema and its install functions; extensions
 -- handed to it are recorded in pgtle.extensions, not installed.
-CREATE SCHEMA IF NOT EXISTS pgtle;
 CREATE TABLE pgtle.extensions (name text, version text, description text, ext text, requires text[],
                                PRIMARY KEY (name, version));
 CREATE FUNCTION pgtle.install_extension(name text, version text, description text, ext text,

@@ -1,6 +1,5 @@
 -- schemagate stand-in for pgmq 1.4. pgmq is itself plain SQL over tables, so the stand-in keeps
 -- its behaviour: pgmq.q_<name> holds messages, pgmq.a_<name> archived ones, pgmq.meta the queues.
-CREATE SCHEMA IF NOT EXISTS pgmq;
 
 CREATE TABLE pgmq.meta (
   queue_name varchar UNIQUE NOT NULL,

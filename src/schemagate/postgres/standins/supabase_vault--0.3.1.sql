@@ -1,6 +1,5 @@
 -- schemagate stand-in for supabase_vault 0.3.1: the vault schema, its table, view and functions
 -- with Vault's signatures. The throwaway database is discarded, so secrets are stored as given.
-CREATE SCHEMA IF NOT EXISTS vault;
 
 CREATE TABLE vault.secrets (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
