@@ -25,6 +25,7 @@ class Fault:
     times: int = 1  # -1: forever
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] = field(default_factory=lambda: {"message": "Server Error"})
+    hold: bool = False  # never answer (until the server stops): the client must time out
 
 
 @dataclass
@@ -48,6 +49,7 @@ class FakeGitHub:
         self.state = State()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.released = threading.Event()  # held requests wait for this
 
     @property
     def url(self) -> str:
@@ -58,6 +60,7 @@ class FakeGitHub:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -105,6 +108,9 @@ class FakeGitHub:
                 for fault in fake.state.faults:
                     if fault.method == method and re.search(fault.pattern, parts.path) and fault.times != 0:
                         fault.times -= 1 if fault.times > 0 else 0
+                        if fault.hold:
+                            fake.released.wait()
+                            return None
                         return self._send(fault.status, fault.body, fault.headers)
                 body = json.loads(raw) if raw else {}
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}

@@ -54,14 +54,14 @@ def run_action(
     root: Path,
     github: FakeGitHub,
     event: str,
-    payload: Mapping[str, object],
+    payload: Mapping[str, object] | list[object] | str,
     inputs: dict[str, str],
     extra_env: dict[str, str] | None = None,
 ) -> Result:
     runner = root.parent / "runner"
     runner.mkdir(exist_ok=True)
     event_path, output, summary = runner / "event.json", runner / "output", runner / "summary.md"
-    event_path.write_text(json.dumps(payload))
+    event_path.write_text(payload if isinstance(payload, str) else json.dumps(payload))
     for path in (output, summary):
         path.write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_"))}
@@ -264,6 +264,23 @@ def test_comment_outage_after_apply_fails_clearly_and_a_rerun_applies_nothing_tw
     assert second.code == 0 and second.outputs["applied"] == "0"
     with db.connect(admin=True) as conn:
         assert conn.execute("select count(*) from supabase_migrations.schemagate_audit").fetchone() == (4,)
+
+
+def test_a_github_api_that_never_answers_times_out_after_bounded_retries(
+    workspace: tuple[Path, str], github: FakeGitHub, db: Database
+) -> None:
+    root, _ = workspace
+    github.state.approvals = [{"state": "approved", "user": {"login": "reviewer"}, "environments": []}]
+    github.state.pulls_for_commit = [{"number": 12}]
+    github.fail("GET", r"/issues/12/comments$", 0, times=-1, hold=True)
+    env = {"SCHEMAGATE_GITHUB_RETRIES": "1", "SCHEMAGATE_GITHUB_TIMEOUT": "1"}
+    result = run_action(root, github, "push", PUSH, {"database-url": db.url}, env)
+    assert result.code != 0
+    assert "4 migration(s) were applied to production and recorded; only the PR comment failed" in result.log
+    assert "Timeout" in result.log or "timed out" in result.log
+    assert len(github.requests("GET", r"/issues/12/comments$")) == 2  # the call and one retry
+    assert len(db.history()) == 4
+    assert [line for line in result.log.splitlines() if TOKEN in line] == [f"::add-mask::{TOKEN}"]
 
 
 @pytest.mark.parametrize(("reply", "code", "applied"), [("/approve", 0, 4), ("/deny", 1, 0)])

@@ -187,7 +187,7 @@ def run_check(job: Job) -> int:
     fail_on = job.inputs.get("fail-on", "error")
     if fail_on not in {"error", "warning", "info"}:
         raise InputError(f"input fail-on must be error, warning or info, not {fail_on!r}")
-    base = job.ctx.base_sha if job.ctx.is_pull_request else (job.ctx.payload.get("before") or None)
+    base = job.ctx.base_sha if job.ctx.is_pull_request else job.ctx.before_sha
     major = postgres_major(job.config, job.inputs.get("postgres-version") or None)
     options = Options(
         base=base,

@@ -34,6 +34,11 @@ def _retry() -> GithubRetry:
     )
 
 
+def _timeout() -> int:
+    """Seconds to wait for one answer (PyGithub takes whole seconds); a hung call then retries."""
+    return max(1, int(float(os.environ.get("SCHEMAGATE_GITHUB_TIMEOUT", "20"))))
+
+
 class GitHubApi:
     def __init__(self, token: str, repository: str, api_url: str) -> None:
         secrets.register(token)
@@ -42,7 +47,7 @@ class GitHubApi:
             auth=Auth.Token(token),
             base_url=api_url.rstrip("/"),
             retry=_retry(),
-            timeout=20,
+            timeout=_timeout(),
             per_page=PER_PAGE,
             seconds_between_requests=None,
             seconds_between_writes=None,

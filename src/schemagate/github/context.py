@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,13 @@ from typing import Any
 from schemagate.errors import InputError
 
 PR_EVENTS = {"pull_request", "pull_request_target"}
+# What a commit id looks like: anything else from a payload never reaches git (no "--option").
+_SHA = re.compile(r"[0-9a-f]{7,64}")
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A payload field that should be an object; anything else reads as empty."""
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,7 @@ class Context:
 
     @property
     def default_branch(self) -> str:
-        return str(self.payload.get("repository", {}).get("default_branch") or "main")
+        return str(_object(self.payload.get("repository")).get("default_branch") or "main")
 
     @property
     def on_default_branch(self) -> bool:
@@ -53,20 +61,36 @@ class Context:
 
     @property
     def pr_number(self) -> int:
-        return int(self._need("pull_request", "number"))
+        number = self._need("pull_request", "number")
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise InputError(f"the {self.event_name} event payload's pull_request.number is not a number")
+        return number
 
     @property
     def base_sha(self) -> str:
-        return str(self._need("pull_request", "base", "sha"))
+        return self._commit(self._need("pull_request", "base", "sha"), "pull_request.base.sha")
+
+    def _commit(self, value: Any, name: str) -> str:
+        if not isinstance(value, str) or not _SHA.fullmatch(value):
+            raise InputError(f"the {self.event_name} event payload's {name} is not a commit id")
+        return value
+
+    @property
+    def before_sha(self) -> str | None:
+        """The commit a push started from; None for a new branch (all zeros) or when absent."""
+        before = self.payload.get("before")
+        if before is None or (isinstance(before, str) and set(before) == {"0"}):
+            return None
+        return self._commit(before, "before")
 
     @property
     def head_is_fork(self) -> bool:
-        head_repo = self.payload.get("pull_request", {}).get("head", {}).get("repo") or {}
+        head_repo = _object(_object(_object(self.payload.get("pull_request")).get("head")).get("repo"))
         return bool(head_repo.get("fork")) or head_repo.get("full_name", self.repository) != self.repository
 
     @property
     def dispatch_inputs(self) -> dict[str, str]:
-        raw = self.payload.get("inputs") or {}
+        raw = _object(self.payload.get("inputs"))
         return {str(k): str(v) for k, v in raw.items() if v is not None}
 
 

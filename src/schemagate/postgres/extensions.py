@@ -124,7 +124,7 @@ def _digest() -> str:
     return cache.key_for(*parts)
 
 
-def _pg_config(bindir: Path, what: str) -> Path | None:
+def pg_config(bindir: Path, what: str) -> Path | None:
     tool = bindir / "pg_config"
     if not tool.is_file():
         return None
@@ -135,7 +135,7 @@ def _pg_config(bindir: Path, what: str) -> Path | None:
 def overlay(bindir: Path, workdir: Path) -> Path | None:
     """The bindir of an overlay of `bindir` with Supabase's extensions, or None where the layout
     cannot be read (no pg_config): the server then runs with only its own extensions."""
-    sharedir, pkglibdir = _pg_config(bindir, "sharedir"), _pg_config(bindir, "pkglibdir")
+    sharedir, pkglibdir = pg_config(bindir, "sharedir"), pg_config(bindir, "pkglibdir")
     if sharedir is None or pkglibdir is None or not (sharedir / "extension").is_dir():
         return None
     root = Path(os.path.commonpath([bindir, sharedir, pkglibdir]))

@@ -1,0 +1,89 @@
+"""The throwaway server's extensions: real first, stand-ins second, rights as on hosted Supabase."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from checking import run_check
+from conftest import Database, Project
+from schemagate import check
+from schemagate.config import Config, postgres_major
+from schemagate.lint import Options
+from schemagate.postgres import binaries, extensions
+from schemagate.sandbox import throwaway
+
+SYSTEM = binaries.system_bindirs()
+needs_system = pytest.mark.skipif(not SYSTEM, reason="no system PostgreSQL on this machine")
+
+
+def _tree(root: Path) -> dict[str, float]:
+    return {str(p): p.stat().st_mtime for p in root.iterdir()}
+
+
+@needs_system
+def test_the_overlay_adds_stand_ins_without_writing_to_the_system_server() -> None:
+    real = SYSTEM[0]
+    sharedir = Path(extensions.pg_config(real, "sharedir") or "/nonexistent") / "extension"
+    before = _tree(sharedir)
+    with throwaway(supabase=True, pg_bin=str(real)) as box, psycopg.connect(box.url, autocommit=True) as conn:
+        conn.execute(b"create extension pg_cron with schema pg_catalog")
+        comment = conn.execute(
+            b"select comment from pg_available_extensions where name = 'pg_cron'"
+        ).fetchone()
+    assert comment and str(comment[0]).startswith(extensions.STANDIN_MARK)
+    assert _tree(sharedir) == before
+    assert (
+        not (sharedir / "pg_cron.control").exists()
+        or "stand-in" not in (sharedir / "pg_cron.control").read_text()
+    )
+
+
+@needs_system
+def test_postgres_creates_what_supabase_lets_it_and_nothing_else(db: Database, project: Project) -> None:
+    project.write(
+        "20250101000000_ok.sql", "create extension if not exists pg_buffercache with schema extensions;\n"
+    )
+    project.write("20250102000000_refused.sql", "create extension if not exists file_fdw;\n")
+    report = run_check(db)
+    (refused,) = [f for f in report.findings if f.rule.id == "apply-failed"]
+    assert refused.path is not None and refused.path.name == "20250102000000_refused.sql"
+    assert 'permission denied to create extension "file_fdw"' in refused.message
+    assert "it would fail there too" in refused.message
+
+
+def test_a_stand_in_is_used_only_where_the_real_extension_is_missing(db: Database) -> None:
+    """citext is real on a server with contrib and a stand-in on one without."""
+    with db.connect() as conn:
+        conn.execute(b"create extension if not exists citext with schema extensions")
+        comment = conn.execute(
+            b"select comment from pg_available_extensions where name = 'citext'"
+        ).fetchone()
+        equal = conn.execute(b"select 'Ada'::extensions.citext = 'ADA'::extensions.citext").fetchone()
+    sharedir = Path(str(extensions.pg_config(db.server.binaries.bindir, "sharedir")))
+    has_contrib = (sharedir / "extension" / "citext.control").exists()
+    assert comment is not None
+    assert str(comment[0]).startswith(extensions.STANDIN_MARK) is (not has_contrib)
+    assert equal == (True,)  # case-insensitive either way
+
+
+MAJOR_SENSITIVE = "select to_regprocedure('f(public.dropped_type[])');\n"
+
+
+@pytest.mark.skipif(
+    not SYSTEM or binaries.pgserver_bindir() is None, reason="needs PostgreSQL 15 and the bundled 16"
+)
+@pytest.mark.parametrize(("major", "fails"), [(15, True), (16, False)])
+def test_the_check_runs_on_the_major_in_config_toml(project: Project, major: int, fails: bool) -> None:
+    """to_regprocedure() of a missing type raises on 15 and returns NULL from 16 on."""
+    if not any(binaries.PgBinaries(d, "system").major == 15 for d in SYSTEM):
+        pytest.skip("no system PostgreSQL 15")
+    project.write("20250101000000_probe.sql", MAJOR_SENSITIVE)
+    (project.root / "supabase" / "config.toml").write_text(f"[db]\nmajor_version = {major}\n")
+    config = Config()
+    report = check.run(config, Options(pg_major=postgres_major(config)), lambda _line: None)
+    assert report.server.startswith(f"PostgreSQL {major}.")
+    failed = [f.message for f in report.findings if f.rule.id == "apply-failed"]
+    assert bool(failed) is fails, failed
