@@ -37,7 +37,7 @@ COPY src /build/src
 COPY entrypoint /entrypoint
 # The image has system PostgreSQL: the bundled pgserver fallback is left out to keep it small.
 RUN pip install --no-deps /build \
- && pip install "psycopg[binary]>=3.1" "pglast>=7" "PyGithub>=2.1" "PyYAML>=6" "requests>=2.31" \
+ && pip install "psycopg[binary]>=3.1" "pglast>=7" "PyGithub>=2.1" "PyYAML>=6" "requests>=2.31" "orjson>=3.8" \
  && rm -rf /build
 
 ENTRYPOINT ["python", "/entrypoint/main.py"]

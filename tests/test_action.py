@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from checking import commit_base
+from checking import commit_base, fresh_database
 from conftest import EXAMPLE, Database, Project
 from fakegithub import TOKEN, FakeGitHub
 from schemagate.action import INPUTS, OUTPUTS
@@ -391,6 +391,33 @@ def test_secrets_never_appear_anywhere(workspace: tuple[Path, str], github: Fake
         json.dumps(push.outputs),
         json.dumps(github.state.log),
     ]
+    everything += [p.read_text() for p in (root / ".schemagate").glob("*") if p.is_file()]
+    for secret in ("Sup3r-Secret-Pw", "An0ther-Secret", TOKEN):
+        assert not any(secret in text for text in everything), secret
+
+
+def test_secrets_stay_out_of_every_output_when_everything_succeeds(
+    workspace: tuple[Path, str], github: FakeGitHub, db: Database
+) -> None:
+    """The success paths too: a posted checklist, reports on disk, a deploy and its PR comment."""
+    root, base = workspace
+    (root / "supabase/migrations/20251201000000_flawed.sql").write_text(FLAWED)
+    secret_url = db.url.replace("postgres@", "postgres:Sup3r-Secret-Pw@")  # trust auth ignores it
+    with fresh_database(db) as scratch:
+        check_url = scratch.url.replace("postgres@", "postgres:An0ther-Secret@")
+        pr = run_action(root, github, "pull_request", pr_payload(base), {"check-database-url": check_url})
+    github.state.approvals = [{"state": "approved", "user": {"login": "reviewer"}, "environments": []}]
+    github.state.pulls_for_commit = [{"number": 12}]
+    push = run_action(root, github, "push", PUSH, {"database-url": secret_url})
+    assert pr.code == 1 and pr.outputs["verdict"] == "fail", pr.log  # the flawed migration
+    assert push.code == 0 and push.outputs["applied"] != "0", push.log
+    assert github.state.comments[7] and github.state.comments[12]  # both comments were posted
+    everything = [
+        "\n".join(line for line in r.log.splitlines() if not line.startswith("::add-mask::"))
+        for r in (pr, push)
+    ]
+    everything += [pr.summary, push.summary, json.dumps(pr.outputs), json.dumps(push.outputs)]
+    everything += [json.dumps(github.state.log), json.dumps(github.state.comments)]
     everything += [p.read_text() for p in (root / ".schemagate").glob("*") if p.is_file()]
     for secret in ("Sup3r-Secret-Pw", "An0ther-Secret", TOKEN):
         assert not any(secret in text for text in everything), secret

@@ -8,12 +8,12 @@ its text and where it starts in the file; the rest of schemagate only ever talks
 from __future__ import annotations
 
 import bisect
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+import orjson
 from pglast import parser
 
 from schemagate.errors import InputError
@@ -241,7 +241,8 @@ def parse(migration: Migration) -> ParsedMigration:
     text = migration.text
     lines = LineIndex(text)
     try:
-        raw = json.loads(parser.parse_sql_json(text)).get("stmts", [])
+        # libpg_query's tree as JSON, decoded by orjson: several times faster than the json module
+        raw = orjson.loads(parser.parse_sql_json(text)).get("stmts", [])
     except parser.ParseError as exc:
         raise _syntax_error(migration, exc, lines) from None
     except Exception as exc:  # the lexer raises plain errors for unterminated quotes

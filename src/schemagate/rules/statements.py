@@ -272,10 +272,12 @@ def _not_null_without_default(stmt: Statement, context: Context) -> Iterator[str
 
 
 _SECRET_PATTERNS = ((_JWT, "a JWT"), (_KEY, "an API key"), (_UUID, "a UUID"), (_EMAIL, "an e-mail address"))
+# One pass over a statement's text instead of four; a superset of the four (case-insensitive).
+_ANY_SECRET = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _SECRET_PATTERNS), re.I)
 
 
 def _hard_coded(stmt: Statement) -> Iterator[str]:
-    if not any(pattern.search(stmt.text) for pattern, _ in _SECRET_PATTERNS):
+    if not _ANY_SECRET.search(stmt.text):
         return  # cheap: the tree walk below only confirms the match is a string literal
     for key, node, _ in stmt.nodes:
         if key != "A_Const" or "sval" not in node:
