@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import psycopg
@@ -87,3 +88,20 @@ def test_the_check_runs_on_the_major_in_config_toml(project: Project, major: int
     assert report.server.startswith(f"PostgreSQL {major}.")
     failed = [f.message for f in report.findings if f.rule.id == "apply-failed"]
     assert bool(failed) is fails, failed
+
+
+def test_an_extension_installed_later_is_seen_by_the_next_server(tmp_path: Path) -> None:
+    """The overlay is cached; installing an extension into the server must not be hidden by it."""
+    bundled = binaries.pgserver_bindir()
+    if bundled is None:
+        pytest.skip("pgserver is not installed")
+    install = tmp_path / "pginstall"  # a private installation we may write to, as apt would
+    shutil.copytree(bundled.parent, install, symlinks=True)
+    bindir = install / "bin"
+    first = extensions.overlay(bindir, tmp_path)
+    assert first is not None and not any(first.parent.rglob("demo.control"))
+    sharedir = Path(str(extensions.pg_config(bindir, "sharedir")))
+    (sharedir / "extension" / "demo.control").write_text("default_version = '1.0'\n")
+    second = extensions.overlay(bindir, tmp_path)
+    assert second is not None and second != first
+    assert [p.name for p in second.parent.rglob("demo.control")] == ["demo.control"]

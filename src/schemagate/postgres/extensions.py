@@ -147,7 +147,12 @@ def overlay(bindir: Path, workdir: Path) -> Path | None:
         (staging / pkglibdir.relative_to(root)).symlink_to(pkglibdir)
         _mirror_sharedir(sharedir, staging / sharedir.relative_to(root))
 
-    key = cache.key_for(str(bindir.resolve()), _digest())
+    # a new minor release or a newly installed extension must not be hidden by an old overlay
+    changed = [
+        str((bindir / "postgres").stat().st_mtime_ns),
+        str((sharedir / "extension").stat().st_mtime_ns),
+    ]
+    key = cache.key_for(str(bindir.resolve()), *changed, _digest())
     built = cache.build_once(f"ext-{key}", build)
     if built is None:
         built = workdir / "overlay"
