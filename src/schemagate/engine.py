@@ -179,6 +179,11 @@ def _failure(
         parts.append(
             "hosted Supabase runs migrations as `postgres`, which may not do this: it would fail there too"
         )
+    if shim and stmt is not None and _standin_index_parameters(stmt, primary):
+        parts.append(
+            "the throwaway server's vector is a stand-in, which takes no index parameters: install "
+            "pgvector for it, or run the check on the bundled PostgreSQL 16 (its pgvector is real)"
+        )
     if not parsed.transactional and already_ran:
         parts.append(f"{already_ran} statement(s) before it ran outside a transaction and stay applied")
     elif lost:
@@ -186,6 +191,12 @@ def _failure(
     else:
         parts.append(f"{m.filename} was rolled back")
     return MigrationFailed("; ".join(parts), path=m.path, line=line)
+
+
+def _standin_index_parameters(stmt: Statement, message: str) -> bool:
+    """An hnsw/ivfflat index with WITH (m = ..) refused by the vector stand-in's index method."""
+    method = stmt.node.get("accessMethod") if stmt.node_type == "IndexStmt" else None
+    return method in {"hnsw", "ivfflat"} and message.startswith("unrecognized parameter")
 
 
 def _prologue(settings: Settings) -> bytes:

@@ -105,3 +105,28 @@ def test_an_extension_installed_later_is_seen_by_the_next_server(tmp_path: Path)
     second = extensions.overlay(bindir, tmp_path)
     assert second is not None and second != first
     assert [p.name for p in second.parent.rglob("demo.control")] == ["demo.control"]
+
+
+def test_index_parameters_the_vector_stand_in_cannot_take_are_explained(
+    db: Database, project: Project
+) -> None:
+    project.write(
+        "20250101000000_vectors.sql",
+        "create extension if not exists vector with schema extensions;\n"
+        "create table if not exists public.items (id bigint primary key, embedding extensions.vector(3));\n"
+        "create index if not exists items_embedding_idx on public.items\n"
+        "  using ivfflat (embedding extensions.vector_cosine_ops) with (lists = 100);\n",
+    )
+    with db.connect() as conn:
+        conn.execute(b"create extension if not exists vector with schema extensions")
+        comment = conn.execute(
+            b"select comment from pg_available_extensions where name = 'vector'"
+        ).fetchone()
+        conn.execute(b"drop extension vector")
+    report = run_check(db)
+    failed = [f for f in report.findings if f.rule.id == "apply-failed"]
+    if comment is None or not str(comment[0]).startswith(extensions.STANDIN_MARK):
+        assert failed == []  # the real pgvector takes them
+        return
+    (found,) = failed
+    assert found.line == 3 and "vector is a stand-in, which takes no index parameters" in found.message
