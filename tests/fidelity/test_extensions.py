@@ -27,7 +27,7 @@ def _tree(root: Path) -> dict[str, float]:
 @needs_system
 def test_the_overlay_adds_stand_ins_without_writing_to_the_system_server() -> None:
     real = SYSTEM[0]
-    sharedir = Path(extensions.pg_config(real, "sharedir") or "/nonexistent") / "extension"
+    sharedir = Path(binaries.pg_config(real, "sharedir") or "/nonexistent") / "extension"
     before = _tree(sharedir)
     with throwaway(supabase=True, pg_bin=str(real)) as box, psycopg.connect(box.url, autocommit=True) as conn:
         conn.execute(b"create extension pg_cron with schema pg_catalog")
@@ -63,7 +63,7 @@ def test_a_stand_in_is_used_only_where_the_real_extension_is_missing(db: Databas
             b"select comment from pg_available_extensions where name = 'citext'"
         ).fetchone()
         equal = conn.execute(b"select 'Ada'::extensions.citext = 'ADA'::extensions.citext").fetchone()
-    sharedir = Path(str(extensions.pg_config(db.server.binaries.bindir, "sharedir")))
+    sharedir = Path(str(binaries.pg_config(db.server.binaries.bindir, "sharedir")))
     has_contrib = (sharedir / "extension" / "citext.control").exists()
     assert comment is not None
     assert str(comment[0]).startswith(extensions.STANDIN_MARK) is (not has_contrib)
@@ -100,7 +100,7 @@ def test_an_extension_installed_later_is_seen_by_the_next_server(tmp_path: Path)
     bindir = install / "bin"
     first = extensions.overlay(bindir, tmp_path)
     assert first is not None and not any(first.parent.rglob("demo.control"))
-    sharedir = Path(str(extensions.pg_config(bindir, "sharedir")))
+    sharedir = Path(str(binaries.pg_config(bindir, "sharedir")))
     (sharedir / "extension" / "demo.control").write_text("default_version = '1.0'\n")
     second = extensions.overlay(bindir, tmp_path)
     assert second is not None and second != first

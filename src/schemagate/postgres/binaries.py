@@ -36,16 +36,15 @@ class PgBinaries:
     def major(self) -> int:
         return int(self.version.split(".")[0])
 
-    @property
-    def sharedir(self) -> Path:
-        out = subprocess.run(
-            [str(self.tool("postgres")), "-C", "sharedir", "-D", "/nonexistent"],
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        if out:
-            return Path(out)
-        return self.bindir.parent / "share" / "postgresql"
+
+def pg_config(bindir: Path, what: str) -> Path | None:
+    """An installation directory (`sharedir`, `pkglibdir`, ...) as the installation's own
+    pg_config reports it; None without pg_config. Debian keeps share/ far from bin/, so no guess."""
+    tool = bindir / "pg_config"
+    if not tool.is_file():
+        return None
+    result = subprocess.run([str(tool), f"--{what}"], capture_output=True, text=True)
+    return Path(result.stdout.strip()) if result.returncode == 0 and result.stdout.strip() else None
 
 
 def _usable(bindir: Path) -> bool:

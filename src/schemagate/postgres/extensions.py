@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -23,6 +22,7 @@ import psycopg
 
 from schemagate import __version__
 from schemagate.postgres import cache
+from schemagate.postgres.binaries import pg_config
 
 STANDIN_MARK = "schemagate stand-in"
 
@@ -122,14 +122,6 @@ def _digest() -> str:
     for name, files in sorted(standins().items()):
         parts += [name, *(hashlib.sha256(f.read_bytes()).hexdigest() for f in files)]
     return cache.key_for(*parts)
-
-
-def pg_config(bindir: Path, what: str) -> Path | None:
-    tool = bindir / "pg_config"
-    if not tool.is_file():
-        return None
-    result = subprocess.run([str(tool), f"--{what}"], capture_output=True, text=True)
-    return Path(result.stdout.strip()) if result.returncode == 0 and result.stdout.strip() else None
 
 
 def overlay(bindir: Path, workdir: Path) -> Path | None:
