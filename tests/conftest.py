@@ -139,15 +139,19 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     return Project(tmp_path)
 
 
-@pytest.fixture
-def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    """A copy of the bundled example project, free to edit."""
-    root = tmp_path / "example"
-    shutil.copytree(EXAMPLE, root)
+def copy_project(source: Path, root: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A copy of a project folder, free to edit, as the working directory of a checkout."""
+    shutil.copytree(source, root)
     (root / ".git").mkdir()
     monkeypatch.chdir(root)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     return Project(root)
+
+
+@pytest.fixture
+def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A copy of the bundled example project, free to edit."""
+    return copy_project(EXAMPLE, tmp_path / "example", monkeypatch)
 
 
 @dataclass

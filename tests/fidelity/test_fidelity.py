@@ -9,7 +9,6 @@ stand-in takes its place; the report names them.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import psycopg
 import pytest
 
 from checking import fresh_database, run_check
-from conftest import Database, Project
+from conftest import Database, Project, copy_project
 from schemagate import check
 from schemagate.config import Config
 from schemagate.lint import Options
@@ -31,12 +30,7 @@ BOB = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    root = tmp_path / "app"
-    shutil.copytree(PROJECT, root)
-    (root / ".git").mkdir()
-    monkeypatch.chdir(root)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    return Project(root)
+    return copy_project(PROJECT, tmp_path / "app", monkeypatch)
 
 
 def _broken(report: Report) -> list[str]:
