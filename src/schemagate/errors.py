@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 
 class ExitCode(IntEnum):
@@ -33,6 +35,11 @@ class SchemagateError(Exception):
         self.path = Path(path) if path is not None else None
         self.line = line
         self.column = column
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception pickling keeps only args; a lint worker's error must keep its file and line
+        rebuild = partial(type(self), path=self.path, line=self.line, column=self.column)
+        return (rebuild, (self.message,))
 
     def location(self) -> str:
         if self.path is None:

@@ -7,8 +7,8 @@ same set of files. Everything here is about files; nothing here parses SQL or to
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,15 +72,27 @@ def decode(path: Path, raw: bytes) -> str:
     return text.removeprefix(_BOM)
 
 
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    # os-level calls: half the cost of a Python file object, which counts at a thousand files
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size  # of the file that is read, not of whatever the name means later
+        if size > max_bytes:
+            raise InputError(
+                f"file is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.0f} MB limit for a "
+                "migration; load bulk data from supabase/seed.sql or COPY instead",
+                path=path,
+            )
+        chunks = [os.read(fd, size + 1)]
+        while chunks[-1]:  # a short read is allowed; the file ends at an empty one
+            chunks.append(os.read(fd, 1 << 16))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def read_migration(path: Path, version: str, name: str, max_bytes: int = MAX_FILE_BYTES) -> Migration:
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise InputError(
-            f"file is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.0f} MB limit for a "
-            "migration; load bulk data from supabase/seed.sql or COPY instead",
-            path=path,
-        )
-    raw = path.read_bytes()
+    raw = _read_bytes(path, max_bytes)
     text = decode(path, raw)
     if not text.strip():
         raise InputError("file is empty; a migration needs at least one SQL statement", path=path)
@@ -103,16 +115,18 @@ def project_root(directory: Path) -> Path:
     return directory.resolve()
 
 
-def _candidates(directory: Path) -> Iterable[Path]:
-    return sorted(p for p in directory.iterdir() if not p.name.startswith("."))
+def _candidates(directory: Path) -> list[os.DirEntry[str]]:
+    # scandir's entries know their type from the directory listing: no stat per file
+    with os.scandir(directory) as listing:
+        return sorted((e for e in listing if not e.name.startswith(".")), key=lambda e: e.name)
 
 
-def _check_entry(path: Path, root: Path) -> None:
-    if path.is_symlink() and not _inside(path, root):
+def _check_entry(entry: os.DirEntry[str], path: Path, root: Path) -> None:
+    if entry.is_symlink() and not _inside(path, root):
         raise InputError(f"symlink points outside the repository ({root})", path=path)
-    if path.is_dir():
+    if entry.is_dir():
         raise InputError(f"is a directory, not a migration file; {EXPECTED}", path=path)
-    if not path.is_file():
+    if not entry.is_file():
         raise InputError("is not a regular file", path=path)
 
 
@@ -123,7 +137,8 @@ def discover(directory: Path, *, root: Path | None = None, max_bytes: int = MAX_
     root = root or project_root(directory)
     found: dict[int, Migration] = {}
     notices: list[str] = []
-    for path in _candidates(directory):
+    for entry in _candidates(directory):
+        path = directory / entry.name
         if not path.name.endswith(".sql"):
             notices.append(_ignored(path))
             continue
@@ -136,7 +151,7 @@ def discover(directory: Path, *, root: Path | None = None, max_bytes: int = MAX_
                 "`supabase db push` would run this file as a migration",
                 path=path,
             )
-        _check_entry(path, root)
+        _check_entry(entry, path, root)
         migration = read_migration(path, *parsed, max_bytes=max_bytes)
         twin = found.get(migration.number)
         if twin is not None:

@@ -14,8 +14,8 @@ from functools import cached_property
 from typing import Any
 
 import orjson
-from pglast import parser
 
+from schemagate import pgquery
 from schemagate.errors import InputError
 from schemagate.migrations import Migration
 from schemagate.tree import walk
@@ -145,6 +145,8 @@ class ParsedMigration:
     @cached_property
     def _tokens(self) -> list[Any]:
         # Lexing again is cheap next to parsing, and most callers never need tokens at all.
+        from pglast import parser  # pglast's Python layer loads only when tokens are needed
+
         return list(parser.scan(self.migration.text))
 
     @cached_property
@@ -185,10 +187,9 @@ class ParsedMigration:
         return [s for s in self.body if s.transaction_kind in _BEGIN | _END]
 
 
-def _syntax_error(migration: Migration, exc: parser.ParseError, lines: LineIndex) -> InputError:
-    message = str(exc.args[0]) if exc.args else str(exc)
-    offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else -1
-    offset = min(max(offset, 0), max(len(migration.text) - 1, 0))
+def _syntax_error(migration: Migration, exc: pgquery.ParseError, lines: LineIndex) -> InputError:
+    message = exc.message
+    offset = min(max(exc.index or 0, 0), max(len(migration.text) - 1, 0))
     line, column = lines.position(offset)
     hint = ""
     if migration.text[offset : offset + 1] == "\\":
@@ -242,8 +243,8 @@ def parse(migration: Migration) -> ParsedMigration:
     lines = LineIndex(text)
     try:
         # libpg_query's tree as JSON, decoded by orjson: several times faster than the json module
-        raw = orjson.loads(parser.parse_sql_json(text)).get("stmts", [])
-    except parser.ParseError as exc:
+        raw = orjson.loads(pgquery.parse_json(text)).get("stmts", [])
+    except pgquery.ParseError as exc:
         raise _syntax_error(migration, exc, lines) from None
     except Exception as exc:  # the lexer raises plain errors for unterminated quotes
         raise _lex_error(migration, exc) from None

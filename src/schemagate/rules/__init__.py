@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 
 class Severity(IntEnum):
@@ -55,6 +56,9 @@ class Rule:
     fix: str
     alias: str | None = None  # Supabase database advisor (splinter) lint name
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (registered, (self.id,))  # one object per rule, in every process: `is` still works
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -75,6 +79,10 @@ class Finding:
 
 
 REGISTRY: dict[str, Rule] = {}
+
+
+def registered(rule_id: str) -> Rule:
+    return REGISTRY[rule_id]
 
 
 def rule(id: str, severity: str, item: str, title: str, why: str, fix: str, alias: str | None = None) -> Rule:

@@ -47,10 +47,11 @@ DELETED = rule(
 
 
 def _is_timestamp(version: str) -> bool:
-    if len(version) != 14:
+    if len(version) != 14:  # the file name's pattern already made it all digits
         return False
-    try:
-        datetime.strptime(version, "%Y%m%d%H%M%S")
+    v = version
+    try:  # strptime would be several times slower per file
+        datetime(int(v[0:4]), int(v[4:6]), int(v[6:8]), int(v[8:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
         return False
     return True

@@ -140,10 +140,19 @@ _DROP_FIRST = {"CreatePolicyStmt", "CreateEnumStmt", "CompositeTypeStmt", "Creat
 
 @dataclass
 class Context:
-    """What the rules need to know beyond one statement."""
+    """What the rules need to know beyond one statement, within its file."""
 
-    created_tables: set[str] = field(default_factory=set)  # created by the change's new migrations
     dropped: set[tuple[str, str]] = field(default_factory=set)  # (kind, name) dropped IF EXISTS so far
+
+
+@dataclass(frozen=True)
+class Broken:
+    """A finding on one statement. Some only hold for a table that existed before the change; the
+    caller drops them once every new file has been read and the table turns out to be new."""
+
+    index: int  # the statement's position in its file
+    finding: Finding
+    unless_created: str | None = None
 
 
 def _name_of_create(stmt: Statement) -> tuple[str, str] | None:
@@ -254,12 +263,11 @@ def _foreign_keys(stmt: Statement) -> Iterator[Node]:
                 yield constraint
 
 
-def _not_null_without_default(stmt: Statement, context: Context) -> Iterator[str]:
+def _not_null_without_default(stmt: Statement) -> Iterator[tuple[str, str]]:
+    """(table, column) for NOT NULL columns added without a default."""
     if stmt.node_type != "AlterTableStmt":
         return
     table = relation(stmt.node.get("relation"))
-    if table in context.created_tables:
-        return
     for cmd in stmt.node.get("cmds", ()):
         c = cmd.get("AlterTableCmd", {})
         column = c.get("def", {}).get("ColumnDef", {})
@@ -268,16 +276,31 @@ def _not_null_without_default(stmt: Statement, context: Context) -> Iterator[str
         kinds = {k.get("Constraint", {}).get("contype") for k in column.get("constraints", ())}
         generated = kinds & {"CONSTR_IDENTITY", "CONSTR_GENERATED"}
         if "CONSTR_NOTNULL" in kinds and "CONSTR_DEFAULT" not in kinds and not generated:
-            yield f"{table}.{column.get('colname')}"
+            yield table, f"{table}.{column.get('colname')}"
 
 
 _SECRET_PATTERNS = ((_JWT, "a JWT"), (_KEY, "an API key"), (_UUID, "a UUID"), (_EMAIL, "an e-mail address"))
 # One pass over a statement's text instead of four; a superset of the four (case-insensitive).
 _ANY_SECRET = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _SECRET_PATTERNS), re.I)
+_UUID_MARKER = re.compile(r"-[0-9a-fA-F]{4}-")  # starts with a literal, so the scan is quick
+
+
+def _may_hold_secret(text: str) -> bool:
+    # Every match of the four holds one of these; `in` finds them far faster than the regex scans
+    marked = (
+        "@" in text
+        or "eyJ" in text
+        or "_live_" in text
+        or "_test_" in text
+        or "AKIA" in text
+        or "gh" in text
+        or _UUID_MARKER.search(text) is not None
+    )
+    return marked and _ANY_SECRET.search(text) is not None
 
 
 def _hard_coded(stmt: Statement) -> Iterator[str]:
-    if not _ANY_SECRET.search(stmt.text):
+    if not _may_hold_secret(stmt.text):
         return  # cheap: the tree walk below only confirms the match is a string literal
     for key, node, _ in stmt.nodes:
         if key != "A_Const" or "sval" not in node:
@@ -304,20 +327,27 @@ def created_tables(parsed: ParsedMigration) -> set[str]:
     return {relation(s.node.get("relation")) for s in parsed.statements if s.node_type == "CreateStmt"}
 
 
+def _on_existing_tables(stmt: Statement) -> Iterator[tuple[Rule, str, str]]:
+    """(rule, message, table) for what only matters on a table that already has rows."""
+    for table, column in _not_null_without_default(stmt):
+        yield (
+            NOT_NULL_NO_DEFAULT,
+            f"NOT NULL column {column} added without a default to an existing table",
+            table,
+        )
+    if stmt.node_type == "IndexStmt" and not stmt.node.get("concurrent"):
+        table = relation(stmt.node.get("relation"))
+        yield INDEX_CONCURRENTLY, f"index on existing table {table} is built without CONCURRENTLY", table
+
+
 def _broken(stmt: Statement, context: Context) -> Iterator[tuple[Rule, str]]:
-    """Every (rule, message) one statement breaks."""
+    """Every (rule, message) one statement breaks, whatever the tables' age."""
     yield from _idempotency(stmt, context)
     for what in _destructive(stmt):
         yield DESTRUCTIVE, f"destructive: {what}"
     for fk in _foreign_keys(stmt):
         if fk.get("fk_del_action", "a") == "a":
             yield FK_ON_DELETE, f"foreign key to {relation(fk.get('pktable'))} has no ON DELETE action"
-    for column in _not_null_without_default(stmt, context):
-        yield NOT_NULL_NO_DEFAULT, f"NOT NULL column {column} added without a default to an existing table"
-    if stmt.node_type == "IndexStmt" and not stmt.node.get("concurrent"):
-        table = relation(stmt.node.get("relation"))
-        if table not in context.created_tables:
-            yield INDEX_CONCURRENTLY, f"index on existing table {table} is built without CONCURRENTLY"
     for label in sorted(set(_hard_coded(stmt))):
         yield HARD_CODED, f"literal {label} in `{_describe(stmt)}`"
     for call in sorted(set(_auth_per_row(stmt))):
@@ -344,21 +374,25 @@ def _file_level(parsed: ParsedMigration) -> Iterator[tuple[Statement, Rule, str]
             yield data[0], MIXED_NON_TRANSACTIONAL, "data change in a file that runs outside a transaction"
 
 
-def check(parsed: ParsedMigration, context: Context, backup_plan: str | None) -> list[tuple[int, Finding]]:
-    """(statement index, finding) for every rule a statement of this migration breaks.
+def check(parsed: ParsedMigration, backup_plan: str | None) -> list[Broken]:
+    """Every rule a statement of this migration breaks.
 
     A destructive statement in a file with a backup plan is reported as info, quoting the plan.
     """
     path = parsed.migration.path
-    found: list[tuple[int, Finding]] = []
+    context = Context()
+    found: list[Broken] = []
     for index, stmt in enumerate(parsed.statements):
         named = subject(stmt.node_type, stmt.node)
+        on = named[1] if named else None
         for broken, message in _broken(stmt, context):
-            finding = Finding(broken, message, path, stmt.line, subject=named[1] if named else None)
+            finding = Finding(broken, message, path, stmt.line, subject=on)
             if broken is DESTRUCTIVE and backup_plan:
                 finding = replace(finding, severity=Severity.INFO, detail=f"backup plan: {backup_plan}")
-            found.append((index, finding))
+            found.append(Broken(index, finding))
+        for broken, message, table in _on_existing_tables(stmt):
+            found.append(Broken(index, Finding(broken, message, path, stmt.line, subject=on), table))
         _remember_drops(stmt, context)
     for stmt, broken, message in _file_level(parsed):
-        found.append((parsed.statements.index(stmt), Finding(broken, message, path, stmt.line)))
+        found.append(Broken(parsed.statements.index(stmt), Finding(broken, message, path, stmt.line)))
     return found
