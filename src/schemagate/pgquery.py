@@ -81,6 +81,8 @@ def _direct() -> Callable[[str], bytes] | None:
                 error = result.error.contents
                 message = (error.message or b"").decode("utf-8", errors="replace")
                 raise ParseError(message, _index(text, error.cursorpos))
+            if not result.parse_tree:  # never seen; reading a NULL pointer would end the process
+                raise ParseError("the parser returned no tree", None)
             return ctypes.string_at(result.parse_tree)
         finally:
             free(result)
