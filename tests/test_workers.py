@@ -63,6 +63,18 @@ def test_few_items_threads_or_the_setting_keep_the_work_here(monkeypatch: pytest
         thread.join()
 
 
+@pytest.mark.usefixtures("forking")
+def test_when_no_process_can_be_forked_the_work_is_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    open_before = len(os.listdir("/proc/self/fd"))
+    result = workers.map_chunks(pids, list(range(10)))
+    assert result == [(item, os.getpid()) for item in range(10)]
+    assert len(os.listdir("/proc/self/fd")) == open_before  # the pipe made for the child is closed
+
+
 def failing(chunk: list[int]) -> list[int]:
     for item in chunk:
         if item in (3, 7):

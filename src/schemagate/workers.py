@@ -69,7 +69,12 @@ def _child(work: Callable[[list[T]], R], chunk: list[T], pipe: int) -> None:
 
 def _start(work: Callable[[list[T]], R], chunk: list[T]) -> tuple[int, int]:
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise
     if pid == 0:  # the child: never returns into the caller's code
         code = 0
         try:
@@ -115,7 +120,12 @@ def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R
         return work(parts[0])
     started: list[tuple[int, int]] = []
     try:
-        started = [_start(work, chunk) for chunk in parts[1:]]
+        for chunk in parts[1:]:
+            started.append(_start(work, chunk))
+    except OSError:  # no process to spare (a process limit, memory): the work still gets done, here
+        _stop(started)
+        return work(list(items))
+    try:
         results = work(parts[0])
     except BaseException:
         _stop(started)
