@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemagate import drafts, engine, history, snapshot
+from schemagate.changes import Changes, compare
 from schemagate.config import Config
 from schemagate.connection import Connection, connect
 from schemagate.errors import InputError, MigrationFailed, SchemagateError
-from schemagate.lint import Judgement, Options, examine, finish, judge, read, unreadable, validate_rules
-from schemagate.migrations import Migration, read_migration
+from schemagate.lint import Judgement, Options, examine, finish, judge, unreadable, validate_rules
+from schemagate.migrations import Migration, discover, read_migration
 from schemagate.postgres import extensions, shim
 from schemagate.report.model import DraftResult, MigrationResult, Report
 from schemagate.rules import Finding, catalog, runtime
@@ -27,6 +28,23 @@ __all__ = ["Options", "run"]
 from schemagate.tree import subject
 
 Progress = Callable[[str], None]
+
+
+@dataclass
+class Change:
+    """The migrations at HEAD, and which of them this change adds."""
+
+    local: list[ParsedMigration]
+    new: list[ParsedMigration]
+    changes: Changes
+
+
+def read(config: Config, options: Options) -> Change:
+    """Every migration parsed, and which are new: `check` applies them all and judges the new."""
+    found = discover(config.migrations_dir)
+    local = [parse(m) for m in found.migrations]
+    changes = compare(config.migrations_dir, found.migrations, options.base)
+    return Change(local, [p for p in local if changes.is_new(p.migration)], changes)
 
 
 @dataclass

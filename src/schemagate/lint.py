@@ -34,15 +34,6 @@ class Options:
 
 
 @dataclass
-class Change:
-    """The migrations at HEAD, and which of them this change adds."""
-
-    local: list[ParsedMigration]
-    new: list[ParsedMigration]
-    changes: Changes
-
-
-@dataclass
 class Judgement:
     findings: list[Finding] = field(default_factory=list)
     # (version, statement index, finding): findings on one statement, which an ignore comment on it
@@ -58,14 +49,6 @@ def validate_rules(config: Config) -> None:
             f"unknown rule id(s) in config: {', '.join(unknown)} (known: {', '.join(sorted(REGISTRY))})",
             path=config.path,
         )
-
-
-def read(config: Config, options: Options) -> Change:
-    """Every migration parsed, and which are new: what `check` applies and judges."""
-    found = discover(config.migrations_dir)
-    local = [parse(m) for m in found.migrations]
-    changes = compare(config.migrations_dir, found.migrations, options.base)
-    return Change(local, [p for p in local if changes.is_new(p.migration)], changes)
 
 
 @dataclass
