@@ -264,7 +264,7 @@ def _foreign_keys(stmt: Statement) -> Iterator[Node]:
 
 
 def _not_null_without_default(stmt: Statement) -> Iterator[tuple[str, str]]:
-    """(table, column) for NOT NULL columns added without a default."""
+    """(table, column name) for NOT NULL columns added without a default."""
     if stmt.node_type != "AlterTableStmt":
         return
     table = relation(stmt.node.get("relation"))
@@ -276,7 +276,7 @@ def _not_null_without_default(stmt: Statement) -> Iterator[tuple[str, str]]:
         kinds = {k.get("Constraint", {}).get("contype") for k in column.get("constraints", ())}
         generated = kinds & {"CONSTR_IDENTITY", "CONSTR_GENERATED"}
         if "CONSTR_NOTNULL" in kinds and "CONSTR_DEFAULT" not in kinds and not generated:
-            yield table, f"{table}.{column.get('colname')}"
+            yield table, str(column.get("colname"))
 
 
 _SECRET_PATTERNS = ((_JWT, "a JWT"), (_KEY, "an API key"), (_UUID, "a UUID"), (_EMAIL, "an e-mail address"))
@@ -332,7 +332,7 @@ def _on_existing_tables(stmt: Statement) -> Iterator[tuple[Rule, str, str]]:
     for table, column in _not_null_without_default(stmt):
         yield (
             NOT_NULL_NO_DEFAULT,
-            f"NOT NULL column {column} added without a default to an existing table",
+            f"NOT NULL column {table}.{column} added without a default to an existing table",
             table,
         )
     if stmt.node_type == "IndexStmt" and not stmt.node.get("concurrent"):
