@@ -12,7 +12,7 @@ from schemagate.changes import Changes
 from schemagate.config import Config
 from schemagate.lint import Options, lint
 from schemagate.migrations import Migration
-from schemagate.rules import files, statements
+from schemagate.rules import files, hardcoded, statements
 from schemagate.sql import parse
 
 TS = "20251201000000"
@@ -212,7 +212,7 @@ def test_rewrite_message_names_the_table(db: Database, project: Project) -> None
 def _hard_coded_labels(sql: str) -> list[str]:
     parsed = parse(Migration("1", "x", Path("1_x.sql"), sql, ""))
     found = [b.finding for b in statements.check(parsed, None)]
-    return [f.message.split(" in ")[0] for f in found if f.rule is statements.HARD_CODED]
+    return [f.message.split(" in ")[0] for f in found if f.rule is hardcoded.HARD_CODED]
 
 
 SECRET_DIGITS = "4eC39HqLyjWDarjtT1zdp7dc"  # 24 characters, in the shape of a test key

@@ -32,8 +32,7 @@ def test_a_migration_that_breaks_the_seed_fails_local(cli: Cli, example: Project
     run = cli("local")
     assert run.code == 1
     assert (
-        "seed.sql:" in run.err
-        and 'seed failed: 42703 column "theme" of relation "user_preferences" does not exist' in run.err
+        'supabase/seed.sql:16: 42703 column "theme" of relation "user_preferences" does not exist' in run.err
     )
 
 

@@ -24,12 +24,7 @@ def test_versions_sort_as_integers_not_strings(project: Project) -> None:
 @pytest.mark.parametrize(
     ("filename", "content", "message", "line"),
     [
-        ("add_users.sql", b"select 1;", "file name does not fit: expected <digits>_<name>.sql", None),
-        ("2025a_users.sql", b"select 1;", "file name does not fit", None),
-        ("20250101000000_.sql", b"select 1;", "file name does not fit", None),
         ("20250101000000_bad.sql", b"select 1;\nselect '\xff';", "invalid UTF-8 (byte 0xff", 2),
-        ("20250101000000_empty.sql", b"", "file is empty", None),
-        ("20250101000000_blank.sql", b"  \n\n\t", "file is empty", None),
         ("20250101000000_utf16.sql", "select 1;".encode("utf-16"), "file is UTF-16", 1),
         ("20250101000000_nul.sql", b"select 1;\nselect\x00 2;", "NUL byte", 2),
     ],
@@ -69,22 +64,50 @@ def test_bom_is_dropped_and_crlf_accepted(project: Project) -> None:
     assert "\r\n" in migration.text
 
 
-def test_other_files_are_ignored_with_a_notice(project: Project) -> None:
+def test_other_files_are_skipped_with_a_notice(project: Project) -> None:
     project.write("1_a.sql", "select 1;")
     (project.migrations / "README.md").write_text("docs")
     (project.migrations / ".gitkeep").write_text("")
     (project.migrations / "archive").mkdir()
     found = discover(project.migrations)
     assert [m.filename for m in found.migrations] == ["1_a.sql"]
-    assert any("README.md: ignored (not a .sql file)" in n for n in found.notices)
-    assert any("archive: ignored (a folder)" in n for n in found.notices)
+    assert any("README.md: skipped (not a .sql file)" in n for n in found.notices)
+    assert any("archive: skipped (a folder" in n for n in found.notices)
     assert not any(".gitkeep" in n for n in found.notices)
+    assert found.skipped == []  # only .sql files are worth a finding
 
 
-def test_directory_named_like_a_migration_is_an_error(project: Project) -> None:
+@pytest.mark.parametrize(
+    "filename", ["seed.sql", "add_users.sql", "2025a_users.sql", "local_20240107152745_ollama.sql", "1_a.SQL"]
+)
+def test_sql_files_the_supabase_cli_skips_are_skipped_here_too(project: Project, filename: str) -> None:
+    """The CLI applies only `^[0-9]+_.*\\.sql$` and skips the rest with "Skipping migration ..."."""
+    project.write("20250101000000_a.sql", "select 1;")
+    path = project.write(filename, "select 2;")
+    found = discover(project.migrations)
+    assert [m.filename for m in found.migrations] == ["20250101000000_a.sql"]
+    assert found.skipped == ([path] if filename.endswith(".sql") else [])
+    assert any(f"{filename}: skipped" in n for n in found.notices)
+
+
+@pytest.mark.parametrize(
+    ("filename", "content"),
+    [("20250101000000_.sql", b"select 1;"), ("20250101000000_empty.sql", b""), ("2_c.sql", b"-- only\n")],
+)
+def test_files_the_supabase_cli_applies_are_migrations(
+    project: Project, filename: str, content: bytes
+) -> None:
+    """An empty name, an empty file and a comments-only file all apply with the CLI (tried on 3.1)."""
+    project.write(filename, content)
+    (migration,) = discover(project.migrations).migrations
+    assert migration.filename == filename
+
+
+def test_directory_named_like_a_migration_is_skipped(project: Project) -> None:
     (project.migrations / "20250101000000_oops.sql").mkdir()
-    with pytest.raises(InputError, match="is a directory"):
-        discover(project.migrations)
+    found = discover(project.migrations)
+    assert found.migrations == [] and found.skipped == []
+    assert any("20250101000000_oops.sql: skipped (a folder" in n for n in found.notices)
 
 
 def test_symlink_outside_the_repository_is_refused(

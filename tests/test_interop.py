@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Callable
@@ -103,3 +104,49 @@ def test_the_cli_agrees_with_the_history_after_a_rollback(cli: Cli, db: Database
         "20250101000000": (True, True),
         "20250102000000": (True, False),
     }
+
+
+def test_empty_comment_only_and_skipped_files_are_treated_as_the_cli_treats_them(
+    cli: Cli, db: Database, plain_db: Database, project: Project
+) -> None:
+    """The CLI applies and records an empty or comments-only file, and skips a .sql file whose name
+    is not `<digits>_<name>.sql`; schemagate applies the same set and records the same rows."""
+    project.write("20250101000000_comments.sql", "-- a\n\n-- b\n/* c */\n")
+    project.write("20250102000000_empty.sql", "")
+    project.write("20250103000000_.sql", "create table public.unnamed (id int);\n")
+    project.write("seed.sql", "create table public.never (id int);\n")
+    project.write("local_20250104000000_x.sql", "create table public.never2 (id int);\n")
+    pushed = subprocess.run(
+        [supabase_cli(), "db", "push", "--db-url", db.url, "--yes"],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    assert "Skipping migration seed.sql" in pushed.stdout + pushed.stderr
+    run = cli("apply", "--database-url", plain_db.url)
+    assert run.code == 0, run.text
+    assert "seed.sql: skipped, the Supabase CLI never applies it" in run.err
+    query = "select version, name, statements from supabase_migrations.schema_migrations order by 1"
+    with db.connect(admin=True) as by_cli, plain_db.connect(admin=True) as by_us:
+        assert by_us.execute(query).fetchall() == by_cli.execute(query).fetchall()
+        assert by_us.execute("select to_regclass('public.never')").fetchone() == (None,)
+
+
+def test_a_file_that_commits_part_way_applies_on_the_throwaway_database_as_the_cli_applies_it(
+    cli: Cli, project: Project
+) -> None:
+    """`supabase db push` runs a file of several BEGIN ... COMMIT blocks; the check must too, or a
+    project with one such merged file can never be checked. The new file is still an error."""
+    project.write(
+        "20250101000000_parts.sql",
+        "begin;\ncreate table public.a (id int);\ncommit;\n"
+        "begin;\ncreate table public.b (id int);\ncommit;\n",
+    )
+    local = cli("local")
+    assert local.code == 0, local.text
+    check = cli("check", "--format", "json")
+    report = json.loads(check.out)
+    rules = {f["rule"] for f in report["findings"]}
+    assert "apply-failed" not in rules and "commit-splits-migration" in rules

@@ -92,7 +92,7 @@ def _report_with(findings: list[Finding], migrations: int = 1) -> Report:
 def test_an_oversized_report_falls_back_to_a_summary_under_the_limit() -> None:
     findings = [
         Finding(
-            catalog.RLS_DISABLED,
+            catalog.rls.RLS_DISABLED,
             f"table public.t{i} has row level security disabled " + "x" * 200,
             Path("supabase/migrations/20251201000000_x.sql"),
             i + 1,

@@ -56,9 +56,21 @@ def test_unterminated_dollar_quote_is_a_syntax_error() -> None:
         parse(migration("DO $$ BEGIN PERFORM 1; END;\n"))
 
 
-def test_comments_only_file_is_an_error() -> None:
-    with pytest.raises(InputError, match="no SQL statements"):
-        parse(migration("-- nothing here\n/* nor here */\n"))
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [  # as Supabase CLI 3.1 stored them in schema_migrations.statements
+        ("-- a\n\n-- b\n/* c */\n", ("-- a\n\n-- b\n/* c */",)),
+        ("\n\n  \n", ()),
+        ("/* only block */", ("/* only block */",)),
+        ("select 1;\n-- trailing\n", ("select 1", "-- trailing")),
+    ],
+)
+def test_a_file_without_statements_is_a_migration_stored_as_the_cli_stores_it(
+    text: str, stored: tuple[str, ...]
+) -> None:
+    parsed = parse(migration(text))
+    assert parsed.history_statements == stored
+    assert len(parsed.statements) == (1 if "select" in text else 0)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from schemagate.config import Config
 from schemagate.errors import InputError
 from schemagate.lint import Options, lint
 from schemagate.report.model import Report
-from schemagate.rules import statements
+from schemagate.rules import hardcoded
 
 
 @pytest.fixture
@@ -107,8 +107,8 @@ def test_a_worker_that_dies_is_an_error_not_a_short_result() -> None:
 def test_a_finding_keeps_its_rule_object_across_processes() -> None:
     from schemagate.rules import Finding
 
-    made = Finding(statements.HARD_CODED, "literal a UUID in `insert`", Path("x.sql"), 3)
-    assert pickle.loads(pickle.dumps(made)).rule is statements.HARD_CODED
+    made = Finding(hardcoded.HARD_CODED, "literal a UUID in `insert`", Path("x.sql"), 3)
+    assert pickle.loads(pickle.dumps(made)).rule is hardcoded.HARD_CODED
 
 
 CORPUS = {

@@ -24,9 +24,14 @@ class Changes:
     edited: list[tuple[Migration, BaseFile]] = field(default_factory=list)
     deleted: list[BaseFile] = field(default_factory=list)
     base_newest: int | None = None
+    base_names: set[str] = field(default_factory=set)  # every file name in the folder at base
 
     def is_new(self, migration: Migration) -> bool:
         return self.base is None or migration.version in self.new
+
+    def is_added(self, path: Path) -> bool:
+        """A file of the folder that the base did not have (every file, without a base)."""
+        return self.base is None or path.name not in self.base_names
 
 
 def _git(cwd: Path, *args: str) -> bytes:
@@ -39,18 +44,21 @@ def _git(cwd: Path, *args: str) -> bytes:
     return result.stdout
 
 
-def _base_files(directory: Path, base: str) -> list[BaseFile]:
+def _base_files(directory: Path, base: str) -> tuple[list[BaseFile], set[str]]:
+    """The migrations in the folder at base, and the names of every file there."""
     top = Path(_git(directory, "rev-parse", "--show-toplevel").decode().strip())
     relative = directory.resolve().relative_to(top.resolve()).as_posix()
     listing = _git(top, "ls-tree", "-r", "-z", "--name-only", base, "--", relative).decode()
-    files = []
+    files, names = [], set()
     for path in filter(None, listing.split("\0")):
-        name = Path(path).name
-        parsed = parse_name(name)
-        if parsed is None or Path(path).parent.as_posix() != relative:
+        if Path(path).parent.as_posix() != relative:
             continue
-        files.append(BaseFile(*parsed, path, _git(top, "cat-file", "blob", f"{base}:{path}")))
-    return files
+        name = Path(path).name
+        names.add(name)
+        parsed = parse_name(name)
+        if parsed is not None:
+            files.append(BaseFile(*parsed, path, _git(top, "cat-file", "blob", f"{base}:{path}")))
+    return files, names
 
 
 def compare(directory: Path, migrations: list[Migration], base: str | None) -> Changes:
@@ -61,8 +69,9 @@ def compare(directory: Path, migrations: list[Migration], base: str | None) -> C
         _git(directory, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
     except InputError:
         raise InputError(f"--base {base!r} is not a commit in this repository (fetch it first?)") from None
-    at_base = {int(f.version): f for f in _base_files(directory, base)}
-    changes = Changes(base, base_newest=max(at_base, default=None))
+    files, names = _base_files(directory, base)
+    at_base = {int(f.version): f for f in files}
+    changes = Changes(base, base_newest=max(at_base, default=None), base_names=names)
     here = {m.number: m for m in migrations}
     for number, migration in here.items():
         before = at_base.get(number)

@@ -11,21 +11,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemagate import drafts, engine, history, snapshot
+from schemagate import engine, history, proofs, snapshot
 from schemagate.changes import Changes, compare
 from schemagate.config import Config
 from schemagate.connection import Connection, connect
-from schemagate.errors import InputError, MigrationFailed, SchemagateError
+from schemagate.errors import InputError, SchemagateError
 from schemagate.lint import Judgement, Options, examine, finish, judge, unreadable, validate_rules
-from schemagate.migrations import Migration, discover, read_migration
+from schemagate.migrations import discover, find_downs
 from schemagate.postgres import extensions, shim
-from schemagate.report.model import DraftResult, MigrationResult, Report
+from schemagate.report.model import MigrationResult, Report
 from schemagate.rules import Finding, catalog, runtime
+from schemagate.rules.catalog import scope
 from schemagate.sandbox import throwaway
-from schemagate.sql import ParsedMigration, parse
+from schemagate.sql import ParsedMigration, extensions_created, parse
 
 __all__ = ["Options", "run"]
-from schemagate.tree import subject
 
 Progress = Callable[[str], None]
 
@@ -37,6 +37,7 @@ class Change:
     local: list[ParsedMigration]
     new: list[ParsedMigration]
     changes: Changes
+    skipped: list[Path]  # .sql files in the folder that the Supabase CLI never applies
 
 
 def read(config: Config, options: Options) -> Change:
@@ -44,7 +45,7 @@ def read(config: Config, options: Options) -> Change:
     found = discover(config.migrations_dir)
     local = [parse(m) for m in found.migrations]
     changes = compare(config.migrations_dir, found.migrations, options.base)
-    return Change(local, [p for p in local if changes.is_new(p.migration)], changes)
+    return Change(local, [p for p in local if changes.is_new(p.migration)], changes, found.skipped)
 
 
 @dataclass
@@ -53,22 +54,23 @@ class _State:
 
     judgement: Judgement = field(default_factory=Judgement)
     results: dict[str, MigrationResult] = field(default_factory=dict)
-    tables_before: dict[str, int] = field(default_factory=dict)  # oids before the first new migration
     applied_new: list[ParsedMigration] = field(default_factory=list)
+    downs: dict[str, Path] = field(default_factory=dict)  # reviewed down files by version
 
     @property
     def findings(self) -> list[Finding]:
         return self.judgement.findings
 
 
-def down_file(config: Config, parsed: ParsedMigration) -> Path | None:
-    candidate = config.rollbacks_dir / parsed.migration.filename
-    return candidate if candidate.is_file() else None
-
-
 # database -------------------------------------------------------------------------------------------
 @contextmanager
-def _database(config: Config, options: Options, progress: Progress) -> Iterator[tuple[str, str, bool]]:
+def _database(
+    config: Config,
+    options: Options,
+    progress: Progress,
+    notes: list[str],
+    needs: frozenset[tuple[str, str | None]],
+) -> Iterator[tuple[str, str, bool]]:
     """(url, description, shim): a throwaway server, or the one the workflow names."""
     if options.database_url:
         with connect(options.database_url) as conn:
@@ -81,16 +83,15 @@ def _database(config: Config, options: Options, progress: Progress) -> Iterator[
             config.shim,
         )
         return
-    with throwaway(supabase=config.shim, pg_bin=options.pg_bin, major=options.pg_major) as box:
+    with throwaway(supabase=config.shim, pg_bin=options.pg_bin, major=options.pg_major, wants=needs) as box:
         progress(
             f"PostgreSQL {box.server_version} ({box.source}) ready in {box.startup_seconds:.1f} s"
             + (", Supabase shim" if box.shim else "")
         )
+        for note in box.notes:
+            progress(note)
+            notes.append(note)
         yield box.url, f"PostgreSQL {box.server_version} ({box.source})", box.shim
-
-
-def _table_oids(conn: Connection) -> dict[str, int]:
-    return runtime.user_tables(conn, "oid", "r,p")
 
 
 def _apply(
@@ -109,14 +110,14 @@ def _apply(
     result.transactional = parsed.transactional
     locks: list[runtime.Lock] = []
     nodes_before = runtime.relfilenodes(conn) if new else {}
-    down = down_file(config, parsed) if new else None
+    down = state.downs.get(m.version) if new else None
     result.down_file = down
     before = snapshot.take(conn) if new else None
 
     record = engine.recorder(conn, parsed, history.RunContext.local())
     began = time.monotonic()
     try:
-        engine.validate(parsed)
+        engine.validate(parsed, allow_splits=settings.allow_splits)
         engine.run_file(
             conn,
             parsed,
@@ -128,17 +129,18 @@ def _apply(
     except SchemagateError as exc:
         result.status = "failed"
         rule = runtime.APPLY_FAILED if new or not isinstance(exc, InputError) else runtime.INVALID_FILE
-        state.findings.append(Finding(rule, exc.message, exc.path or m.path, exc.line))
+        state.findings.append(Finding(rule, exc.reason, exc.path or m.path, exc.line))
         return False
     result.status, result.seconds = "applied", time.monotonic() - began
     if new:
         state.applied_new.append(parsed)
-        state.findings.extend(_locks_and_rewrites(parsed, locks, nodes_before, runtime.relfilenodes(conn)))
+        after = runtime.relfilenodes(conn)
+        state.findings.extend(runtime.locks_and_rewrites(parsed, locks, nodes_before, after))
         assert before is not None
         if down:
-            state.findings.extend(_reviewed_down(conn, parsed, down, before, settings, shim_on))
+            state.findings.extend(proofs.reviewed_down(conn, parsed, down, before, settings, shim_on))
         elif parsed.transactional:
-            result.draft = _drafted_down(conn, parsed, before, settings, shim_on, config)
+            result.draft = proofs.drafted_down(conn, parsed, before, settings, shim_on, config.rollbacks_dir)
             state.findings.append(
                 Finding(
                     runtime.NO_DOWN,
@@ -149,160 +151,23 @@ def _apply(
     return True
 
 
-def _locks_and_rewrites(
-    parsed: ParsedMigration, locks: list[runtime.Lock], before: dict[str, int], after: dict[str, int]
-) -> list[Finding]:
-    findings = []
-    for lock in sorted(
-        {lk for lk in locks if lk.mode == "AccessExclusiveLock" and lk.table in before},
-        key=lambda lk: lk.table,
-    ):
-        rewritten = after.get(lock.table) not in (None, before[lock.table])
-        rule = runtime.REWRITE if rewritten else runtime.EXCLUSIVE_LOCK
-        suffix = ", rewrites it" if rewritten else ""
-        findings.append(
-            Finding(rule, f"takes ACCESS EXCLUSIVE on {lock.table}{suffix}", parsed.migration.path)
-        )
-    return findings
-
-
-def _round_trip(
-    conn: Connection,
-    parsed: ParsedMigration,
-    down: ParsedMigration,
-    before: snapshot.Snapshot,
-    settings: engine.Settings,
-    shim_on: bool,
-    label: str | None = None,
-) -> Finding | None:
-    """up -> down -> up in a transaction that is rolled back: down must restore `before` exactly."""
-    after_up = snapshot.take(conn)
-    label = label or down.migration.filename
-    try:
-        with engine.rolled_back(conn, settings):
-            engine.execute_each(conn, down, shim=shim_on)
-            undone = snapshot.take(conn)
-            if undone != before:
-                changes = before.diff(
-                    undone, gone="removed by the down file: ", new="left behind by the down file: "
-                )
-                return Finding(
-                    runtime.ROUND_TRIP,
-                    f"{label} does not restore the schema from before {parsed.migration.filename}",
-                    down.migration.path,
-                    None,
-                    detail="\n".join(changes),
-                )
-            engine.execute_each(conn, parsed, shim=shim_on)
-            if snapshot.take(conn) != after_up:
-                return Finding(
-                    runtime.ROUND_TRIP,
-                    f"{parsed.migration.filename} applied again after {label} gives a different schema",
-                    parsed.migration.path,
-                    None,
-                )
-    except MigrationFailed as exc:
-        return Finding(runtime.ROUND_TRIP, f"round trip failed: {exc.message}", exc.path, exc.line)
-    return None
-
-
-def _reviewed_down(
-    conn: Connection,
-    parsed: ParsedMigration,
-    down: Path,
-    before: snapshot.Snapshot,
-    settings: engine.Settings,
-    shim_on: bool,
-) -> list[Finding]:
-    try:
-        down_parsed = parse(read_migration(down, "0", down.stem))
-    except InputError as exc:
-        return [Finding(runtime.ROUND_TRIP, f"down file: {exc.message}", exc.path, exc.line)]
-    problem = _round_trip(conn, parsed, down_parsed, before, settings, shim_on)
-    return [problem] if problem else []
-
-
-def _drafted_down(
-    conn: Connection,
-    parsed: ParsedMigration,
-    before: snapshot.Snapshot,
-    settings: engine.Settings,
-    shim_on: bool,
-    config: Config,
-) -> DraftResult:
-    """Write a draft from the parse tree and, when it is complete, prove it like a reviewed one."""
-    made = drafts.draft(parsed)
-    result = DraftResult(made.text, made.complete, made.needs_human)
-    where = config.rollbacks_dir / parsed.migration.filename
-    draft_migration = Migration("0", parsed.migration.name, where, made.text, "")
-    if made.complete and not made.inverse:
-        result.proof = "nothing to undo"
-    elif made.complete:
-        problem = _round_trip(conn, parsed, parse(draft_migration), before, settings, shim_on, "the draft")
-        result.proof = "failed" if problem else "proven"
-        result.problem = problem.message if problem else None
-        if problem and problem.detail:
-            result.problem = f"{problem.message}\n{problem.detail}"
-    return result
-
-
-def _idempotency(conn: Connection, state: _State, settings: engine.Settings, shim_on: bool) -> None:
-    for parsed in state.applied_new:
-        if not parsed.transactional:
-            continue  # cannot be rehearsed inside a transaction
-        try:
-            with engine.rolled_back(conn, settings):
-                engine.execute_each(conn, parsed, shim=shim_on)
-        except MigrationFailed as exc:
-            message = exc.message.rsplit("; ", 1)[0]  # the rehearsal's own rollback is not news
-            state.findings.append(
-                Finding(runtime.NOT_IDEMPOTENT, f"second run fails: {message}", exc.path, exc.line)
-            )
-
-
-# scope of the catalog rules ----------------------------------------------------------------------
-def _touched(parsed: ParsedMigration) -> Iterator[tuple[str, str, int]]:
-    """(kind, qualified name, statement index) for objects a migration creates or alters."""
-    for index, s in enumerate(parsed.statements):
-        found = subject(s.node_type, s.node)
-        if found:
-            yield *found, index
-
-
-def _catalog(conn: Connection, state: _State, config: Config) -> None:
-    where: dict[tuple[str, str], tuple[ParsedMigration, int]] = {}
-    for parsed in state.applied_new:
-        for kind, name, index in _touched(parsed):
-            where.setdefault((kind, name), (parsed, index))
-    now = _table_oids(conn)
-    touched_tables = {name for kind, name in where if kind == "table"}
-    created = [oid for name, oid in now.items() if name not in state.tables_before]
-    scope = catalog.Scope(
-        tables=sorted({now[n] for n in touched_tables if n in now} | set(created)),
-        created=created,
-        functions=sorted(n for k, n in where if k == "function"),
-        views=sorted(n for k, n in where if k == "view"),
-        extensions=sorted(n for k, n in where if k == "extension"),
-        schemas=config.exposed_schemas,
-    )
-    for made, obj, message in catalog.check(conn, scope):
-        located = where.get((catalog.object_kind(made), obj)) or _first_new(state)
-        if located:
-            parsed, index = located
-            state.judgement.on_statements.append(
-                (
-                    parsed.migration.version,
-                    index,
-                    Finding(made, message, parsed.migration.path, parsed.statements[index].line, subject=obj),
-                )
-            )
+# the catalog rules -------------------------------------------------------------------------------
+def _catalog(conn: Connection, state: _State, config: Config, before: catalog.Fingerprints) -> None:
+    """The catalog rules on what the change made, each finding given to the statement that made
+    its object; the parse-tree detectors they replace are dropped: the catalog is the final word."""
+    located = scope.places(state.applied_new)
+    tables = runtime.user_tables(conn, "oid", "r,p,f,v,m")
+    judged = scope.of(before, catalog.fingerprints(conn), located, tables, config.exposed)
+    first = (state.applied_new[0], 0) if state.applied_new else None
+    state.judgement.on_statements = [
+        entry for entry in state.judgement.on_statements if entry[2].rule.id not in catalog.REPLACES
+    ]
+    for placed in scope.place(catalog.check(conn, judged), located, first):
+        if placed.place is None:
+            state.findings.append(placed.finding)
         else:
-            state.findings.append(Finding(made, message, subject=obj))
-
-
-def _first_new(state: _State) -> tuple[ParsedMigration, int] | None:
-    """An object no statement names (created in a DO block, say): the first new migration owns it."""
-    return (state.applied_new[0], 0) if state.applied_new else None
+            parsed, index = placed.place
+            state.judgement.on_statements.append((parsed.migration.version, index, placed.finding))
 
 
 # the run -----------------------------------------------------------------------------------------
@@ -317,26 +182,34 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
             raise
         return unreadable(exc, options, "not started", began, config)
     state = _State()
-    judge([p.migration for p in change.new], map(examine, change.new), change.changes, state.judgement)
-    settings = engine.Settings.of(config)
-    with _database(config, options, progress) as (url, server, shim_on), connect(url) as conn:
+    judge(
+        [p.migration for p in change.new],
+        map(examine, change.new),
+        change.changes,
+        state.judgement,
+        change.skipped,
+    )
+    settings = engine.Settings.of(config, throwaway=True)
+    notes: list[str] = []
+    needs = extensions_created(change.local)
+    with _database(config, options, progress, notes, needs) as (url, server, shim_on), connect(url) as conn:
         _require_empty(conn)
         preinstalled = set(extensions.used_standins(conn))
         history.ensure(conn)
-        before: dict[str, int] | None = None
+        state.downs = {v: m.path for v, m in find_downs(config.rollbacks_dir).items()}
+        before: catalog.Fingerprints | None = None
         for parsed in change.local:
             is_new = change.changes.is_new(parsed.migration)
             if is_new and before is None:
-                before = _table_oids(conn)
+                before = catalog.fingerprints(conn)
             if not _apply(conn, parsed, settings, state, new=is_new, shim_on=shim_on, config=config):
                 break
             if is_new:
                 progress(f"applied {parsed.migration.filename}")
         else:
             _seed(conn, config, settings, state, shim_on, progress)
-        state.tables_before = before if before is not None else _table_oids(conn)
-        _idempotency(conn, state, settings, shim_on)
-        _catalog(conn, state, config)
+        state.findings.extend(proofs.idempotency(conn, state.applied_new, settings, shim_on))
+        _catalog(conn, state, config, before or catalog.fingerprints(conn))
         standins = [name for name in extensions.used_standins(conn) if name not in preinstalled]
     results = [
         state.results.get(p.migration.version)
@@ -344,16 +217,7 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
         for p in change.new
     ]
     report = finish(results, state.judgement, options, server, began, config)
-    report.notes += extensions.standin_notes(sorted(preinstalled), standins)
-    if (
-        options.pg_major
-        and not options.database_url
-        and not server.startswith(f"PostgreSQL {options.pg_major}.")
-    ):
-        report.notes.append(
-            f"PostgreSQL {options.pg_major} was asked for (postgres-version or "
-            f"supabase/config.toml) but is not installed here; the check ran on {server}"
-        )
+    report.notes += extensions.standin_notes(sorted(preinstalled), standins) + notes
     return report
 
 
@@ -379,4 +243,4 @@ def _seed(
     try:
         engine.seed(conn, config.seed_file, settings, progress, shim=shim_on)
     except SchemagateError as exc:
-        state.findings.append(Finding(runtime.SEED_FAILED, exc.message, exc.path, exc.line))
+        state.findings.append(Finding(runtime.SEED_FAILED, exc.reason, exc.path, exc.line))

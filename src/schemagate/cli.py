@@ -64,6 +64,9 @@ def _timeouts(p: argparse.ArgumentParser) -> None:
 def _server(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pg-bin", help="PostgreSQL server binaries for the throwaway database ($PG_BIN)")
     p.add_argument("--no-seed", action="store_true", help="do not load supabase/seed.sql")
+    p.add_argument(
+        "--postgres-version", help="major to run on (default: supabase/config.toml [db] major_version)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,9 +99,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--annotations", action="store_true", help="print ::error file=…:: workflow commands")
     p.add_argument("--check-database-url", help="check against this database instead of a throwaway one")
     p.add_argument("--drafts", type=Path, help="write each generated down-migration draft into this folder")
-    p.add_argument(
-        "--postgres-version", help="major to check on (default: supabase/config.toml [db] major_version)"
-    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("lint", help="only the rules that need no database (names, history, parse trees)")
@@ -172,16 +172,21 @@ def cmd_local(args: argparse.Namespace, console: Console) -> int:
     from schemagate import engine, history  # the driver loads only for commands that need it
     from schemagate.connection import connect
     from schemagate.sandbox import throwaway
+    from schemagate.sql import extensions_created
 
     config = resolve(args)
     local = engine.load(config.migrations_dir, notices=console.notice)
-    settings = engine.Settings.of(config, include_all=True)
+    settings = engine.Settings.of(config, include_all=True, throwaway=True)
     began = time.monotonic()
-    with throwaway(supabase=config.shim, pg_bin=args.pg_bin) as box:
+    major = postgres_major(config, args.postgres_version)
+    needs = extensions_created(local)
+    with throwaway(supabase=config.shim, pg_bin=args.pg_bin, major=major, wants=needs) as box:
         shim = ", Supabase shim" if box.shim else ""
         console.info(
             f"PostgreSQL {box.server_version} ({box.source}) ready in {box.startup_seconds:.1f} s{shim}"
         )
+        for note in box.notes:
+            console.notice(note)
         with connect(box.url) as conn:
             result = engine.apply(
                 conn,

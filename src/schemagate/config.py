@@ -22,7 +22,8 @@ class Config:
     lock_timeout: str = "5s"
     statement_timeout: str = "0"
     lock_wait: float = 60.0
-    exposed_schemas: list[str] = field(default_factory=lambda: ["public"])
+    # None: supabase/config.toml's [api] schemas (what the Data API serves), else public
+    exposed_schemas: list[str] | None = None
     rules: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 
@@ -40,6 +41,16 @@ class Config:
     def seed_file(self) -> Path:
         return self.migrations_dir.parent / "seed.sql"
 
+    @property
+    def exposed(self) -> list[str]:
+        """The schemas the Data API serves: set here, else the project's [api] schemas."""
+        if self.exposed_schemas is not None:
+            return self.exposed_schemas
+        schemas = supabase_toml(self).get("api", {}).get("schemas")
+        if isinstance(schemas, list) and all(isinstance(s, str) for s in schemas) and schemas:
+            return list(schemas)
+        return ["public"]
+
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
     "migrations_dir": str,
@@ -54,22 +65,26 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
 }
 
 
+def supabase_toml(config: Config) -> dict[str, Any]:
+    """supabase/config.toml beside the migrations folder, or nothing."""
+    toml = config.migrations_dir.parent / "config.toml"
+    if not toml.is_file():
+        return {}
+    import tomllib  # only when the file exists: `schemagate lint` should start fast
+
+    try:
+        return tomllib.loads(toml.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {toml}: {exc}", path=toml) from None
+
+
 def postgres_major(config: Config, explicit: str | None = None) -> int | None:
     """The major to check on: the explicit input, else supabase/config.toml's [db] major_version."""
     if explicit:
         if not explicit.isdigit():
             raise InputError(f"postgres-version must be a major version such as 15, not {explicit!r}")
         return int(explicit)
-    toml = config.migrations_dir.parent / "config.toml"
-    if not toml.is_file():
-        return None
-    import tomllib  # only when the file exists: `schemagate lint` should start fast
-
-    try:
-        data = tomllib.loads(toml.read_text("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {toml}: {exc}", path=toml) from None
-    major = data.get("db", {}).get("major_version")
+    major = supabase_toml(config).get("db", {}).get("major_version")
     return int(major) if isinstance(major, int) else None
 
 

@@ -14,19 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
-from pglast import parser as pg_parser
 
-from schemagate import history
+from schemagate import diagnosis, history
 from schemagate.config import Config
 from schemagate.connection import Connection, Target, check_writable
-from schemagate.errors import InputError, MigrationFailed, SchemagateError
+from schemagate.errors import InputError, MigrationFailed
 from schemagate.history import RunContext
 from schemagate.migrations import Migration, discover
 from schemagate.plan import Plan
-from schemagate.sql import LineIndex, ParsedMigration, Statement, parse
+from schemagate.sql import ParsedMigration, Statement, parse
 
 Progress = Callable[[str], None]
-_PLPGSQL_LINE = re.compile(r"PL/pgSQL function (?P<fn>\S+) line (?P<line>\d+)")
 
 
 class AppliedElsewhere(Exception):
@@ -39,18 +37,22 @@ class Settings:
     statement_timeout: str = "0"
     lock_wait_s: float = 60.0
     include_all: bool = False
+    # A throwaway database applies a file that commits part-way as the Supabase CLI does, one
+    # transaction per part, so a project's history can be checked at all; production refuses it.
+    allow_splits: bool = False
 
     def __post_init__(self) -> None:
         _interval(self.lock_timeout)  # a bad timeout is an error before anything connects
         _interval(self.statement_timeout)
 
     @classmethod
-    def of(cls, config: Config, *, include_all: bool = False) -> Settings:
+    def of(cls, config: Config, *, include_all: bool = False, throwaway: bool = False) -> Settings:
         return cls(
             lock_timeout=config.lock_timeout,
             statement_timeout=config.statement_timeout,
             lock_wait_s=config.lock_wait,
             include_all=include_all,
+            allow_splits=throwaway,
         )
 
 
@@ -90,7 +92,7 @@ _SERVER_WIDE = {
 }
 
 
-def validate(parsed: ParsedMigration) -> None:
+def validate(parsed: ParsedMigration, *, allow_splits: bool = False) -> None:
     """Refuse what cannot be applied atomically, before anything runs."""
     m = parsed.migration
     for s in parsed.body:
@@ -102,7 +104,7 @@ def validate(parsed: ParsedMigration) -> None:
                 line=s.line,
             )
     splits = parsed.transaction_splits()
-    if splits:
+    if splits and not allow_splits:
         s = splits[0]
         word = s.text.split()[0].upper()
         raise InputError(
@@ -132,71 +134,6 @@ def _interval(value: str) -> str:
     if not re.fullmatch(r"\d+\s*(ms|s|min|h)?", value.strip()):
         raise InputError(f"invalid timeout {value!r}: use e.g. 500ms, 5s, 2min, or 0 for none")
     return value.strip()
-
-
-def _statement_line(parsed: ParsedMigration, stmt: Statement, exc: psycopg.Error, sent_at: int) -> int:
-    """The file line of the error: the server's position is relative to the text sent at sent_at."""
-    diag = exc.diag
-    if diag.statement_position:
-        offset = sent_at + int(diag.statement_position) - 1
-        return LineIndex(parsed.migration.text).position(offset)[0]
-    match = _PLPGSQL_LINE.search(diag.context or "")
-    body = _body_line(stmt) if match else None
-    if match and body is not None:
-        return body + int(match["line"]) - 1
-    return stmt.line
-
-
-def _body_line(stmt: Statement) -> int | None:
-    """The file line where a DO block's or function's body string begins."""
-    if stmt.node_type not in {"DoStmt", "CreateFunctionStmt"}:
-        return None
-    try:
-        tokens = pg_parser.scan(stmt.text)
-    except Exception:
-        return None
-    for token in tokens:
-        if token.name == "SCONST" and stmt.text[token.start] == "$":
-            return stmt.line + stmt.text.count("\n", 0, token.start)
-    return None
-
-
-def _failure(
-    parsed: ParsedMigration,
-    stmt: Statement | None,
-    exc: psycopg.Error,
-    *,
-    shim: bool,
-    already_ran: int = 0,
-    sent_at: int | None = None,
-) -> MigrationFailed:
-    m = parsed.migration
-    line = _statement_line(parsed, stmt, exc, stmt.start if sent_at is None else sent_at) if stmt else None
-    primary = exc.diag.message_primary or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    parts = [f"{exc.sqlstate or 'connection'} {primary}"]
-    lost = isinstance(exc, psycopg.OperationalError) and not (exc.sqlstate or "").startswith(("55", "57014"))
-    if exc.sqlstate == "42501" and shim:
-        parts.append(
-            "hosted Supabase runs migrations as `postgres`, which may not do this: it would fail there too"
-        )
-    if shim and stmt is not None and _standin_index_parameters(stmt, primary):
-        parts.append(
-            "the throwaway server's vector is a stand-in, which takes no index parameters: install "
-            "pgvector for it, or run the check on the bundled PostgreSQL 16 (its pgvector is real)"
-        )
-    if not parsed.transactional and already_ran:
-        parts.append(f"{already_ran} statement(s) before it ran outside a transaction and stay applied")
-    elif lost:
-        parts.append(f"the connection was lost; {m.filename} was not committed, rerun to continue")
-    else:
-        parts.append(f"{m.filename} was rolled back")
-    return MigrationFailed("; ".join(parts), path=m.path, line=line)
-
-
-def _standin_index_parameters(stmt: Statement, message: str) -> bool:
-    """An hnsw/ivfflat index with WITH (m = ..) refused by the vector stand-in's index method."""
-    method = stmt.node.get("accessMethod") if stmt.node_type == "IndexStmt" else None
-    return method in {"hnsw", "ivfflat"} and message.startswith("unrecognized parameter")
 
 
 def _prologue(settings: Settings) -> bytes:
@@ -258,7 +195,8 @@ def _run_in_transaction(
             if history.is_recorded(conn, parsed.migration.version):
                 conn.execute(b"ROLLBACK")  # a concurrent run applied it while we waited
                 raise AppliedElsewhere(parsed.migration.filename)
-        conn.execute(parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)].encode())
+        if body:  # an empty or comments-only file only records its history row, as the CLI does
+            conn.execute(parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)].encode())
         recording = True
         if observe:
             observe(conn)
@@ -269,7 +207,7 @@ def _run_in_transaction(
             conn.execute(b"ROLLBACK")
         culprit = None if recording else _culprit(conn, parsed, exc, settings)
         sent_at = body[0].start if culprit and exc.diag.statement_position else None
-        raise _failure(parsed, culprit, exc, shim=shim, sent_at=sent_at) from None
+        raise diagnosis.failure(parsed, culprit, exc, shim=shim, sent_at=sent_at) from None
 
 
 def _run_outside_transaction(
@@ -292,7 +230,10 @@ def _run_outside_transaction(
         with conn.transaction():
             record(int((time.monotonic() - began) * 1000))
     except psycopg.Error as exc:
-        raise _failure(parsed, current, exc, shim=shim, already_ran=ran) from None
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            with contextlib.suppress(psycopg.Error):  # a part the file itself opened with BEGIN
+                conn.execute(b"ROLLBACK")
+        raise diagnosis.failure(parsed, current, exc, shim=shim, already_ran=ran) from None
 
 
 def run_file(
@@ -310,7 +251,7 @@ def run_file(
     `observe` sees the connection inside the open transaction, after the body and before the
     history row (the check reads the locks held there).
     """
-    if parsed.transactional:
+    if parsed.transactional and not parsed.transaction_splits():
         _run_in_transaction(conn, parsed, settings, record, pooled=pooled, shim=shim, observe=observe)
     else:
         conn.execute(b"RESET ALL")  # one file's SET never leaks into the next
@@ -334,7 +275,23 @@ def execute_each(conn: Connection, parsed: ParsedMigration, *, shim: bool = Fals
         try:
             conn.execute(statement.text.encode())
         except psycopg.Error as exc:
-            raise _failure(parsed, statement, exc, shim=shim) from None
+            raise diagnosis.failure(parsed, statement, exc, shim=shim) from None
+
+
+def execute_each_savepoint(
+    conn: Connection, parsed: ParsedMigration, *, shim: bool = False
+) -> Iterator[MigrationFailed]:
+    """Run a file's statements one by one in the current transaction, each behind a savepoint, and
+    go on past a failure: the failure of every statement, not only of the first."""
+    for statement in parsed.body:
+        conn.execute(b"SAVEPOINT schemagate_statement")
+        try:
+            conn.execute(statement.text.encode())
+        except psycopg.Error as exc:
+            conn.execute(b"ROLLBACK TO SAVEPOINT schemagate_statement")
+            yield diagnosis.failure(parsed, statement, exc, shim=shim)
+        else:
+            conn.execute(b"RELEASE SAVEPOINT schemagate_statement")
 
 
 # apply --------------------------------------------------------------------------------------------
@@ -367,7 +324,7 @@ def apply(
         plan = Plan.build(local, history.recorded(conn))
         plan.verify(include_all=settings.include_all)
         for parsed in plan.pending:
-            validate(parsed)
+            validate(parsed, allow_splits=settings.allow_splits)
         return Result(plan, dry_run=True)
     check_writable(conn, url)
     if not target.pooled:
@@ -377,7 +334,7 @@ def apply(
         plan = Plan.build(local, history.recorded(conn))
         plan.verify(include_all=settings.include_all)
         for parsed in plan.pending:
-            validate(parsed)
+            validate(parsed, allow_splits=settings.allow_splits)
         result = Result(plan)
         for parsed in plan.pending:
             applied = _apply_one(
@@ -458,10 +415,7 @@ def seed(conn: Connection, path: Path, settings: Settings, progress: Progress, *
 
     migration: Migration = read_migration(path, "0", "seed")
     parsed = parse(migration)
-    validate(parsed)
+    validate(parsed, allow_splits=settings.allow_splits)
     began = time.monotonic()
-    try:
-        run_file(conn, parsed, settings, shim=shim)
-    except SchemagateError as exc:
-        raise MigrationFailed(f"seed failed: {exc.message}", path=exc.path, line=exc.line) from None
+    run_file(conn, parsed, settings, shim=shim)  # a failure names seed.sql and its line
     progress(f"seeded {path.name} ({_ms(time.monotonic() - began)})")

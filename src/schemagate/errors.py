@@ -18,7 +18,13 @@ class ExitCode(IntEnum):
 
 
 class SchemagateError(Exception):
-    """An expected failure: printed as one line, never as a traceback."""
+    """An expected failure: printed as one line, never as a traceback.
+
+    Its parts are kept apart, as psycopg's diagnostics are, and composed only where it is shown:
+    `message` is the cause, `sqlstate` the server's code when the server said it, `hint` what to do
+    or what hosted Supabase would say, `detail` more of the cause, and `outcome` what became of the
+    work (the migration was rolled back, N statements stay applied).
+    """
 
     exit_code: ExitCode = ExitCode.FAILED
 
@@ -29,17 +35,31 @@ class SchemagateError(Exception):
         path: Path | str | None = None,
         line: int | None = None,
         column: int | None = None,
+        sqlstate: str | None = None,
+        hint: str | None = None,
+        detail: str | None = None,
+        outcome: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.path = Path(path) if path is not None else None
         self.line = line
         self.column = column
+        self.sqlstate = sqlstate
+        self.hint = hint
+        self.detail = detail
+        self.outcome = outcome
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exception pickling keeps only args; a lint worker's error must keep its file and line
-        rebuild = partial(type(self), path=self.path, line=self.line, column=self.column)
-        return (rebuild, (self.message,))
+        fields = {name: getattr(self, name) for name in _FIELDS}
+        return (partial(type(self), **fields), (self.message,))
+
+    @property
+    def reason(self) -> str:
+        """The cause and its hint, without the outcome: what a report's finding says."""
+        cause = f"{self.sqlstate} {self.message}" if self.sqlstate else self.message
+        return "; ".join(part for part in (cause, self.hint) if part)
 
     def location(self) -> str:
         if self.path is None:
@@ -53,7 +73,11 @@ class SchemagateError(Exception):
 
     def __str__(self) -> str:
         where = self.location()
-        return f"{where}: {self.message}" if where else self.message
+        text = "; ".join(part for part in (self.reason, self.outcome) if part)
+        return f"{where}: {text}" if where else text
+
+
+_FIELDS = ("path", "line", "column", "sqlstate", "hint", "detail", "outcome")
 
 
 class InputError(SchemagateError):

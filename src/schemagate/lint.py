@@ -7,7 +7,7 @@ and adds what running the migrations proves. Nothing here imports the database d
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +17,17 @@ from schemagate.config import Config
 from schemagate.errors import InputError
 from schemagate.migrations import Migration, discover
 from schemagate.report.model import Ignored, MigrationResult, Report
-from schemagate.rules import REGISTRY, Finding, Severity, catalog, directives, files, runtime, statements
+from schemagate.rules import (
+    REGISTRY,
+    Finding,
+    Severity,
+    catalog,
+    directives,
+    files,
+    platform,
+    runtime,
+    statements,
+)
 from schemagate.sql import ParsedMigration, parse
 
 assert catalog.QUERIES  # every family is imported, so REGISTRY knows every rule id
@@ -68,6 +78,7 @@ def examine(parsed: ParsedMigration) -> Examined:
     # a table this very file creates is new whatever the other files say: dropped here, such a
     # finding never travels back from a worker process (half the payload of a generated 1,000)
     found = [b for b in statements.check(parsed, notes.backup_plan) if b.unless_created not in created]
+    found += [statements.Broken(index, finding) for index, finding in platform.check(parsed)]
     migration = parsed.migration
     return Examined(migration.version, migration.path, created, notes, found)
 
@@ -78,9 +89,15 @@ def _examine_files(chunk: list[Migration]) -> list[Examined]:
     return [examine(parse(m)) for m in chunk]
 
 
-def judge(new: list[Migration], examined: Iterable[Examined], changes: Changes, judgement: Judgement) -> None:
+def judge(
+    new: list[Migration],
+    examined: Iterable[Examined],
+    changes: Changes,
+    judgement: Judgement,
+    skipped: Sequence[Path] = (),
+) -> None:
     """File and statement rules for the new migrations, and their schemagate comments."""
-    judgement.findings += files.check(new, changes, Path.cwd())
+    judgement.findings += files.check(new, changes, Path.cwd(), skipped)
     created: set[str] = set()
     found: list[tuple[str, statements.Broken]] = []
     for one in examined:
@@ -165,7 +182,7 @@ def lint(config: Config, options: Options) -> Report:
         changes = compare(config.migrations_dir, found.migrations, options.base)
         # only what is judged is parsed: merged files were parsed when they were new
         new = [m for m in found.migrations if changes.is_new(m)]
-        judge(new, workers.map_chunks(_examine_files, new), changes, judgement)
+        judge(new, workers.map_chunks(_examine_files, new), changes, judgement, found.skipped)
     except InputError as exc:
         if exc.path is None:
             raise

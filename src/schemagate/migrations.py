@@ -1,7 +1,8 @@
 """Find migration files, name and version them, and read them safely.
 
 A migration is `<digits>_<name>.sql`, exactly the Supabase CLI's pattern, so both tools see the
-same set of files. Everything here is about files; nothing here parses SQL or touches a database.
+same set of files: anything else in the folder is skipped, with a notice, as the CLI skips it.
+Everything here is about files; nothing here parses SQL or touches a database.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from schemagate.errors import InputError
 
-MIGRATION_NAME = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.+)\.sql$")
+MIGRATION_NAME = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.*)\.sql$")
 EXPECTED = "expected <digits>_<name>.sql, e.g. 20251120170000_add_user_preferences.sql"
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _BOM = "\ufeff"
@@ -41,6 +42,7 @@ class Migration:
 class Discovery:
     migrations: list[Migration]
     notices: list[str] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)  # .sql files the Supabase CLI never applies
 
     def by_version(self) -> dict[str, Migration]:
         return {m.version: m for m in self.migrations}
@@ -92,11 +94,9 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
 
 
 def read_migration(path: Path, version: str, name: str, max_bytes: int = MAX_FILE_BYTES) -> Migration:
+    # An empty or comments-only file is a migration too: the Supabase CLI applies and records it.
     raw = _read_bytes(path, max_bytes)
-    text = decode(path, raw)
-    if not text.strip():
-        raise InputError("file is empty; a migration needs at least one SQL statement", path=path)
-    return Migration(version, name, path, text, hashlib.sha256(raw).hexdigest())
+    return Migration(version, name, path, decode(path, raw), hashlib.sha256(raw).hexdigest())
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -124,8 +124,6 @@ def _candidates(directory: Path) -> list[os.DirEntry[str]]:
 def _check_entry(entry: os.DirEntry[str], path: Path, root: Path) -> None:
     if entry.is_symlink() and not _inside(path, root):
         raise InputError(f"symlink points outside the repository ({root})", path=path)
-    if entry.is_dir():
-        raise InputError(f"is a directory, not a migration file; {EXPECTED}", path=path)
     if not entry.is_file():
         raise InputError("is not a regular file", path=path)
 
@@ -137,14 +135,16 @@ def discover(directory: Path, *, root: Path | None = None, max_bytes: int = MAX_
     root = root or project_root(directory)
     found: dict[int, Migration] = {}
     notices: list[str] = []
+    skipped: list[Path] = []
     for entry in _candidates(directory):
         path = directory / entry.name
-        if not path.name.endswith(".sql"):
-            notices.append(_ignored(path))
-            continue
         parsed = parse_name(path.name)
-        if parsed is None:
-            raise InputError(f"file name does not fit: {EXPECTED}", path=path)
+        if parsed is None or entry.is_dir():
+            notice = _ignored(path)
+            if path.name.endswith(".sql") and not entry.is_dir():
+                skipped.append(path)
+            notices.append(notice)
+            continue
         if parsed[1].endswith(".down"):
             raise InputError(
                 "down migrations belong in supabase/rollbacks/<version>_<name>.sql: "
@@ -161,11 +161,31 @@ def discover(directory: Path, *, root: Path | None = None, max_bytes: int = MAX_
                 path=path,
             )
         found[migration.number] = migration
-    return Discovery([found[k] for k in sorted(found)], notices)
+    return Discovery([found[k] for k in sorted(found)], notices, skipped)
 
 
 def _ignored(path: Path) -> str:
-    if path.is_dir() and re.match(r"^[0-9]+_", path.name):
-        raise InputError(f"is a directory named like a migration; {EXPECTED}", path=path)
-    kind = "a folder" if path.is_dir() else "not a .sql file"
-    return f"{path}: ignored ({kind})"
+    """The notice for a folder entry that is no migration; the Supabase CLI skips the same ones."""
+    if path.is_dir():
+        return f"{path}: skipped (a folder, not a migration file)"
+    if path.name.endswith(".sql"):
+        return f"{path}: skipped, the Supabase CLI never applies it (file name does not fit: {EXPECTED})"
+    return f"{path}: skipped (not a .sql file)"
+
+
+def find_downs(directory: Path) -> dict[str, Migration]:
+    """Reviewed down files (supabase/rollbacks/<version>_<name>.sql) by the version they undo; a
+    folder that does not exist simply has none."""
+    if not directory.is_dir():
+        return {}
+    downs: dict[str, Migration] = {}
+    for path in sorted(directory.glob("*.sql")):
+        parsed = parse_name(path.name)
+        if parsed is None:
+            raise InputError("rollback file name does not fit <version>_<name>.sql", path=path)
+        if parsed[0] in downs:
+            raise InputError(
+                f"version {parsed[0]} has two down files, this and {downs[parsed[0]].filename}", path=path
+            )
+        downs[parsed[0]] = read_migration(path, *parsed)
+    return downs

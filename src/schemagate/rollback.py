@@ -16,21 +16,10 @@ from schemagate import engine, history
 from schemagate.connection import Connection, Target, check_writable
 from schemagate.errors import InputError, MigrationFailed
 from schemagate.history import Recorded, RunContext
-from schemagate.migrations import Migration, parse_name, read_migration
+from schemagate.migrations import Migration, find_downs
+
+__all__ = ["find_downs", "plan", "run"]
 from schemagate.sql import ParsedMigration, parse
-
-
-def find_downs(directory: Path) -> dict[str, Migration]:
-    """Down files by version; a folder that does not exist simply has none."""
-    if not directory.is_dir():
-        return {}
-    downs = {}
-    for path in sorted(directory.glob("*.sql")):
-        parsed = parse_name(path.name)
-        if parsed is None:
-            raise InputError("rollback file name does not fit <version>_<name>.sql", path=path)
-        downs[parsed[0]] = read_migration(path, *parsed)
-    return downs
 
 
 def down_checksums(directory: Path) -> dict[str, str]:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from schemagate.postgres import binaries, shim
+from schemagate.postgres import binaries, extensions, shim
 from schemagate.postgres.ephemeral import EphemeralPostgres
 
 BOOTSTRAP_SUPERUSER = "supabase_admin"
@@ -20,14 +20,29 @@ class Sandbox:
     source: str
     startup_seconds: float
     shim: bool
+    # what differs from what was asked: another major, another version of an extension
+    notes: tuple[str, ...] = ()
 
 
 @contextmanager
-def throwaway(*, supabase: bool, pg_bin: str | None = None, major: int | None = None) -> Iterator[Sandbox]:
-    """Start a server, prepare it, and remove it however the block ends."""
-    found = binaries.find(pg_bin, major=major)
+def throwaway(
+    *,
+    supabase: bool,
+    pg_bin: str | None = None,
+    major: int | None = None,
+    wants: frozenset[tuple[str, str | None]] = frozenset(),
+) -> Iterator[Sandbox]:
+    """Start a server, prepare it, and remove it however the block ends.
+
+    `wants` are the extensions the migrations create, with the version each asks for: of the
+    installed servers, the one that has all of them (real or stand-in) and is nearest to `major`
+    runs.
+    """
+    needs = frozenset(name for name, _ in wants)
+    pins = frozenset((name, version) for name, version in wants if version)
+    found = binaries.find(pg_bin, major=major, lacks=lambda b: extensions.shortfall(b.bindir, needs))
     superuser = BOOTSTRAP_SUPERUSER if supabase else "postgres"
-    with EphemeralPostgres(found, superuser=superuser, supabase=supabase) as server:
+    with EphemeralPostgres(found, superuser=superuser, supabase=supabase, pins=pins) as server:
         if supabase:
             with server.connect() as conn:
                 shim.install(conn)
@@ -38,4 +53,23 @@ def throwaway(*, supabase: bool, pg_bin: str | None = None, major: int | None = 
             source=found.source,
             startup_seconds=server.startup_seconds,
             shim=supabase,
+            notes=tuple(n for n in (_substitution(major, found, needs), *server.notes) if n),
         )
+
+
+def _substitution(major: int | None, found: binaries.PgBinaries, needs: frozenset[str]) -> str | None:
+    """What to say when the server that runs is not the major that was asked for."""
+    if major is None or found.major == major:
+        return None
+    asked = f"PostgreSQL {major} was asked for (postgres-version or supabase/config.toml)"
+    nearest = binaries.find(major=major)
+    if nearest.bindir != found.bindir:
+        lacking = ", ".join(sorted(needs & (extensions.real(found.bindir) - extensions.real(nearest.bindir))))
+        return (
+            f"{asked}; the nearest server here, {nearest.version} ({nearest.source}), lacks the "
+            f"real {lacking}, so this ran on {found.version} ({found.source}), which has it"
+        )
+    return (
+        f"{asked} but is not installed here; this ran on the nearest installed major, "
+        f"{found.version} ({found.source})"
+    )

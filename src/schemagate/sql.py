@@ -8,6 +8,7 @@ its text and where it starts in the file; the rest of schemagate only ever talks
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -258,9 +259,25 @@ def parse(migration: Migration) -> ParsedMigration:
         line, column = lines.position(start)
         ((node_type, node),) = item["stmt"].items()
         statements.append(Statement(text[start:end], start, line, column, node_type, node))
-    if not statements:
-        raise InputError("file has no SQL statements (only comments)", path=migration.path)
+    # no statement at all (an empty or comments-only file) is allowed: the CLI applies such files
     return ParsedMigration(migration, tuple(statements))
+
+
+def extensions_created(migrations: Iterable[ParsedMigration]) -> frozenset[tuple[str, str | None]]:
+    """(extension, version asked for or None) for every CREATE EXTENSION of the migrations: what a
+    server must have to apply them."""
+    found = set()
+    for parsed in migrations:
+        for s in parsed.statements:
+            if s.node_type != "CreateExtensionStmt":
+                continue
+            version = None
+            for option in s.node.get("options", ()):
+                element = option.get("DefElem", {})
+                if element.get("defname") == "new_version":
+                    version = str(element.get("arg", {}).get("String", {}).get("sval"))
+            found.add((str(s.node.get("extname")), version))
+    return frozenset(found)
 
 
 def normalize(statements: list[str] | tuple[str, ...]) -> str:

@@ -42,6 +42,41 @@ def subject(node_type: str, node: Node) -> tuple[str, str] | None:
     return None
 
 
+def objects(node_type: str, node: Node) -> list[tuple[str, str]]:
+    """(kind, key) of every object a statement creates or changes, keyed as the catalog rules key
+    them (rules/catalog): a table, and the policy or constraint on it; a function, view, extension."""
+    found = subject(node_type, node)
+    made = [found] if found else []
+    if node_type in {"CreatePolicyStmt", "AlterPolicyStmt"}:
+        made.append(("policy", f"{relation(node.get('table'))}|{node.get('policy_name')}"))
+    elif node_type in {"CreateStmt", "AlterTableStmt"}:
+        table = relation(node.get("relation"))
+        made += [("constraint", f"{table}|{name}") for name in _constraint_names(node_type, node, table)]
+    return made
+
+
+def _constraint_names(node_type: str, node: Node, table: str) -> Iterator[str]:
+    """Names of the constraints a CREATE or ALTER TABLE adds: given, or as PostgreSQL names them."""
+    bare = table.split(".", 1)[-1]
+    if node_type == "CreateStmt":
+        elements = node.get("tableElts", [])
+    else:
+        elements = [
+            c["AlterTableCmd"]["def"] for c in node.get("cmds", ()) if "def" in c.get("AlterTableCmd", {})
+        ]
+    for element in elements:
+        column = element.get("ColumnDef", {})
+        constraints = [c.get("Constraint", {}) for c in column.get("constraints", ())] or [
+            element.get("Constraint", {})
+        ]
+        for constraint in constraints:
+            if constraint.get("conname"):
+                yield str(constraint["conname"])
+            elif constraint.get("contype") == "CONSTR_FOREIGN":
+                columns = [column["colname"]] if column else strings(constraint.get("fk_attrs"))
+                yield f"{bare}_{'_'.join(columns)}_fkey"[:63]
+
+
 def walk(node: Any) -> Iterator[tuple[str, Node, bool]]:
     """Every (node type, node, is it inside a sub-select) below node, without recursion."""
     stack: list[tuple[Any, bool]] = [(node, False)]

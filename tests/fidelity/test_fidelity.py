@@ -164,4 +164,4 @@ def test_what_hosted_supabase_refuses_to_postgres_fails_here_with_that_reason(
     report = run_check(db)
     (found,) = [f for f in report.findings if f.rule.id == "apply-failed"]
     assert "must be owner of table users" in found.message
-    assert "it would fail there too" in found.message
+    assert "hosted Supabase refuses it too: schema auth belongs to Supabase's own services" in found.message

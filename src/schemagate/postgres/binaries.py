@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,7 @@ class PgBinaries:
         return int(self.version.split(".")[0])
 
 
+@functools.cache
 def pg_config(bindir: Path, what: str) -> Path | None:
     """An installation directory (`sharedir`, `pkglibdir`, ...) as the installation's own
     pg_config reports it; None without pg_config. Debian keeps share/ far from bin/, so no guess."""
@@ -51,17 +54,37 @@ def _usable(bindir: Path) -> bool:
     return all((bindir / tool).is_file() for tool in _REQUIRED)
 
 
+# Where packagers put one tree per major: Debian/Ubuntu and the PostgreSQL apt repository, Red Hat's
+# PGDG RPMs, Homebrew (Apple silicon and Intel) and Postgres.app.
+_MAJOR_TREES = (
+    "/usr/lib/postgresql/*/bin",
+    "/usr/pgsql-*/bin",
+    "/opt/homebrew/opt/postgresql@*/bin",
+    "/usr/local/opt/postgresql@*/bin",
+    "/Applications/Postgres.app/Contents/Versions/*/bin",
+)
+
+
+def _major_of(bindir: Path) -> int:
+    digits = "".join(ch for ch in bindir.parent.name.rsplit("@", 1)[-1].rsplit("-", 1)[-1] if ch.isdigit())
+    return int(digits) if digits else 0
+
+
 def system_bindirs() -> list[Path]:
-    """Debian/Ubuntu keep one tree per major; newest first. Then whatever PATH offers."""
-    found = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+    """Servers named in SCHEMAGATE_PG_PATH (colon-separated bin folders), then the packagers' trees,
+    newest major first, then whatever PATH offers."""
+    named = [Path(p) for p in os.environ.get("SCHEMAGATE_PG_PATH", "").split(os.pathsep) if p]
+    trees = sorted(
+        (bindir for pattern in _MAJOR_TREES for bindir in Path("/").glob(pattern.lstrip("/"))),
+        key=_major_of,
         reverse=True,
     )
+    found = [*named, *trees]
     on_path = shutil.which("postgres")
     if on_path:
         found.append(Path(on_path).resolve().parent)
-    return [d for d in found if _usable(d)]
+    unique = list(dict.fromkeys(d.resolve() for d in found))
+    return [d for d in unique if _usable(d)]
 
 
 def pgserver_bindir() -> Path | None:
@@ -72,25 +95,46 @@ def pgserver_bindir() -> Path | None:
     return bindir if _usable(bindir) else None
 
 
-def find(pg_bin: str | None = None, *, major: int | None = None) -> PgBinaries:
-    """The server binaries to use, in the documented order of preference."""
+def installed() -> list[PgBinaries]:
+    """Every server on this machine that schemagate would choose from, in order of preference."""
+    named = {Path(p).resolve() for p in os.environ.get("SCHEMAGATE_PG_PATH", "").split(os.pathsep) if p}
+    candidates = [PgBinaries(d, "SCHEMAGATE_PG_PATH" if d in named else "system") for d in system_bindirs()]
+    bundled = pgserver_bindir()
+    if bundled:
+        candidates.append(PgBinaries(bundled, "pgserver"))
+    return candidates
+
+
+def find(
+    pg_bin: str | None = None,
+    *,
+    major: int | None = None,
+    lacks: Callable[[PgBinaries], tuple[int, ...]] = lambda _b: (),
+) -> PgBinaries:
+    """The server binaries to use, in the documented order of preference.
+
+    `lacks` says what a candidate is missing, most important first (extensions the migrations
+    create, then ones it has only as a stand-in that refuses what the real one takes): the less,
+    the better, before the nearest major.
+    """
     explicit = pg_bin or os.environ.get("PG_BIN")
     if explicit:
         bindir = Path(explicit)
         if not _usable(bindir):
             raise InputError(f"no PostgreSQL server binaries (postgres, initdb) in {bindir}")
         return PgBinaries(bindir, "--pg-bin" if pg_bin else "PG_BIN")
-    candidates = [PgBinaries(d, "system") for d in system_bindirs()]
-    bundled = pgserver_bindir()
-    if bundled:
-        candidates.append(PgBinaries(bundled, "pgserver"))
+    candidates = installed()
     if not candidates:
         raise InputError(
             "no PostgreSQL server found: install postgresql (apt-get install postgresql), "
             "pip install pgserver, or name binaries with --pg-bin / PG_BIN"
         )
-    if major is not None:
-        for candidate in candidates:
-            if candidate.major == major:
-                return candidate
-    return candidates[0]
+
+    # The asked-for major, else the nearest one: at equal distance the newer, whose catalog and
+    # syntax accept more of what the project's real (newer) server took. Without a major, the
+    # order above (newest system server first).
+    def rank(item: tuple[int, PgBinaries]) -> tuple[int, ...]:
+        order, c = item
+        return (*lacks(c), abs(c.major - major) if major is not None else 0, -c.major if major else order)
+
+    return min(enumerate(candidates), key=rank)[1]

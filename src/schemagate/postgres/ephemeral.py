@@ -60,6 +60,16 @@ def unprivileged_user() -> RunAs | None:
     raise SchemagateError("running as root and no unprivileged user exists to run PostgreSQL")
 
 
+def server_environment() -> dict[str, str]:
+    """What the server's processes see of ours: no token, URL or other secret of the job, which a
+    migration reading its environment (COPY ... FROM PROGRAM, as any superuser could) would find."""
+    kept = {"PATH": os.environ.get("PATH") or os.defpath, "LC_ALL": "C", "LANG": "C"}
+    for name in ("TZ", "LD_LIBRARY_PATH", "TMPDIR"):
+        if os.environ.get(name):
+            kept[name] = os.environ[name]
+    return kept
+
+
 def _reachable_by_others(path: Path) -> bool:
     return all(os.stat(p).st_mode & 0o001 for p in (path, *path.parents))
 
@@ -73,10 +83,19 @@ def _free_port() -> int:
 class EphemeralPostgres:
     """Start with `with EphemeralPostgres(binaries) as pg:`; everything is removed afterwards."""
 
-    def __init__(self, binaries: PgBinaries, *, superuser: str = "postgres", supabase: bool = False) -> None:
+    def __init__(
+        self,
+        binaries: PgBinaries,
+        *,
+        superuser: str = "postgres",
+        supabase: bool = False,
+        pins: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
         self.binaries = binaries
         self.superuser = superuser
         self.supabase = supabase  # run from an overlay with Supabase's extensions (real or stand-in)
+        self.pins = pins  # extension versions the migrations ask for
+        self.notes: list[str] = []
         self.run_as = unprivileged_user()
         self.port = 0
         self.workdir: Path | None = None
@@ -110,11 +129,15 @@ class EphemeralPostgres:
         if self.run_as:
             os.chown(self.workdir, self.run_as.uid, self.run_as.gid)
         self._make_cluster(bindir, data)
-        server_bindir = (extensions.overlay(bindir, self.workdir) if self.supabase else None) or bindir
+        made = extensions.overlay(bindir, self.workdir, sorted(self.pins)) if self.supabase else None
+        server_bindir = made.bindir if made else bindir
+        self.notes = made.notes if made else []
+        preload = extensions.preload(bindir) if self.supabase else []
         self.port = _free_port()
         user, group, extra = self._as_user()
         self.process = subprocess.Popen(
-            self._server_command(server_bindir, data),
+            self._server_command(server_bindir, data, preload),
+            env=server_environment(),
             stdout=subprocess.DEVNULL,
             stderr=open(self.workdir / "server.log", "wb"),  # noqa: SIM115 - closed with the process
             start_new_session=True,  # Ctrl-C reaches us, and we stop the server in order
@@ -221,13 +244,15 @@ class EphemeralPostgres:
             build(copy)
         return copy / package.name / install.name / bindir.name
 
-    def _server_command(self, bindir: Path, data: Path) -> list[str]:
+    def _server_command(self, bindir: Path, data: Path, preload: list[str]) -> list[str]:
         settings = {
             **_FAST,
             "listen_addresses": "127.0.0.1",
             "port": str(self.port),
             "unix_socket_directories": str(self.workdir),
         }
+        if preload:
+            settings["shared_preload_libraries"] = ",".join(preload)
         command = [str(bindir / "postgres"), "-D", str(data)]
         for key, value in settings.items():
             command += ["-c", f"{key}={value}"]
@@ -236,7 +261,13 @@ class EphemeralPostgres:
     def _run(self, command: list[str]) -> None:
         user, group, extra = self._as_user()
         result = subprocess.run(
-            command, capture_output=True, text=True, user=user, group=group, extra_groups=extra
+            command,
+            capture_output=True,
+            text=True,
+            user=user,
+            group=group,
+            extra_groups=extra,
+            env=server_environment(),
         )
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()

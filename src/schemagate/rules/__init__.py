@@ -54,7 +54,12 @@ class Rule:
     title: str
     why: str
     fix: str
-    alias: str | None = None  # Supabase database advisor (splinter) lint name
+    alias: str | None = None  # Supabase database advisor (splinter) lint name(s), comma-separated
+
+    @property
+    def advisors(self) -> tuple[str, ...]:
+        """The advisor lints this rule matches."""
+        return tuple(name.strip() for name in self.alias.split(",")) if self.alias else ()
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (registered, (self.id,))  # one object per rule, in every process: `is` still works
@@ -69,6 +74,12 @@ class Finding:
     severity: Severity | None = None  # after configuration; None means the rule's default
     detail: str | None = None  # extra text quoted in the report (a backup plan, a diff)
     subject: str | None = None  # the database object judged ("public.notes"), where there is one
+    advisor: str | None = None  # the advisor lint this finding matches, where the rule matches several
+
+    @property
+    def alias(self) -> str | None:
+        """The Supabase advisor lint this finding is, if any."""
+        return self.advisor or self.rule.alias
 
     @property
     def level(self) -> Severity:

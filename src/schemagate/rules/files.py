@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from schemagate.changes import Changes
-from schemagate.migrations import Migration
+from schemagate.migrations import EXPECTED, Migration
 from schemagate.rules import Finding, rule
+
+SKIPPED = rule(
+    "skipped-migration-file",
+    "warning",
+    "name",
+    "Every .sql file in migrations/ is a migration",
+    "The Supabase CLI applies only files named `<digits>_<name>.sql` and skips the rest with a "
+    "notice, so this file never reaches any database: a seed or draft left here is dead code that "
+    "looks alive.",
+    "-- give it a timestamped name with `schemagate new NAME`, or move it out of supabase/migrations\n"
+    "-- (seed data belongs in supabase/seed.sql)",
+)
 
 TIMESTAMPED = rule(
     "timestamped-file-name",
@@ -57,8 +70,12 @@ def _is_timestamp(version: str) -> bool:
     return True
 
 
-def check(new: list[Migration], changes: Changes, root: Path) -> list[Finding]:
-    findings = []
+def check(new: list[Migration], changes: Changes, root: Path, skipped: Sequence[Path] = ()) -> list[Finding]:
+    findings = [
+        Finding(SKIPPED, f"{path.name} is skipped: {EXPECTED}", path, None)
+        for path in skipped
+        if changes.is_added(path)
+    ]
     for migration in new:
         if not _is_timestamp(migration.version):
             findings.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from schemagate.rules import rule
+from schemagate.rules import Finding, rule
 
 APPLY_FAILED = rule(
     "apply-failed",
@@ -91,12 +91,14 @@ INVALID_DIRECTIVE = rule(
 
 if TYPE_CHECKING:
     from schemagate.connection import Connection
+    from schemagate.sql import ParsedMigration
 
 
 @dataclass(frozen=True)
 class Lock:
     table: str
     mode: str
+    oid: int = 0
 
 
 def user_tables(conn: Connection, column: str, kinds: str) -> dict[str, int]:
@@ -110,16 +112,38 @@ def user_tables(conn: Connection, column: str, kinds: str) -> dict[str, int]:
     return {str(name): int(value) for name, value in rows}  # type: ignore[call-overload]
 
 
-def relfilenodes(conn: Connection) -> dict[str, int]:
-    """Every user table's file node: a table is rewritten exactly when its file node changes."""
-    return user_tables(conn, "relfilenode", "r,m")
+def relfilenodes(conn: Connection) -> dict[int, int]:
+    """Every user table's file node by oid: a table is rewritten exactly when its file node
+    changes while its oid stays (a table dropped and made again has a new oid: no rewrite)."""
+    rows = conn.execute(
+        b"SELECT c.oid::bigint, c.relfilenode::bigint FROM pg_class c WHERE c.relkind IN ('r', 'm') "
+        b"AND c.relnamespace::regnamespace::text NOT IN "
+        b"('pg_catalog', 'information_schema', 'pg_toast', 'supabase_migrations')"
+    ).fetchall()
+    return {int(oid): int(node) for oid, node in rows}  # type: ignore[call-overload]
 
 
 def held_locks(conn: Connection) -> list[Lock]:
     """The table locks this session holds now, inside the migration's open transaction."""
     rows = conn.execute(
-        b"SELECT DISTINCT format('%s.%s', c.relnamespace::regnamespace, c.relname), l.mode "
+        b"SELECT DISTINCT format('%s.%s', c.relnamespace::regnamespace, c.relname), l.mode, c.oid::bigint "
         b"FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
         b"WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND c.relkind IN ('r', 'p', 'm')"
     ).fetchall()
-    return [Lock(str(t), str(m)) for t, m in rows]
+    return [Lock(str(t), str(m), int(o)) for t, m, o in rows]  # type: ignore[call-overload]
+
+
+def locks_and_rewrites(
+    parsed: ParsedMigration, locks: list[Lock], before: dict[int, int], after: dict[int, int]
+) -> list[Finding]:
+    """ACCESS EXCLUSIVE on tables that existed before the migration, and rewrites of those that
+    still exist after it; a table the migration made (or dropped and made again) is neither."""
+    findings = []
+    held = {lk for lk in locks if lk.mode == "AccessExclusiveLock" and lk.oid in before}
+    for lock in sorted(held, key=lambda lk: lk.table):
+        rewritten = lock.oid in after and after[lock.oid] != before[lock.oid]
+        rule = REWRITE if rewritten else EXCLUSIVE_LOCK
+        suffix = ", rewrites it" if rewritten else ""
+        message = f"takes ACCESS EXCLUSIVE on {lock.table}{suffix}"
+        findings.append(Finding(rule, message, parsed.migration.path))
+    return findings

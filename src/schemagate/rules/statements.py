@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from schemagate.rules import Finding, Rule, Severity, rule
+from schemagate.rules import Finding, Rule, Severity, hardcoded, rule
 from schemagate.sql import Kind, ParsedMigration, Statement
 from schemagate.tree import Node, qualified, relation, strings, subject, walk
 
@@ -92,34 +91,18 @@ INDEX_CONCURRENTLY = rule(
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx ON public.orders (customer_id);\n"
     "-- in a migration of its own: it cannot run inside a transaction",
 )
-HARD_CODED = rule(
-    "hard-coded-value",
-    "warning",
-    "hardcoded",
-    "No hard-coded ids, e-mails or secrets",
-    "The seed forbids hard-coded values: a literal UUID or e-mail differs per environment, and a "
-    "JWT or key in a migration is a leaked secret in git history forever.",
-    "-- look values up instead of pasting them:\n"
-    "INSERT INTO public.admins (user_id)\n"
-    "  SELECT id FROM auth.users WHERE email = current_setting('app.admin_email');",
-)
 AUTH_PER_ROW = rule(
     "auth-call-per-row",
     "warning",
     "policies",
     "Policies call auth functions once per query",
-    "auth.uid() / auth.jwt() written bare in a policy is evaluated for every row; wrapped in a "
-    "sub-select, PostgreSQL evaluates it once per statement.",
+    "auth.uid() / auth.jwt() (or current_setting()) written bare in a policy, or inside an EXISTS "
+    "sub-query, is evaluated for every row; alone in a sub-select, PostgreSQL evaluates it once "
+    "per statement.",
     "USING ((SELECT auth.uid()) = user_id)",
     alias="auth_rls_initplan",
 )
 
-_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
-_EMAIL = re.compile(r"\b[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}\b", re.I)
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")
-_KEY = re.compile(
-    r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}"
-)
 _AUTH_FUNCTIONS = {"uid", "jwt", "role", "email"}
 
 # CREATE statements and the flag that makes each idempotent.
@@ -279,48 +262,41 @@ def _not_null_without_default(stmt: Statement) -> Iterator[tuple[str, str]]:
             yield table, str(column.get("colname"))
 
 
-_SECRET_PATTERNS = ((_JWT, "a JWT"), (_KEY, "an API key"), (_UUID, "a UUID"), (_EMAIL, "an e-mail address"))
-# One pass over a statement's text instead of four; a superset of the four (case-insensitive).
-_ANY_SECRET = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _SECRET_PATTERNS), re.I)
-_UUID_MARKER = re.compile(r"-[0-9a-fA-F]{4}-")  # starts with a literal, so the scan is quick
+def _per_row_call(names: list[str]) -> str | None:
+    """The calls the advisor wants wrapped: auth's helpers and current_setting()."""
+    if len(names) == 2 and names[0] == "auth" and names[1] in _AUTH_FUNCTIONS:
+        return f"auth.{names[1]}()"
+    if names in (["current_setting"], ["pg_catalog", "current_setting"]):
+        return "current_setting()"
+    return None
 
 
-def _may_hold_secret(text: str) -> bool:
-    # Every match of the four holds one of these; `in` finds them far faster than the regex scans
-    marked = (
-        "@" in text
-        or "eyJ" in text
-        or "_live_" in text
-        or "_test_" in text
-        or "AKIA" in text
-        or "gh" in text
-        or _UUID_MARKER.search(text) is not None
-    )
-    return marked and _ANY_SECRET.search(text) is not None
-
-
-def _hard_coded(stmt: Statement) -> Iterator[str]:
-    if not _may_hold_secret(stmt.text):
-        return  # cheap: the tree walk below only confirms the match is a string literal
-    for key, node, _ in stmt.nodes:
-        if key != "A_Const" or "sval" not in node:
-            continue
-        value = str(node["sval"].get("sval", ""))
-        for pattern, label in _SECRET_PATTERNS:
-            if pattern.search(value):
-                yield label
-                break
+def _wrapped(node: Node) -> int | None:
+    """Where the call is that a scalar sub-select of only that call, `(SELECT auth.uid())`, holds:
+    PostgreSQL evaluates that once per statement (an initplan)."""
+    if node.get("subLinkType") != "EXPR_SUBLINK":
+        return None
+    select = node.get("subselect", {}).get("SelectStmt", {})
+    targets = select.get("targetList", [])
+    if select.get("fromClause") or len(targets) != 1:
+        return None
+    call = targets[0].get("ResTarget", {}).get("val", {}).get("FuncCall")
+    return int(call["location"]) if call else None
 
 
 def _auth_per_row(stmt: Statement) -> Iterator[str]:
+    """Calls in a policy evaluated for every row: any not alone in a scalar sub-select, including
+    those inside an EXISTS or IN sub-query, which runs per outer row."""
     if stmt.node_type not in {"CreatePolicyStmt", "AlterPolicyStmt"}:
         return
     for part in ("qual", "with_check"):
-        for key, node, in_sublink in walk({"_": stmt.node.get(part) or {}}):
-            if key == "FuncCall" and not in_sublink:
-                names = strings(node.get("funcname"))
-                if len(names) == 2 and names[0] == "auth" and names[1] in _AUTH_FUNCTIONS:
-                    yield f"auth.{names[1]}()"
+        nodes = list(walk({"_": stmt.node.get(part) or {}}))
+        once = {at for key, node, _ in nodes if key == "SubLink" and (at := _wrapped(node)) is not None}
+        for key, node, _ in nodes:
+            if key == "FuncCall" and node.get("location") not in once:
+                call = _per_row_call(strings(node.get("funcname")))
+                if call:
+                    yield call
 
 
 def created_tables(parsed: ParsedMigration) -> set[str]:
@@ -348,8 +324,8 @@ def _broken(stmt: Statement, context: Context) -> Iterator[tuple[Rule, str]]:
     for fk in _foreign_keys(stmt):
         if fk.get("fk_del_action", "a") == "a":
             yield FK_ON_DELETE, f"foreign key to {relation(fk.get('pktable'))} has no ON DELETE action"
-    for label in sorted(set(_hard_coded(stmt))):
-        yield HARD_CODED, f"literal {label} in `{_describe(stmt)}`"
+    for label in sorted(set(hardcoded.found_in(stmt))):
+        yield hardcoded.HARD_CODED, f"literal {label} in `{_describe(stmt)}`"
     for call in sorted(set(_auth_per_row(stmt))):
         yield (
             AUTH_PER_ROW,

@@ -26,7 +26,7 @@ CREATE UNLOGGED TABLE net._http_response (
 
 CREATE FUNCTION net.http_get(url text, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{}'::jsonb,
                              timeout_milliseconds integer DEFAULT 5000) RETURNS bigint
-  LANGUAGE sql AS $$
+  LANGUAGE sql SECURITY DEFINER SET search_path = net AS $$
   INSERT INTO net.http_request_queue (method, url, headers, timeout_milliseconds)
   VALUES ('GET', url, headers, timeout_milliseconds) RETURNING id
 $$;
@@ -34,14 +34,14 @@ $$;
 CREATE FUNCTION net.http_post(url text, body jsonb DEFAULT '{}'::jsonb, params jsonb DEFAULT '{}'::jsonb,
                               headers jsonb DEFAULT '{"Content-Type": "application/json"}'::jsonb,
                               timeout_milliseconds integer DEFAULT 5000) RETURNS bigint
-  LANGUAGE sql AS $$
+  LANGUAGE sql SECURITY DEFINER SET search_path = net AS $$
   INSERT INTO net.http_request_queue (method, url, headers, body, timeout_milliseconds)
   VALUES ('POST', url, headers, convert_to(body::text, 'UTF8'), timeout_milliseconds) RETURNING id
 $$;
 
 CREATE FUNCTION net.http_delete(url text, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{}'::jsonb,
                                 timeout_milliseconds integer DEFAULT 5000, body jsonb DEFAULT NULL) RETURNS bigint
-  LANGUAGE sql AS $$
+  LANGUAGE sql SECURITY DEFINER SET search_path = net AS $$
   INSERT INTO net.http_request_queue (method, url, headers, body, timeout_milliseconds)
   VALUES ('DELETE', url, headers, convert_to(body::text, 'UTF8'), timeout_milliseconds) RETURNING id
 $$;
@@ -59,6 +59,11 @@ BEGIN
     GRANT ALL ON ALL TABLES IN SCHEMA net TO postgres;
     GRANT ALL ON ALL SEQUENCES IN SCHEMA net TO postgres, anon, authenticated, service_role;
     GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA net TO postgres, anon, authenticated, service_role;
+  END IF;
+  -- as Supabase's grant_pg_net_access: the webhooks' trigger function calls pg_net as this role
+  IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'supabase_functions_admin') THEN
+    GRANT USAGE ON SCHEMA net TO supabase_functions_admin;
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA net TO supabase_functions_admin;
   END IF;
 END
 $$;

@@ -11,6 +11,10 @@ CREATE FUNCTION pgtle.set_default_version(name text, version text) RETURNS boole
 CREATE FUNCTION pgtle.uninstall_extension(extname text) RETURNS boolean
   LANGUAGE sql AS $$ WITH gone AS (DELETE FROM pgtle.extensions WHERE name = extname RETURNING 1)
                      SELECT count(*) > 0 FROM gone $$;
+-- database.dev's install recipe removes an earlier copy first
+CREATE FUNCTION pgtle.uninstall_extension_if_exists(extname text) RETURNS boolean
+  LANGUAGE sql AS $$ WITH gone AS (DELETE FROM pgtle.extensions WHERE name = extname RETURNING 1)
+                     SELECT count(*) > 0 FROM gone $$;
 CREATE FUNCTION pgtle.available_extensions(OUT name name, OUT default_version text, OUT comment text)
   RETURNS SETOF record LANGUAGE sql AS $$ SELECT name::name, max(version), max(description) FROM pgtle.extensions GROUP BY name $$;
 DO $$

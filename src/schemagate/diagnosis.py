@@ -1,0 +1,156 @@
+"""What a failed statement means: where in the file it failed, and whether hosted Supabase would
+refuse it too, said only where that is known.
+
+The engine hands over the server's error and the statement; this turns them into a
+MigrationFailed whose fields (sqlstate, message, hint, outcome) the front ends compose.
+"""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+from pglast import parser as pg_parser
+
+from schemagate.errors import MigrationFailed
+from schemagate.postgres.extensions import PRIVILEGED
+from schemagate.sql import LineIndex, ParsedMigration, Statement
+from schemagate.supabase import ALLOWED_SETTINGS, MANAGED_SCHEMAS
+
+_PLPGSQL_LINE = re.compile(r"PL/pgSQL function (?P<fn>\S+) line (?P<line>\d+)")
+_PARAMETER = re.compile(r'permission denied to set parameter "(?P<name>[^"]+)"')
+_EXTENSION = re.compile(r'extension "(?P<name>[^"]+)" is not available')
+_CREATE_EXTENSION = re.compile(r'permission denied to create extension "(?P<name>[^"]+)"')
+
+
+def statement_line(parsed: ParsedMigration, stmt: Statement, exc: psycopg.Error, sent_at: int) -> int:
+    """The file line of the error: the server's position is relative to the text sent at sent_at."""
+    diag = exc.diag
+    if diag.statement_position:
+        offset = sent_at + int(diag.statement_position) - 1
+        return LineIndex(parsed.migration.text).position(offset)[0]
+    match = _PLPGSQL_LINE.search(diag.context or "")
+    body = _body_line(stmt) if match else None
+    if match and body is not None:
+        return body + int(match["line"]) - 1
+    return stmt.line
+
+
+def _body_line(stmt: Statement) -> int | None:
+    """The file line where a DO block's or function's body string begins."""
+    if stmt.node_type not in {"DoStmt", "CreateFunctionStmt"}:
+        return None
+    try:
+        tokens = pg_parser.scan(stmt.text)
+    except Exception:
+        return None
+    for token in tokens:
+        if token.name == "SCONST" and stmt.text[token.start] == "$":
+            return stmt.line + stmt.text.count("\n", 0, token.start)
+    return None
+
+
+def failure(
+    parsed: ParsedMigration,
+    stmt: Statement | None,
+    exc: psycopg.Error,
+    *,
+    shim: bool,
+    already_ran: int = 0,
+    sent_at: int | None = None,
+) -> MigrationFailed:
+    m = parsed.migration
+    line = statement_line(parsed, stmt, exc, stmt.start if sent_at is None else sent_at) if stmt else None
+    primary = exc.diag.message_primary or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    lost = isinstance(exc, psycopg.OperationalError) and not (exc.sqlstate or "").startswith(("55", "57014"))
+    if parsed.transaction_splits() and already_ran:
+        outcome = f"the parts of {m.filename} its own COMMITs ended before this stay applied"
+    elif not parsed.transactional and already_ran:
+        outcome = f"{already_ran} statement(s) before it ran outside a transaction and stay applied"
+    elif lost:
+        outcome = f"the connection was lost; {m.filename} was not committed, rerun to continue"
+    else:
+        outcome = f"{m.filename} was rolled back"
+    return MigrationFailed(
+        primary,
+        path=m.path,
+        line=line,
+        sqlstate=exc.sqlstate or "connection",
+        hint=supabase_verdict(stmt, exc, primary) if shim else None,
+        detail=exc.diag.message_detail,
+        outcome=outcome,
+    )
+
+
+def supabase_verdict(stmt: Statement | None, exc: psycopg.Error, message: str) -> str | None:
+    """What hosted Supabase does with a statement the throwaway database refused, where known."""
+    state = exc.sqlstate or ""
+    if stmt is not None and _standin_index_parameters(stmt, message):
+        return (
+            "the throwaway server's vector is a stand-in, which takes no index parameters: install "
+            "pgvector for it, or run the check on a server whose pgvector is real (the bundled "
+            "PostgreSQL 16)"
+        )
+    if state == "0A000" and (found := _EXTENSION.search(message)):
+        if found["name"] in PRIVILEGED:
+            return (
+                f"hosted Supabase offers {found['name']}, this server does not have it: install it "
+                "(the README lists which are real where), or use a server that has it"
+            )
+        return f"hosted Supabase does not offer {found['name']} either"
+    if state != "42501":
+        return None
+    return _refused(stmt, message, exc.diag.message_hint or "")
+
+
+def _refused(stmt: Statement | None, message: str, hint: str) -> str | None:
+    if (found := _PARAMETER.search(message)) and found["name"] not in ALLOWED_SETTINGS:
+        return (
+            "hosted Supabase refuses it too: postgres may set only the superuser settings supautils "
+            f"allows ({', '.join(sorted(ALLOWED_SETTINGS)[:4])}, …)"
+        )
+    if (found := _CREATE_EXTENSION.search(message)) and found["name"] not in PRIVILEGED:
+        return (
+            f"hosted Supabase refuses it too: {found['name']} is not among the extensions supautils "
+            "lets postgres create"
+        )
+    if "event trigger" in message:
+        return (
+            "hosted Supabase lets postgres create event triggers (supautils); the throwaway "
+            "database cannot yet, so this is no verdict on Supabase"
+        )
+    if "superuser" in (message + hint).lower() or message.startswith("permission denied to set role"):
+        return "hosted Supabase refuses it too: migrations run as postgres, which is no superuser there"
+    schemas = sorted(_schemas(stmt) & MANAGED_SCHEMAS) if stmt is not None else []
+    if schemas:
+        return (
+            f"hosted Supabase refuses it too: schema {schemas[0]} belongs to Supabase's own services, "
+            "and postgres may use its tables but not create in it or alter them"
+        )
+    return None
+
+
+def _schemas(stmt: Statement) -> set[str]:
+    """The schemas a statement names: of its relations (RangeVars, typed or not), functions and
+    types."""
+    found = set()
+    stack: list[object] = [stmt.node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            if isinstance(current.get("schemaname"), str):
+                found.add(current["schemaname"])
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    for key in ("funcname", "defnames", "typeName"):
+        names = stmt.node.get(key)
+        if isinstance(names, list) and len(names) > 1 and "String" in names[0]:
+            found.add(str(names[0]["String"]["sval"]))
+    return found
+
+
+def _standin_index_parameters(stmt: Statement, message: str) -> bool:
+    """An hnsw/ivfflat index with WITH (m = ..) refused by the vector stand-in's index method."""
+    method = stmt.node.get("accessMethod") if stmt.node_type == "IndexStmt" else None
+    return method in {"hnsw", "ivfflat"} and message.startswith("unrecognized parameter")

@@ -1,0 +1,130 @@
+-- What supautils (Supabase's server extension) lets postgres do that vanilla PostgreSQL reserves for
+-- owners or superusers, emulated with parameter privileges and event triggers. The settings are
+-- Supabase's (supabase/postgres, ansible/files/postgresql_config/supautils.conf.j2).
+--
+-- postgres is never a member of a superuser role here: a migration cannot SET ROLE its way out.
+-- Where supautils runs one command as the superuser, the event triggers below lift exactly that
+-- command, for its own duration, in its own transaction.
+
+CREATE SCHEMA IF NOT EXISTS schemagate AUTHORIZATION supabase_admin;
+REVOKE ALL ON SCHEMA schemagate FROM PUBLIC;
+-- a shim from before version 3 let postgres SET ROLE to a superuser for foreign data wrappers
+DROP EVENT TRIGGER IF EXISTS schemagate_fdw_start;
+DROP EVENT TRIGGER IF EXISTS schemagate_fdw_end;
+DROP FUNCTION IF EXISTS schemagate.fdw_command_start();
+DROP FUNCTION IF EXISTS schemagate.fdw_command_end();
+DO $shim$
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'schemagate_supautils') THEN
+    DROP ROLE schemagate_supautils;
+  END IF;
+END
+$shim$;
+
+-- privileged_role_allowed_configs: the superuser-only settings postgres may SET (pg_dump's
+-- session_replication_role among them) and ALTER ROLE ... SET. The list is schemagate.supabase's
+-- ALLOWED_SETTINGS, handed over by the installer in schemagate.allowed_settings.
+DO $shim$
+DECLARE
+  setting text;
+BEGIN
+  FOREACH setting IN ARRAY string_to_array(current_setting('schemagate.allowed_settings'), ',') LOOP
+    EXECUTE format('GRANT SET ON PARAMETER %I TO postgres', setting);
+  END LOOP;
+END
+$shim$;
+
+-- policy_grants and drop_trigger_grants: postgres manages policies on, and drops triggers of,
+-- these tables without owning them.
+CREATE TABLE IF NOT EXISTS schemagate.policy_grants (name text PRIMARY KEY, owner name NOT NULL);
+INSERT INTO schemagate.policy_grants VALUES
+  ('auth.audit_log_entries', 'supabase_auth_admin'), ('auth.identities', 'supabase_auth_admin'),
+  ('auth.refresh_tokens', 'supabase_auth_admin'), ('auth.sessions', 'supabase_auth_admin'),
+  ('auth.users', 'supabase_auth_admin'), ('realtime.messages', 'supabase_realtime_admin'),
+  ('storage.buckets', 'supabase_storage_admin'), ('storage.migrations', 'supabase_storage_admin'),
+  ('storage.objects', 'supabase_storage_admin'), ('storage.s3_multipart_uploads', 'supabase_storage_admin'),
+  ('storage.s3_multipart_uploads_parts', 'supabase_storage_admin')
+ON CONFLICT (name) DO NOTHING;
+
+-- Lifted at the start of one of supautils' commands: for the policy and trigger commands,
+-- postgres owns the granted tables; for the superuser-only ones, postgres is a superuser. The
+-- command's own permission checks then pass, and the end trigger (or the command's failure,
+-- which rolls the transaction back) puts everything back.
+CREATE OR REPLACE FUNCTION schemagate.supautils_start() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  IF session_user <> 'postgres' OR (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = 'postgres') THEN
+    RETURN;
+  END IF;
+  PERFORM pg_catalog.set_config('schemagate.lifted', tg_tag, true);
+  IF tg_tag IN ('CREATE FOREIGN DATA WRAPPER', 'CREATE PUBLICATION', 'ALTER PUBLICATION') THEN
+    UPDATE pg_catalog.pg_authid SET rolsuper = true WHERE rolname = 'postgres';
+  ELSE
+    UPDATE pg_catalog.pg_class c SET relowner = 'postgres'::regrole
+    FROM schemagate.policy_grants g WHERE c.oid = pg_catalog.to_regclass(g.name);
+  END IF;
+  -- a further command makes the change visible to the permission checks that follow
+  PERFORM FROM pg_catalog.pg_roles WHERE rolname = 'postgres';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION schemagate.supautils_end() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+  lifted text := pg_catalog.current_setting('schemagate.lifted', true);
+  made record;
+BEGIN
+  IF tg_tag = 'CREATE EXTENSION' THEN
+    -- extensions_parameter_overrides: pg_cron lands in pg_catalog whatever schema was asked
+    UPDATE pg_catalog.pg_extension SET extnamespace = 'pg_catalog'::regnamespace
+    WHERE extname = 'pg_cron' AND extnamespace <> 'pg_catalog'::regnamespace;
+    RETURN;
+  END IF;
+  IF coalesce(lifted, '') = '' THEN
+    RETURN;
+  END IF;
+  PERFORM pg_catalog.set_config('schemagate.lifted', '', true);
+  IF lifted IN ('CREATE FOREIGN DATA WRAPPER', 'CREATE PUBLICATION', 'ALTER PUBLICATION') THEN
+    UPDATE pg_catalog.pg_authid SET rolsuper = false WHERE rolname = 'postgres';
+    RETURN;
+  END IF;
+  UPDATE pg_catalog.pg_class c SET relowner = g.owner::regrole
+  FROM schemagate.policy_grants g WHERE c.oid = pg_catalog.to_regclass(g.name);
+  -- COMMENT is lifted for policies only: a comment on the table, a column or a trigger of a granted
+  -- table needs its owner, as on Supabase
+  IF tg_tag = 'COMMENT' THEN
+    FOR made IN SELECT d.classid, d.objid, d.object_identity FROM pg_catalog.pg_event_trigger_ddl_commands() d LOOP
+      IF made.classid = 'pg_catalog.pg_class'::regclass
+         AND made.objid IN (SELECT pg_catalog.to_regclass(name) FROM schemagate.policy_grants)
+         OR made.classid = 'pg_catalog.pg_trigger'::regclass
+         AND (SELECT tgrelid FROM pg_catalog.pg_trigger WHERE oid = made.objid)
+             IN (SELECT pg_catalog.to_regclass(name) FROM schemagate.policy_grants) THEN
+        RAISE EXCEPTION 'must be owner of relation %', pg_catalog.split_part(made.object_identity, '.', 2)
+          USING ERRCODE = 'insufficient_privilege';
+      END IF;
+    END LOOP;
+  END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION schemagate.supautils_start(), schemagate.supautils_end() FROM PUBLIC;
+
+DO $shim$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger WHERE evtname = 'schemagate_supautils_start') THEN
+    CREATE EVENT TRIGGER schemagate_supautils_start ON ddl_command_start
+      WHEN TAG IN ('CREATE POLICY', 'ALTER POLICY', 'DROP POLICY', 'COMMENT', 'DROP TRIGGER',
+                   'CREATE FOREIGN DATA WRAPPER', 'CREATE PUBLICATION', 'ALTER PUBLICATION')
+      EXECUTE FUNCTION schemagate.supautils_start();
+    CREATE EVENT TRIGGER schemagate_supautils_end ON ddl_command_end
+      WHEN TAG IN ('CREATE POLICY', 'ALTER POLICY', 'DROP POLICY', 'COMMENT', 'DROP TRIGGER',
+                   'CREATE FOREIGN DATA WRAPPER', 'CREATE PUBLICATION', 'ALTER PUBLICATION',
+                   'CREATE EXTENSION')
+      EXECUTE FUNCTION schemagate.supautils_end();
+    -- pg_dump baselines run with session_replication_role = replica, which silences ordinary
+    -- event triggers; supautils is no event trigger and is never silenced
+    ALTER EVENT TRIGGER schemagate_supautils_start ENABLE ALWAYS;
+    ALTER EVENT TRIGGER schemagate_supautils_end ENABLE ALWAYS;
+  END IF;
+END
+$shim$;

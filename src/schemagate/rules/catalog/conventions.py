@@ -1,0 +1,48 @@
+"""The team's conventions for new tables: created_at/updated_at timestamps and a COMMENT."""
+
+from __future__ import annotations
+
+from schemagate.rules import Rule, rule
+from schemagate.rules.catalog.sql import TABLE, TABLES
+
+TIMESTAMPS = rule(
+    "missing-timestamps",
+    "warning",
+    "timestamps",
+    "New tables have created_at and updated_at",
+    "The seed's checklist asks for timestamptz created_at/updated_at on every table: they answer "
+    "'when did this change' in every incident.",
+    "created_at timestamptz NOT NULL DEFAULT now(),\nupdated_at timestamptz NOT NULL DEFAULT now()",
+)
+
+TABLE_COMMENT = rule(
+    "missing-table-comment",
+    "warning",
+    "comments",
+    "New tables have a COMMENT",
+    "The seed's checklist: comments document what a row means, where the next reader looks.",
+    "COMMENT ON TABLE public.things IS 'What one row of things means';",
+)
+
+QUERIES: list[tuple[Rule, str]] = [
+    (
+        TIMESTAMPS,
+        f"""
+        SELECT 'table', {TABLE}, {TABLE}, format('new table %s lacks %s', {TABLE},
+               concat_ws(' and ', CASE WHEN NOT has_created THEN 'created_at timestamptz' END,
+                                  CASE WHEN NOT has_updated THEN 'updated_at timestamptz' END)), NULL
+        FROM pg_class c CROSS JOIN LATERAL (SELECT
+          EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'created_at'
+                  AND a.atttypid = 'timestamptz'::regtype AND NOT a.attisdropped) AS has_created,
+          EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'updated_at'
+                  AND a.atttypid = 'timestamptz'::regtype AND NOT a.attisdropped) AS has_updated) t
+        WHERE {TABLES} AND c.oid = ANY(%(created)s::oid[]) AND NOT (has_created AND has_updated)""",
+    ),
+    (
+        TABLE_COMMENT,
+        f"""
+        SELECT 'table', {TABLE}, {TABLE}, format('new table %s has no COMMENT ON TABLE', {TABLE}), NULL
+        FROM pg_class c WHERE {TABLES} AND c.oid = ANY(%(created)s::oid[])
+          AND obj_description(c.oid, 'pg_class') IS NULL""",
+    ),
+]

@@ -1,0 +1,111 @@
+"""Keys and indexes: every table has a primary key, foreign keys are indexed and say what deleting a
+parent does, and no index is there twice."""
+
+from __future__ import annotations
+
+from schemagate.rules import Rule, rule
+from schemagate.rules.catalog.sql import TABLE, TABLES
+from schemagate.rules.statements import FK_ON_DELETE
+
+UNINDEXED_FK = rule(
+    "unindexed-foreign-key",
+    "warning",
+    "fk-index",
+    "Foreign keys are indexed",
+    "Joins and ON DELETE checks on an unindexed foreign key scan the whole child table (the seed's "
+    "mistake 3).",
+    "CREATE INDEX IF NOT EXISTS orders_customer_id_idx ON public.orders (customer_id);",
+    alias="unindexed_foreign_keys",
+)
+
+NO_PRIMARY_KEY = rule(
+    "no-primary-key",
+    "warning",
+    "safety",
+    "Tables have a primary key",
+    "Without a primary key rows cannot be addressed reliably, and logical replication (realtime) "
+    "cannot send updates or deletes.",
+    "ALTER TABLE public.things ADD COLUMN IF NOT EXISTS id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;",
+    alias="no_primary_key",
+)
+
+DUPLICATE_INDEX = rule(
+    "duplicate-index",
+    "warning",
+    "fk-index",
+    "No duplicate indexes",
+    "Identical indexes double the write cost and storage for nothing.",
+    "DROP INDEX IF EXISTS public.things_x_idx1;",
+    alias="duplicate_index",
+)
+
+FKEY_TO_AUTH_UNIQUE = rule(
+    "foreign-key-to-auth-unique",
+    "error",
+    "fk-index",
+    "Foreign keys to auth reference primary keys",
+    "A foreign key to a unique column of an auth table other than its primary key (auth.users.email, "
+    "say) ties your table to a constraint Supabase Auth may drop or change in an upgrade, which then "
+    "fails or blocks.",
+    "user_id uuid REFERENCES auth.users (id) ON DELETE CASCADE",
+    alias="fkey_to_auth_unique",
+)
+
+_CONSTRAINT = f"{TABLE} || '|' || k.conname"
+
+QUERIES: list[tuple[Rule, str]] = [
+    (
+        UNINDEXED_FK,
+        f"""
+        SELECT 'constraint', {_CONSTRAINT}, {TABLE}, format('foreign key %s on %s (%s) has no index',
+               k.conname, {TABLE},
+               (SELECT string_agg(a.attname, ', ' ORDER BY a.attnum) FROM pg_attribute a
+                WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey))), NULL
+        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+        WHERE {TABLES} AND k.contype = 'f' AND NOT EXISTS (
+          SELECT 1 FROM pg_index i WHERE i.indrelid = k.conrelid AND i.indisvalid
+            AND (SELECT array_agg(x ORDER BY x)
+                 FROM unnest((string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(k.conkey)]) x)
+              = (SELECT array_agg(x ORDER BY x) FROM unnest(k.conkey) x))""",
+    ),
+    (
+        FK_ON_DELETE,
+        f"""
+        SELECT 'constraint', {_CONSTRAINT}, {TABLE},
+               format('foreign key %s on %s to %s has no ON DELETE action', k.conname, {TABLE},
+                      k.confrelid::regclass), NULL
+        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+        WHERE {TABLES} AND k.contype = 'f' AND k.confdeltype = 'a'""",
+    ),
+    (
+        FKEY_TO_AUTH_UNIQUE,
+        f"""
+        SELECT 'constraint', {_CONSTRAINT}, {TABLE},
+               format('foreign key %s on %s references unique, non-primary %s', k.conname, {TABLE},
+                      k.conindid::regclass), NULL
+        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+        JOIN pg_class parent ON parent.oid = k.confrelid JOIN pg_index i ON i.indexrelid = k.conindid
+        WHERE k.contype = 'f' AND c.oid = ANY(%(tables)s::oid[])
+          AND parent.relnamespace = 'auth'::regnamespace AND i.indisunique AND NOT i.indisprimary""",
+    ),
+    (
+        NO_PRIMARY_KEY,
+        f"""
+        SELECT 'table', {TABLE}, {TABLE}, format('table %s has no primary key', {TABLE}), NULL
+        FROM pg_class c WHERE {TABLES}
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p')""",
+    ),
+    (
+        DUPLICATE_INDEX,
+        f"""
+        SELECT 'table', {TABLE}, {TABLE}, format('indexes %s on %s are identical',
+               string_agg(i.indexrelid::regclass::text, ', ' ORDER BY i.indexrelid::regclass::text), {TABLE}),
+               NULL
+        FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+        WHERE {TABLES}
+        GROUP BY c.oid, ic.relam, i.indisunique, i.indoption::text, i.indkey::text, i.indclass::text,
+                 i.indcollation::text, coalesce(pg_get_expr(i.indexprs, i.indrelid), ''),
+                 coalesce(pg_get_expr(i.indpred, i.indrelid), '')
+        HAVING count(*) > 1""",
+    ),
+]

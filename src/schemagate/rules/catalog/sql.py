@@ -1,0 +1,8 @@
+"""SQL fragments the catalog families share."""
+
+# schema.name of the relation c
+TABLE = "format('%s.%s', c.relnamespace::regnamespace, c.relname)"
+EXPOSED = "c.relnamespace::regnamespace::text = ANY(%(schemas)s)"
+TABLES = "c.oid = ANY(%(tables)s::oid[]) AND c.relkind IN ('r', 'p') AND " + EXPOSED
+# a policy's key: its table and its name
+POLICY = f"{TABLE} || '|' || p.polname"
