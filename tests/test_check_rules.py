@@ -134,6 +134,43 @@ NEW_TABLE_CASES: dict[str, tuple[str, str]] = {
         GOOD,
     ),
     "apply-failed": (GOOD + "insert into public.missing values (1);", GOOD),
+    "foreign-key-to-auth-unique": (
+        GOOD + "alter table public.things add column if not exists phone text "
+        "references auth.users (phone) on delete cascade;"
+        "create index if not exists things_phone_idx on public.things (phone);",
+        GOOD,
+    ),
+    "foreign-table-in-api": (
+        GOOD + "create foreign data wrapper w; create server s foreign data wrapper w;"
+        "create foreign table public.remote (id int) server s;",
+        GOOD + "create foreign data wrapper w; create server s foreign data wrapper w;"
+        "create foreign table public.remote (id int) server s;"
+        "revoke all on public.remote from anon, authenticated;",
+    ),
+    "sensitive-columns-exposed": (
+        "create table if not exists public.keys (id bigint primary key, api_key text);",
+        "create table if not exists public.keys (id bigint primary key, api_key text);"
+        "alter table public.keys enable row level security;",
+    ),
+    "public-bucket-allows-listing": (
+        GOOD + "insert into storage.buckets (id, name, public) values ('avatars', 'avatars', true);"
+        "create policy \"avatars read\" on storage.objects for select using (bucket_id = 'avatars');",
+        GOOD + "insert into storage.buckets (id, name, public) values ('avatars', 'avatars', true);"
+        'create policy "own avatars" on storage.objects for select to authenticated '
+        "using (bucket_id = 'avatars' and (select auth.uid()) = owner);",
+    ),
+    "graphql-anon-table-exposed": (
+        GOOD + "create extension if not exists pg_graphql; grant select on public.things to anon;",
+        GOOD + "create extension if not exists pg_graphql; revoke all on public.things from anon;",
+    ),
+    "graphql-authenticated-table-exposed": (
+        GOOD + "create extension if not exists pg_graphql;",
+        GOOD + "create extension if not exists pg_graphql; revoke all on public.things from authenticated;",
+    ),
+    "supabase-reserved-role": (
+        GOOD + "alter role authenticator nologin;",
+        GOOD + "alter role anon set statement_timeout = '5s';",
+    ),
     "invalid-directive": (GOOD + "-- schemagate: ignore rls-disabled\nselect 1;", GOOD),
 }
 
@@ -277,3 +314,14 @@ def test_existing_table_rules_spare_tables_that_any_new_file_creates(project: Pr
     assert ("index-without-concurrently", "public.orders") in found
     assert not {pair for pair in found if pair[1] == "public.fresh" and "index" in pair[0]}
     assert "not-null-without-default" not in {rule for rule, _ in found}
+
+
+def test_a_sql_file_the_cli_skips_is_a_warning_once_when_it_is_added(project: Project) -> None:
+    project.write("20251101000000_a.sql", "select 1;")
+    project.write("seed.sql", "insert into nowhere values (1);")
+    found = [(f.rule.id, f.path.name if f.path else "") for f in lint(Config(), Options()).findings]
+    assert ("skipped-migration-file", "seed.sql") in found
+    base = commit_base(project)  # merged already: not news in a later change
+    project.write("20251201000000_b.sql", "select 2;")
+    later = [f.rule.id for f in lint(Config(), Options(base=base)).findings]
+    assert "skipped-migration-file" not in later

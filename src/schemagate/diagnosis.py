@@ -140,6 +140,9 @@ def _schemas(stmt: Statement) -> set[str]:
         if isinstance(current, dict):
             if isinstance(current.get("schemaname"), str):
                 found.add(current["schemaname"])
+            names = current.get("List", {}).get("items") if isinstance(current.get("List"), dict) else None
+            if names and len(names) > 1 and "String" in names[0]:  # a qualified name: schema first
+                found.add(str(names[0]["String"]["sval"]))
             stack.extend(current.values())
         elif isinstance(current, list):
             stack.extend(current)

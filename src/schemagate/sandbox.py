@@ -64,10 +64,13 @@ def _substitution(major: int | None, found: binaries.PgBinaries, needs: frozense
     asked = f"PostgreSQL {major} was asked for (postgres-version or supabase/config.toml)"
     nearest = binaries.find(major=major)
     if nearest.bindir != found.bindir:
-        lacking = ", ".join(sorted(needs & (extensions.real(found.bindir) - extensions.real(nearest.bindir))))
+        missing = sorted(needs - extensions.available(nearest.bindir))
+        partial = sorted((needs & extensions.PARTIAL) - extensions.real(nearest.bindir))
+        why = [f"lacks {', '.join(missing)}"] if missing else []
+        why += [f"has only a stand-in for {', '.join(partial)}"] if partial else []
         return (
-            f"{asked}; the nearest server here, {nearest.version} ({nearest.source}), lacks the "
-            f"real {lacking}, so this ran on {found.version} ({found.source}), which has it"
+            f"{asked}; the nearest server here, {nearest.version} ({nearest.source}), "
+            f"{' and '.join(why)}, so this ran on {found.version} ({found.source})"
         )
     return (
         f"{asked} but is not installed here; this ran on the nearest installed major, "

@@ -165,3 +165,24 @@ def test_what_hosted_supabase_refuses_to_postgres_fails_here_with_that_reason(
     (found,) = [f for f in report.findings if f.rule.id == "apply-failed"]
     assert "must be owner of table users" in found.message
     assert "hosted Supabase refuses it too: schema auth belongs to Supabase's own services" in found.message
+
+
+def test_a_db_pull_baseline_applies_with_its_data_section(built: Database) -> None:
+    """pg_dump's SET session_replication_role = replica, pgsodium and pg_graphql, as `db pull` writes."""
+    assert _rows(built, "select tier::text, price_cents from public.plans order by id") == [
+        ("free", 0),
+        ("pro", 1900),
+        ("team", 4900),
+    ]
+    assert _rows(built, "select count(*) from pg_extension where extname in ('pgsodium', 'pg_graphql')") == [
+        (2,)
+    ]
+
+
+def test_each_seeded_note_was_broadcast_to_its_private_channel(built: Database) -> None:
+    sent = _rows(
+        built,
+        "select m.event, m.private, m.topic = 'note:' || n.id from realtime.messages m "
+        "join public.notes n on n.id::text = split_part(m.topic, ':', 2) order by n.body",
+    )
+    assert sent == [("INSERT", True, True), ("INSERT", True, True)]

@@ -28,15 +28,18 @@ class PgBinaries:
 
     @property
     def version(self) -> str:
-        out = subprocess.run(
-            [str(self.tool("postgres")), "--version"], capture_output=True, text=True, check=True
-        ).stdout
-        match = _VERSION.search(out)
-        return match["full"] if match else out.strip()
+        return _version(self.tool("postgres"))
 
     @property
     def major(self) -> int:
         return int(self.version.split(".")[0])
+
+
+@functools.cache
+def _version(postgres: Path) -> str:
+    out = subprocess.run([str(postgres), "--version"], capture_output=True, text=True, check=True).stdout
+    match = _VERSION.search(out)
+    return match["full"] if match else out.strip()
 
 
 @functools.cache
@@ -96,9 +99,11 @@ def pgserver_bindir() -> Path | None:
 
 
 def installed() -> list[PgBinaries]:
-    """Every server on this machine that schemagate would choose from, in order of preference."""
+    """Every server on this machine that schemagate would choose from, in order of preference:
+    the machine's own, newest major first, then the one bundled with pgserver."""
     named = {Path(p).resolve() for p in os.environ.get("SCHEMAGATE_PG_PATH", "").split(os.pathsep) if p}
-    candidates = [PgBinaries(d, "SCHEMAGATE_PG_PATH" if d in named else "system") for d in system_bindirs()]
+    own = [PgBinaries(d, "SCHEMAGATE_PG_PATH" if d in named else "system") for d in system_bindirs()]
+    candidates = sorted(own, key=lambda b: -b.major)  # stable: named ones first within a major
     bundled = pgserver_bindir()
     if bundled:
         candidates.append(PgBinaries(bundled, "pgserver"))
@@ -132,9 +137,11 @@ def find(
 
     # The asked-for major, else the nearest one: at equal distance the newer, whose catalog and
     # syntax accept more of what the project's real (newer) server took. Without a major, the
-    # order above (newest system server first).
+    # order of installed(): the newest of the machine's own servers, the bundled one last.
     def rank(item: tuple[int, PgBinaries]) -> tuple[int, ...]:
         order, c = item
-        return (*lacks(c), abs(c.major - major) if major is not None else 0, -c.major if major else order)
+        if major is None:
+            return (*lacks(c), order)
+        return (*lacks(c), abs(c.major - major), -c.major, order)
 
     return min(enumerate(candidates), key=rank)[1]

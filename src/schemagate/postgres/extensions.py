@@ -164,6 +164,9 @@ class Overlay:
     notes: list[str]  # what the report says of the overlay: versions it stood in for
 
 
+_ALIAS_MARK = "-- schemagate:"
+
+
 def _pin(extdir: Path, name: str, version: str) -> str | None:
     """Let CREATE EXTENSION name VERSION 'v' work where this server has another version of it:
     an empty update script from its default version to v. Hosted Supabase has its own versions;
@@ -171,15 +174,17 @@ def _pin(extdir: Path, name: str, version: str) -> str | None:
     control = extdir / f"{name}.control"
     if not control.is_file() or (extdir / f"{name}--{version}.sql").exists():
         return None
-    if any(extdir.glob(f"{name}--*--{version}.sql")):
-        return None
     found = re.search(r"^\s*default_version\s*=\s*'([^']+)'", control.read_text(), re.M)
     if not found or found[1] == version:
         return None
     alias = extdir / f"{name}--{found[1]}--{version}.sql"
-    staging = alias.with_name(f".{alias.name}.{os.getpid()}")
-    staging.write_text(f"-- schemagate: {name} {version} was asked for; {found[1]} stands in for it\n")
-    os.replace(staging, alias)  # several runs may share the overlay: each sees a whole file
+    paths = [p for p in extdir.glob(f"{name}--*--{version}.sql") if p != alias]
+    if paths and not all(p.read_text().startswith(_ALIAS_MARK) for p in paths):
+        return None  # the server's own update path reaches that version
+    if not alias.exists():
+        staging = alias.with_name(f".{alias.name}.{os.getpid()}")
+        staging.write_text(f"{_ALIAS_MARK} {name} {version} was asked for; {found[1]} stands in for it\n")
+        os.replace(staging, alias)  # several runs may share the overlay: each sees a whole file
     return f"{name} {version} was asked for; this server has {found[1]}, which ran instead"
 
 

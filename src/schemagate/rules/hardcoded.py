@@ -58,5 +58,3 @@ def found_in(stmt: Statement) -> Iterator[str]:
             if pattern.search(value):
                 yield label
                 break
-
-

@@ -134,5 +134,5 @@ class Fingerprints:
 
 
 def fingerprints(conn: Connection) -> Fingerprints:
-    rows = conn.execute(_FINGERPRINTS.replace("%", "%%").encode()).fetchall()
+    rows = conn.execute(_FINGERPRINTS.encode()).fetchall()  # no parameters: % is plain SQL
     return Fingerprints({(str(kind), str(name)): str(digest) for kind, name, digest in rows})

@@ -141,6 +141,8 @@ _SENSITIVE = (
 )
 # A bucket-only policy on storage.objects, as the advisor recognizes one: bucket_id = '<id>'.
 _BUCKET_ONLY = r"\A\s*\(*\s*bucket_id\s*=\s*('(?:[^']|'')*')(\s*::\s*[[:alnum:]_\.]+)?\s*\)*\s*\Z"
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 

@@ -1,0 +1,2 @@
+-- The schema moved to supabase/schemas/ (declarative schemas); `supabase db diff` writes the
+-- migrations from now on. Nothing to change in this one.
