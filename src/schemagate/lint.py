@@ -18,19 +18,17 @@ from schemagate.errors import InputError
 from schemagate.migrations import Migration, discover
 from schemagate.report.model import Ignored, MigrationResult, Report
 from schemagate.rules import (
-    REGISTRY,
     Finding,
     Severity,
-    catalog,
     directives,
     files,
     platform,
+    registry,
     runtime,
     statements,
 )
 from schemagate.sql import ParsedMigration, parse
 
-assert catalog.QUERIES  # every family is imported, so REGISTRY knows every rule id
 STATIC_SERVER = "no database (static rules)"
 
 
@@ -53,10 +51,10 @@ class Judgement:
 
 
 def validate_rules(config: Config) -> None:
-    unknown = sorted(set(config.rules) - set(REGISTRY))
+    unknown = sorted(set(config.rules) - set(registry.ids()))
     if unknown:
         raise InputError(
-            f"unknown rule id(s) in config: {', '.join(unknown)} (known: {', '.join(sorted(REGISTRY))})",
+            f"unknown rule id(s) in config: {', '.join(unknown)} (known: {', '.join(registry.ids())})",
             path=config.path,
         )
 

@@ -6,14 +6,15 @@ from typing import Any
 
 from schemagate import __version__
 from schemagate.report.model import Report, display_path
-from schemagate.rules import REGISTRY, Severity
+from schemagate.rules import Severity, registry
+from schemagate.rules.docs import url
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
 def render(report: Report) -> dict[str, Any]:
-    rules = sorted(REGISTRY.values(), key=lambda r: r.id)
+    rules = sorted(registry.rules(), key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
     results = []
     for f in report.findings:
@@ -47,6 +48,7 @@ def render(report: Report) -> dict[str, Any]:
                                 "shortDescription": {"text": r.title},
                                 "fullDescription": {"text": r.why},
                                 "help": {"text": f"{r.why}\n\nFix:\n{r.fix}"},
+                                "helpUri": url(r),
                                 "defaultConfiguration": {"level": _LEVEL[r.severity]},
                                 "properties": {
                                     "checklist-item": r.item,

@@ -1,8 +1,9 @@
 """The checklist's rules: each has an id, a default severity, a checklist item, a why and a fix.
 
-Rules are data; the families that evaluate them live beside this file: `files` (names, order,
-immutability), `statements` (the parse tree), `catalog` (set-based queries after applying) and
-`runtime` (what happened while applying: locks, rewrites, idempotency, round trips).
+Rules are data, each defined beside its detector in a family module: `files` (names, order,
+immutability), `statements`, `hardcoded` and `platform` (the parse tree), `catalog/` (set-based
+queries after applying) and `runtime` (what happened while applying: locks, rewrites, idempotency,
+round trips). `registry` collects them; `docs` writes a page for each.
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ class Rule:
     why: str
     fix: str
     alias: str | None = None  # Supabase database advisor (splinter) lint name(s), comma-separated
+    # for the rule's page (docs/rules/<id>.md), and proven there by tests/test_rule_docs.py: a
+    # migration that breaks the rule, one that keeps it, and what was merged before either
+    bad: str = ""
+    good: str = ""
+    before: str = ""
+    scenario: str = ""  # for rules about files or history, which no single migration shows
 
     @property
     def advisors(self) -> tuple[str, ...]:
@@ -89,16 +96,25 @@ class Finding:
         return replace(self, severity=severity)
 
 
-REGISTRY: dict[str, Rule] = {}
-
-
 def registered(rule_id: str) -> Rule:
-    return REGISTRY[rule_id]
+    from schemagate.rules import registry  # the families import this module first
+
+    return registry.get(rule_id)
 
 
-def rule(id: str, severity: str, item: str, title: str, why: str, fix: str, alias: str | None = None) -> Rule:
+def rule(
+    id: str,
+    severity: str,
+    item: str,
+    title: str,
+    why: str,
+    fix: str,
+    alias: str | None = None,
+    *,
+    bad: str = "",
+    good: str = "",
+    before: str = "",
+    scenario: str = "",
+) -> Rule:
     assert item in ITEMS, item
-    assert id not in REGISTRY, id
-    made = Rule(id, Severity.parse(severity), item, title, why, fix, alias)
-    REGISTRY[id] = made
-    return made
+    return Rule(id, Severity.parse(severity), item, title, why, fix, alias, bad, good, before, scenario)

@@ -20,6 +20,10 @@ SKIPPED = rule(
     "looks alive.",
     "-- give it a timestamped name with `schemagate new NAME`, or move it out of supabase/migrations\n"
     "-- (seed data belongs in supabase/seed.sql)",
+    scenario=(
+        "supabase/migrations/seed.sql: not named <digits>_<name>.sql, so `supabase db push` prints "
+        '"Skipping migration seed.sql..." and no database ever runs it.'
+    ),
 )
 
 TIMESTAMPED = rule(
@@ -30,6 +34,10 @@ TIMESTAMPED = rule(
     "The seed's convention `YYYYMMDDHHMMSS_name.sql` keeps versions unique across branches and "
     "makes their order the order they were written; small integers collide between branches.",
     "-- rename the file with `schemagate new NAME`, e.g.\n-- 20251120170000_add_user_preferences.sql",
+    scenario=(
+        "supabase/migrations/2_add_users.sql: version 2 is not a YYYYMMDDHHMMSS timestamp, and "
+        "another branch's 2_… collides with it."
+    ),
 )
 OUT_OF_ORDER = rule(
     "out-of-order-version",
@@ -39,6 +47,11 @@ OUT_OF_ORDER = rule(
     "The Supabase CLI skips a pending version older than the newest applied one "
     "(`supabase db push` refuses it without --include-all), so production would never get it.",
     "-- give the file a newer timestamp than the base branch's newest migration",
+    scenario=(
+        "The base branch's newest migration is 20251201000000_b.sql and the pull request adds "
+        "20251115000000_a.sql (written earlier, merged later): `supabase db push` skips it on a "
+        "database that already has 20251201000000."
+    ),
 )
 EDITED = rule(
     "edited-merged-migration",
@@ -48,6 +61,11 @@ EDITED = rule(
     "A merged migration has already run in production; editing it changes nothing there and "
     "makes every environment disagree (the seed's rule 3: migrations are immutable).",
     "-- restore the file, and put the change in a new migration:\n-- schemagate new fix_previous_change",
+    scenario=(
+        "A pull request changes a line of supabase/migrations/20250101000000_create_orders.sql, "
+        "which the base branch has: production ran the old text, so the edit reaches no database "
+        "that already has it."
+    ),
 )
 DELETED = rule(
     "deleted-merged-migration",
@@ -56,6 +74,11 @@ DELETED = rule(
     "Merged migrations are not deleted",
     "Production recorded this version; without its file the history has a hole, and deploys stop on drift.",
     "-- restore the file; undo its effect with a new migration instead",
+    scenario=(
+        "A pull request deletes supabase/migrations/20250101000000_create_orders.sql, which the "
+        "base branch has: production recorded that version, and the next deploy stops on the "
+        "missing file."
+    ),
 )
 
 

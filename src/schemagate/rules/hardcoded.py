@@ -19,6 +19,12 @@ HARD_CODED = rule(
     "-- look values up instead of pasting them:\n"
     "INSERT INTO public.admins (user_id)\n"
     "  SELECT id FROM auth.users WHERE email = current_setting('app.admin_email');",
+    bad=("insert into public.admins (user_id)\n  select id from auth.users where email = 'ceo@example.com';"),
+    good=(
+        "insert into public.admins (user_id)\n"
+        "  select id from auth.users where email = current_setting('app.admin_email', true);"
+    ),
+    before="create table if not exists public.admins (user_id uuid primary key);",
 )
 
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)

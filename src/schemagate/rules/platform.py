@@ -21,6 +21,8 @@ RESERVED_ROLE = rule(
     "The statement applies on plain PostgreSQL and fails on every Supabase project.",
     "-- create a role of your own and grant it what it needs:\n"
     "CREATE ROLE reporting NOLOGIN;\nGRANT SELECT ON public.orders TO reporting;",
+    bad="alter role authenticator nologin;",
+    good="alter role authenticated set statement_timeout = '10s';",
 )
 
 _PRIVILEGED_ROLE = "postgres"  # supautils.privileged_role: only a superuser may alter it

@@ -14,6 +14,11 @@ APPLY_FAILED = rule(
     "Applies on a fresh Supabase-like database",
     "If it fails here, on a throwaway copy of the whole history, it fails in production.",
     "-- run `schemagate check` locally, fix the statement at the reported line, repeat",
+    bad="insert into public.missing (id) values (1);",
+    good=(
+        "create table if not exists public.present (id bigint primary key);\n"
+        "insert into public.present (id) values (1);"
+    ),
 )
 INVALID_FILE = rule(
     "invalid-migration-file",
@@ -22,6 +27,8 @@ INVALID_FILE = rule(
     "Readable, parseable migration files",
     "The file cannot be read or parsed, so no tool can apply it.",
     "-- fix the file name, encoding or syntax error at the reported line",
+    bad="selec 1;",
+    good="select 1;",
 )
 SEED_FAILED = rule(
     "seed-failed",
@@ -31,6 +38,10 @@ SEED_FAILED = rule(
     "Local development and preview branches load seed.sql after the migrations; a migration that "
     "breaks it breaks everyone's `supabase db reset`.",
     "-- update supabase/seed.sql in the same change",
+    scenario=(
+        "A migration renames public.profiles.name to full_name; supabase/seed.sql still inserts "
+        "into name, and `supabase db reset` fails for everyone."
+    ),
 )
 NOT_IDEMPOTENT = rule(
     "not-idempotent",
@@ -41,6 +52,15 @@ NOT_IDEMPOTENT = rule(
     "half-applied deploy would need manual repair (the seed's mistake 4).",
     "CREATE TABLE IF NOT EXISTS ...;\nALTER TABLE ... ADD COLUMN IF NOT EXISTS ...;\n"
     'DROP POLICY IF EXISTS "p" ON t; CREATE POLICY "p" ON t ...;',
+    bad=(
+        "create table if not exists public.t (id int);\n"
+        "alter table public.t add constraint t_positive check (id > 0);"
+    ),
+    good=(
+        "create table if not exists public.t (id int);\n"
+        "alter table public.t drop constraint if exists t_positive;\n"
+        "alter table public.t add constraint t_positive check (id > 0);"
+    ),
 )
 REWRITE = rule(
     "table-rewrite",
@@ -51,6 +71,9 @@ REWRITE = rule(
     "holding ACCESS EXCLUSIVE: reads and writes wait for the whole copy.",
     "-- add the column without a volatile default, backfill in batches, then add the constraint\n"
     "ALTER TABLE public.orders ADD COLUMN IF NOT EXISTS status text;",
+    bad="alter table public.orders add column if not exists token uuid default gen_random_uuid();",
+    good="alter table public.orders add column if not exists note text;",
+    before="create table if not exists public.orders (id bigint primary key);",
 )
 EXCLUSIVE_LOCK = rule(
     "access-exclusive-lock",
@@ -60,6 +83,9 @@ EXCLUSIVE_LOCK = rule(
     "ACCESS EXCLUSIVE blocks every read and write on the table until the migration commits; "
     "with lock_timeout set, a busy table makes the deploy fail rather than queue traffic.",
     "-- keep such statements short, and alone in their migration",
+    bad="alter table public.orders add column if not exists note text;",
+    good="select count(*) from public.orders;",
+    before="create table if not exists public.orders (id bigint primary key);",
 )
 ROUND_TRIP = rule(
     "round-trip-failed",
@@ -69,6 +95,10 @@ ROUND_TRIP = rule(
     "The reviewed down migration must undo the up migration exactly, or a rollback leaves "
     "production in a state no file describes.",
     "-- undo every statement of the up migration, newest first, in supabase/rollbacks/<file>",
+    scenario=(
+        "supabase/rollbacks/20251201000000_add_orders.sql drops the table but not the enum type "
+        "the migration created: up -> down leaves the type behind."
+    ),
 )
 NO_DOWN = rule(
     "no-down-migration",
@@ -79,6 +109,11 @@ NO_DOWN = rule(
     "The report carries a draft written from the parse tree, proven on the throwaway database "
     "when it is complete.",
     "-- review the draft in the report, then commit it as supabase/rollbacks/<same file name>",
+    scenario=(
+        "supabase/migrations/20251201000000_add_orders.sql has no "
+        "supabase/rollbacks/20251201000000_add_orders.sql; the report carries a draft written "
+        "from the parse tree."
+    ),
 )
 INVALID_DIRECTIVE = rule(
     "invalid-directive",
@@ -87,6 +122,14 @@ INVALID_DIRECTIVE = rule(
     "schemagate comments are well-formed",
     "An ignore without a reason hides a finding with no record of why.",
     "-- schemagate: ignore rls-disabled -- lookup table, public by design",
+    bad=(
+        "-- schemagate: ignore rls-disabled\n"
+        "create table if not exists public.countries (code text primary key);"
+    ),
+    good=(
+        "-- schemagate: ignore rls-disabled -- lookup table, public by design\n"
+        "create table if not exists public.countries (code text primary key);"
+    ),
 )
 
 if TYPE_CHECKING:

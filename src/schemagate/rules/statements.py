@@ -19,6 +19,8 @@ CREATE_IF_NOT_EXISTS = rule(
     "CREATE TABLE IF NOT EXISTS public.things (...);\nCREATE INDEX IF NOT EXISTS things_x_idx ON "
     "public.things (x);\n"
     'DROP POLICY IF EXISTS "p" ON public.things;\nCREATE POLICY "p" ON public.things ...;',
+    bad="create table public.things (id bigint primary key);",
+    good="create table if not exists public.things (id bigint primary key);",
 )
 DROP_IF_EXISTS = rule(
     "drop-without-if-exists",
@@ -27,6 +29,16 @@ DROP_IF_EXISTS = rule(
     "DROP uses IF EXISTS",
     "DROP without IF EXISTS fails on the second run, so the migration is not idempotent.",
     "DROP INDEX IF EXISTS public.things_x_idx;",
+    bad=(
+        "create table if not exists public.t (id int);\n"
+        "create index if not exists t_id_idx on public.t (id);\n"
+        "drop index public.t_id_idx;"
+    ),
+    good=(
+        "create table if not exists public.t (id int);\n"
+        "create index if not exists t_id_idx on public.t (id);\n"
+        "drop index if exists public.t_id_idx;"
+    ),
 )
 ADD_COLUMN_GUARD = rule(
     "add-column-without-guard",
@@ -35,6 +47,14 @@ ADD_COLUMN_GUARD = rule(
     "ADD COLUMN is guarded",
     "ALTER TABLE … ADD COLUMN fails when the column exists (the seed's mistake 4).",
     "ALTER TABLE public.users ADD COLUMN IF NOT EXISTS status text;",
+    bad=(
+        "create table if not exists public.users (id bigint primary key);\n"
+        "alter table public.users add column status text;"
+    ),
+    good=(
+        "create table if not exists public.users (id bigint primary key);\n"
+        "alter table public.users add column if not exists status text;"
+    ),
 )
 DESTRUCTIVE = rule(
     "destructive-statement",
@@ -45,6 +65,9 @@ DESTRUCTIVE = rule(
     "renames lose data or break running code; the seed forbids them without a backup plan.",
     "-- schemagate: backup-plan snapshot taken by the nightly backup; restore with pg_restore -t ...\n"
     "-- or: add the new column, backfill, switch the code, then drop in a later release",
+    bad="alter table public.users drop column if exists nickname;",
+    good="alter table public.users add column if not exists display_name text;",
+    before="create table if not exists public.users (id bigint primary key, nickname text);",
 )
 MIXED_NON_TRANSACTIONAL = rule(
     "data-change-outside-transaction",
@@ -54,6 +77,12 @@ MIXED_NON_TRANSACTIONAL = rule(
     "This file runs outside a transaction (it has a statement PostgreSQL refuses inside one), "
     "so a failure halfway leaves its data changes half applied.",
     "-- move CREATE INDEX CONCURRENTLY (or VACUUM, ...) into a migration of its own",
+    bad=(
+        "update public.events set kind = lower(kind) where kind <> lower(kind);\n"
+        "create index concurrently if not exists events_kind_idx on public.events (kind);"
+    ),
+    good="create index concurrently if not exists events_kind_idx on public.events (kind);",
+    before="create table if not exists public.events (id bigint primary key, kind text);",
 )
 TRANSACTION_SPLIT = rule(
     "commit-splits-migration",
@@ -63,6 +92,13 @@ TRANSACTION_SPLIT = rule(
     "A COMMIT (or BEGIN) in the middle of a file splits it into several transactions: a failure "
     "after it leaves the migration half applied and unrecorded.",
     "-- split the file into two migrations instead of COMMIT; BEGIN;",
+    bad=(
+        "create table if not exists public.a (id int);\n"
+        "commit;\n"
+        "begin;\n"
+        "create table if not exists public.b (id int);"
+    ),
+    good=("create table if not exists public.a (id int);\ncreate table if not exists public.b (id int);"),
 )
 FK_ON_DELETE = rule(
     "foreign-key-without-on-delete",
@@ -73,6 +109,18 @@ FK_ON_DELETE = rule(
     "the seed asks for the cascade behaviour to be a decision (an explicit NO ACTION reads the same "
     "as none in the parse tree, so write RESTRICT to mean it).",
     "user_id uuid REFERENCES auth.users (id) ON DELETE CASCADE",
+    bad=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid references auth.users (id)\n"
+        ");"
+    ),
+    good=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid references auth.users (id) on delete cascade\n"
+        ");"
+    ),
 )
 NOT_NULL_NO_DEFAULT = rule(
     "not-null-without-default",
@@ -81,6 +129,9 @@ NOT_NULL_NO_DEFAULT = rule(
     "NOT NULL columns on existing tables have a default",
     "Adding a NOT NULL column without a default fails on any table that already has rows.",
     "ALTER TABLE public.users ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'active';",
+    bad="alter table public.users add column if not exists status text not null;",
+    good="alter table public.users add column if not exists status text not null default 'active';",
+    before="create table if not exists public.users (id bigint primary key);",
 )
 INDEX_CONCURRENTLY = rule(
     "index-without-concurrently",
@@ -90,6 +141,9 @@ INDEX_CONCURRENTLY = rule(
     "CREATE INDEX blocks writes to the table while it builds; on a large table that is an outage.",
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx ON public.orders (customer_id);\n"
     "-- in a migration of its own: it cannot run inside a transaction",
+    bad="create index if not exists orders_created_idx on public.orders (created_at);",
+    good="create index concurrently if not exists orders_created_idx on public.orders (created_at);",
+    before="create table if not exists public.orders (id bigint primary key, created_at timestamptz);",
 )
 AUTH_PER_ROW = rule(
     "auth-call-per-row",
@@ -101,6 +155,24 @@ AUTH_PER_ROW = rule(
     "per statement.",
     "USING ((SELECT auth.uid()) = user_id)",
     alias="auth_rls_initplan",
+    bad=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid not null references auth.users (id) on delete cascade\n"
+        ");\n"
+        "alter table public.notes enable row level security;\n"
+        'create policy "own notes" on public.notes for select to authenticated\n'
+        "  using (auth.uid() = user_id);"
+    ),
+    good=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid not null references auth.users (id) on delete cascade\n"
+        ");\n"
+        "alter table public.notes enable row level security;\n"
+        'create policy "own notes" on public.notes for select to authenticated\n'
+        "  using ((select auth.uid()) = user_id);"
+    ),
 )
 
 _AUTH_FUNCTIONS = {"uid", "jwt", "role", "email"}

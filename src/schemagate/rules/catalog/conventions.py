@@ -13,6 +13,14 @@ TIMESTAMPS = rule(
     "The seed's checklist asks for timestamptz created_at/updated_at on every table: they answer "
     "'when did this change' in every incident.",
     "created_at timestamptz NOT NULL DEFAULT now(),\nupdated_at timestamptz NOT NULL DEFAULT now()",
+    bad="create table if not exists public.things (id bigint primary key);",
+    good=(
+        "create table if not exists public.things (\n"
+        "  id bigint primary key,\n"
+        "  created_at timestamptz not null default now(),\n"
+        "  updated_at timestamptz not null default now()\n"
+        ");"
+    ),
 )
 
 TABLE_COMMENT = rule(
@@ -22,6 +30,11 @@ TABLE_COMMENT = rule(
     "New tables have a COMMENT",
     "The seed's checklist: comments document what a row means, where the next reader looks.",
     "COMMENT ON TABLE public.things IS 'What one row of things means';",
+    bad="create table if not exists public.things (id bigint primary key);",
+    good=(
+        "create table if not exists public.things (id bigint primary key);\n"
+        "comment on table public.things is 'One row per thing a user owns.';"
+    ),
 )
 
 QUERIES: list[tuple[Rule, str]] = [

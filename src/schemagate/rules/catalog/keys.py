@@ -16,6 +16,20 @@ UNINDEXED_FK = rule(
     "mistake 3).",
     "CREATE INDEX IF NOT EXISTS orders_customer_id_idx ON public.orders (customer_id);",
     alias="unindexed_foreign_keys",
+    bad=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid not null references auth.users (id) on delete cascade\n"
+        ");\n"
+        ""
+    ),
+    good=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid not null references auth.users (id) on delete cascade\n"
+        ");\n"
+        "create index if not exists notes_user_id_idx on public.notes (user_id);"
+    ),
 )
 
 NO_PRIMARY_KEY = rule(
@@ -27,6 +41,8 @@ NO_PRIMARY_KEY = rule(
     "cannot send updates or deletes.",
     "ALTER TABLE public.things ADD COLUMN IF NOT EXISTS id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;",
     alias="no_primary_key",
+    bad="create table if not exists public.events (name text);",
+    good="create table if not exists public.events (id bigint generated always as identity primary key, name text);",
 )
 
 DUPLICATE_INDEX = rule(
@@ -37,6 +53,15 @@ DUPLICATE_INDEX = rule(
     "Identical indexes double the write cost and storage for nothing.",
     "DROP INDEX IF EXISTS public.things_x_idx1;",
     alias="duplicate_index",
+    bad=(
+        "create table if not exists public.t (id bigint primary key, code text);\n"
+        "create index if not exists t_code_a on public.t (code);\n"
+        "create index if not exists t_code_b on public.t (code);"
+    ),
+    good=(
+        "create table if not exists public.t (id bigint primary key, code text);\n"
+        "create index if not exists t_code_a on public.t (code);"
+    ),
 )
 
 FKEY_TO_AUTH_UNIQUE = rule(
@@ -49,6 +74,18 @@ FKEY_TO_AUTH_UNIQUE = rule(
     "fails or blocks.",
     "user_id uuid REFERENCES auth.users (id) ON DELETE CASCADE",
     alias="fkey_to_auth_unique",
+    bad=(
+        "create table if not exists public.contacts (\n"
+        "  id bigint primary key,\n"
+        "  phone text references auth.users (phone) on delete cascade\n"
+        ");"
+    ),
+    good=(
+        "create table if not exists public.contacts (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid references auth.users (id) on delete cascade\n"
+        ");"
+    ),
 )
 
 _CONSTRAINT = f"{TABLE} || '|' || k.conname"

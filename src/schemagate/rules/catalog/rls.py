@@ -15,6 +15,11 @@ RLS_DISABLED = rule(
     "row level security every row is readable and writable by anyone.",
     "ALTER TABLE public.things ENABLE ROW LEVEL SECURITY;",
     alias="rls_disabled_in_public",
+    bad="create table if not exists public.things (id bigint primary key);",
+    good=(
+        "create table if not exists public.things (id bigint primary key);\n"
+        "alter table public.things enable row level security;"
+    ),
 )
 
 RLS_NO_POLICY = rule(
@@ -26,6 +31,22 @@ RLS_NO_POLICY = rule(
     'CREATE POLICY "owners read" ON public.things FOR SELECT TO authenticated\n'
     "  USING ((SELECT auth.uid()) = user_id);",
     alias="rls_enabled_no_policy",
+    bad=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid not null references auth.users (id) on delete cascade\n"
+        ");\n"
+        "alter table public.notes enable row level security;"
+    ),
+    good=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid not null references auth.users (id) on delete cascade\n"
+        ");\n"
+        "alter table public.notes enable row level security;\n"
+        'create policy "own notes" on public.notes for select to authenticated\n'
+        "  using ((select auth.uid()) = user_id);"
+    ),
 )
 
 POLICY_RLS_OFF = rule(
@@ -36,6 +57,23 @@ POLICY_RLS_OFF = rule(
     "Policies do nothing while RLS is disabled: the table looks protected and is not.",
     "ALTER TABLE public.things ENABLE ROW LEVEL SECURITY;",
     alias="policy_exists_rls_disabled",
+    bad=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid not null references auth.users (id) on delete cascade\n"
+        ");\n"
+        'create policy "own notes" on public.notes for select to authenticated\n'
+        "  using ((select auth.uid()) = user_id);"
+    ),
+    good=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid not null references auth.users (id) on delete cascade\n"
+        ");\n"
+        "alter table public.notes enable row level security;\n"
+        'create policy "own notes" on public.notes for select to authenticated\n'
+        "  using ((select auth.uid()) = user_id);"
+    ),
 )
 
 ALWAYS_TRUE = rule(
@@ -48,6 +86,23 @@ ALWAYS_TRUE = rule(
     'CREATE POLICY "owners write" ON public.things FOR UPDATE TO authenticated\n'
     "  USING ((SELECT auth.uid()) = user_id) WITH CHECK ((SELECT auth.uid()) = user_id);",
     alias="rls_policy_always_true",
+    bad=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid not null references auth.users (id) on delete cascade\n"
+        ");\n"
+        "alter table public.notes enable row level security;\n"
+        'create policy "anyone edits" on public.notes for update to authenticated using (true);'
+    ),
+    good=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid not null references auth.users (id) on delete cascade\n"
+        ");\n"
+        "alter table public.notes enable row level security;\n"
+        'create policy "owners edit" on public.notes for update to authenticated\n'
+        "  using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);"
+    ),
 )
 
 MULTIPLE_PERMISSIVE = rule(
@@ -59,6 +114,24 @@ MULTIPLE_PERMISSIVE = rule(
     "twice and are easy to get wrong.",
     "-- merge them: USING (condition_a OR condition_b)",
     alias="multiple_permissive_policies",
+    bad=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid not null references auth.users (id) on delete cascade\n"
+        ");\n"
+        "alter table public.notes enable row level security;\n"
+        'create policy "own" on public.notes for select to authenticated using ((select auth.uid()) = user_id);\n'
+        'create policy "shared" on public.notes for select to authenticated using (id < 0);'
+    ),
+    good=(
+        "create table if not exists public.notes (\n"
+        "  id bigint primary key,\n"
+        "  user_id uuid not null references auth.users (id) on delete cascade\n"
+        ");\n"
+        "alter table public.notes enable row level security;\n"
+        'create policy "own or shared" on public.notes for select to authenticated\n'
+        "  using ((select auth.uid()) = user_id or id < 0);"
+    ),
 )
 
 USER_METADATA = rule(
@@ -71,6 +144,18 @@ USER_METADATA = rule(
     "-- use app_metadata, which only the service role can write:\n"
     "USING ((SELECT auth.jwt() -> 'app_metadata' ->> 'org_id')::uuid = org_id)",
     alias="rls_references_user_metadata",
+    bad=(
+        "create table if not exists public.docs (id bigint primary key, team text);\n"
+        "alter table public.docs enable row level security;\n"
+        'create policy "team" on public.docs for select to authenticated\n'
+        "  using (team = (select auth.jwt() -> 'user_metadata' ->> 'team'));"
+    ),
+    good=(
+        "create table if not exists public.docs (id bigint primary key, team text);\n"
+        "alter table public.docs enable row level security;\n"
+        'create policy "team" on public.docs for select to authenticated\n'
+        "  using (team = (select auth.jwt() -> 'app_metadata' ->> 'team'));"
+    ),
 )
 
 

@@ -16,6 +16,14 @@ DEFINER_SEARCH_PATH = rule(
     "CREATE OR REPLACE FUNCTION public.f() RETURNS ... LANGUAGE sql SECURITY DEFINER\n"
     "  SET search_path = ''\n  AS $$ ... $$;",
     alias="function_search_path_mutable",
+    bad=(
+        "create or replace function public.count_all() returns bigint language sql security definer\n"
+        "  as $$ select count(*) from auth.users $$;"
+    ),
+    good=(
+        "create or replace function public.count_all() returns bigint language sql security definer\n"
+        "  set search_path = '' as $$ select count(*) from auth.users $$;"
+    ),
 )
 # Supabase's advisor flags every function without a fixed search_path; the SECURITY DEFINER ones are
 # the dangerous ones, so they are an error above and the others only a warning here.
@@ -29,6 +37,15 @@ INVOKER_SEARCH_PATH = rule(
     "made SECURITY DEFINER.",
     "CREATE OR REPLACE FUNCTION public.f() RETURNS ... LANGUAGE plpgsql\n  SET search_path = ''\n  AS $$ ... $$;",
     alias="function_search_path_mutable",
+    bad=(
+        "create or replace function public.touch() returns trigger language plpgsql\n"
+        "  as $$ begin new.updated_at = now(); return new; end $$;"
+    ),
+    good=(
+        "create or replace function public.touch() returns trigger language plpgsql\n"
+        "  set search_path = ''\n"
+        "  as $$ begin new.updated_at = now(); return new; end $$;"
+    ),
 )
 DEFINER_EXPOSED = rule(
     "security-definer-executable",
@@ -39,6 +56,15 @@ DEFINER_EXPOSED = rule(
     "it with its owner's rights, bypassing RLS.",
     "REVOKE EXECUTE ON FUNCTION public.f() FROM anon, authenticated, public;",
     alias="anon_security_definer_function_executable, authenticated_security_definer_function_executable",
+    bad=(
+        "create or replace function public.count_all() returns bigint language sql security definer\n"
+        "  set search_path = '' as $$ select count(*) from auth.users $$;"
+    ),
+    good=(
+        "create or replace function public.count_all() returns bigint language sql security definer\n"
+        "  set search_path = '' as $$ select count(*) from auth.users $$;\n"
+        "revoke execute on function public.count_all() from public, anon, authenticated;"
+    ),
 )
 VIEW_BYPASSES_RLS = rule(
     "view-bypasses-rls",
@@ -49,6 +75,15 @@ VIEW_BYPASSES_RLS = rule(
     "hide from the caller.",
     "CREATE OR REPLACE VIEW public.v WITH (security_invoker = on) AS ...;",
     alias="security_definer_view",
+    bad=(
+        "create table if not exists public.notes (id bigint primary key, body text);\n"
+        "create or replace view public.note_bodies as select id, body from public.notes;"
+    ),
+    good=(
+        "create table if not exists public.notes (id bigint primary key, body text);\n"
+        "create or replace view public.note_bodies with (security_invoker = on) as\n"
+        "  select id, body from public.notes;"
+    ),
 )
 VIEW_AUTH_USERS = rule(
     "view-exposes-auth-users",
@@ -59,6 +94,15 @@ VIEW_AUTH_USERS = rule(
     "publishes them through the Data API.",
     "-- expose a public.profiles table filled by a trigger instead",
     alias="auth_users_exposed",
+    bad=(
+        "create or replace view public.members with (security_invoker = on) as\n"
+        "  select id, email from auth.users;"
+    ),
+    good=(
+        "create table if not exists public.profiles (id uuid primary key references auth.users (id) on delete cascade, name text);\n"
+        "create or replace view public.members with (security_invoker = on) as\n"
+        "  select id, name from public.profiles;"
+    ),
 )
 EXTENSION_IN_PUBLIC = rule(
     "extension-in-public",
@@ -68,6 +112,8 @@ EXTENSION_IN_PUBLIC = rule(
     "Extensions in public expose their functions through the Data API and clutter the schema.",
     "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA extensions;",
     alias="extension_in_public",
+    bad="create extension if not exists citext with schema public;",
+    good="create extension if not exists citext with schema extensions;",
 )
 FOREIGN_TABLE_IN_API = rule(
     "foreign-table-in-api",
@@ -78,6 +124,17 @@ FOREIGN_TABLE_IN_API = rule(
     "of the remote table is readable through the Data API.",
     "CREATE SCHEMA IF NOT EXISTS private;\nALTER FOREIGN TABLE public.remote SET SCHEMA private;",
     alias="foreign_table_in_api",
+    bad=(
+        "create foreign data wrapper files;\n"
+        "create server files_server foreign data wrapper files;\n"
+        "create foreign table public.remote (id int) server files_server;"
+    ),
+    good=(
+        "create foreign data wrapper files;\n"
+        "create server files_server foreign data wrapper files;\n"
+        "create schema if not exists private;\n"
+        "create foreign table private.remote (id int) server files_server;"
+    ),
 )
 PUBLIC_BUCKET_LISTING = rule(
     "public-bucket-allows-listing",
@@ -89,6 +146,15 @@ PUBLIC_BUCKET_LISTING = rule(
     "-- drop the broad SELECT policy: public URLs keep working without it\n"
     'DROP POLICY IF EXISTS "Public read" ON storage.objects;',
     alias="public_bucket_allows_listing",
+    bad=(
+        "insert into storage.buckets (id, name, public) values ('avatars', 'avatars', true);\n"
+        "create policy \"avatars are public\" on storage.objects for select using (bucket_id = 'avatars');"
+    ),
+    good=(
+        "insert into storage.buckets (id, name, public) values ('avatars', 'avatars', true);\n"
+        'create policy "own avatars" on storage.objects for select to authenticated\n'
+        "  using (bucket_id = 'avatars' and (select auth.uid()) = owner);"
+    ),
 )
 GRAPHQL_ANON_EXPOSED = rule(
     "graphql-anon-table-exposed",
@@ -100,6 +166,15 @@ GRAPHQL_ANON_EXPOSED = rule(
     "whatever RLS then filters.",
     "REVOKE SELECT ON public.things FROM anon;",
     alias="pg_graphql_anon_table_exposed",
+    bad=(
+        "create extension if not exists pg_graphql;\n"
+        "create table if not exists public.things (id bigint primary key);"
+    ),
+    good=(
+        "create extension if not exists pg_graphql;\n"
+        "create table if not exists public.things (id bigint primary key);\n"
+        "revoke select on public.things from anon;"
+    ),
 )
 GRAPHQL_AUTHENTICATED_EXPOSED = rule(
     "graphql-authenticated-table-exposed",
@@ -110,6 +185,15 @@ GRAPHQL_AUTHENTICATED_EXPOSED = rule(
     "appears in the GraphQL schema to every signed-up user.",
     "REVOKE SELECT ON public.things FROM authenticated;",
     alias="pg_graphql_authenticated_table_exposed",
+    bad=(
+        "create extension if not exists pg_graphql;\n"
+        "create table if not exists public.things (id bigint primary key);"
+    ),
+    good=(
+        "create extension if not exists pg_graphql;\n"
+        "create table if not exists public.things (id bigint primary key);\n"
+        "revoke select on public.things from authenticated;"
+    ),
 )
 SENSITIVE_COLUMNS = rule(
     "sensitive-columns-exposed",
@@ -121,6 +205,11 @@ SENSITIVE_COLUMNS = rule(
     "ALTER TABLE public.things ENABLE ROW LEVEL SECURITY;\n"
     "-- or keep secrets out of exposed schemas, e.g. in Vault",
     alias="sensitive_columns_exposed",
+    bad="create table if not exists public.integrations (id bigint primary key, api_key text);",
+    good=(
+        "create table if not exists public.integrations (id bigint primary key, api_key text);\n"
+        "alter table public.integrations enable row level security;"
+    ),
 )
 
 _FUNCTION = "format('%s.%s', n.nspname, p.proname)"
