@@ -315,5 +315,10 @@ def test_ipv6_only_host_gets_the_pooler_hint() -> None:
         'connection to server at "db.abcd.supabase.co" (2a05:d014::1), port 5432 failed: '
         "Network is unreachable"
     )
-    message = describe_failure("postgresql://postgres:pw@db.abcd.supabase.co:5432/postgres", error)
-    assert "IPv6-only" in message and "pooler.supabase.com:6543" in message
+    failure = describe_failure("postgresql://postgres:pw@db.abcd.supabase.co:5432/postgres", error)
+    assert (
+        failure.hint is not None
+        and "IPv6-only" in failure.hint
+        and "pooler.supabase.com:6543" in failure.hint
+    )
+    assert "pw" not in str(failure)

@@ -29,7 +29,7 @@ def test_one_step(cli: Cli, db: Database, project: Project) -> None:
     run = cli("rollback", "--database-url", db.url, "--steps", "1", "--reason", "bad deploy")
     assert run.code == 0, run.text
     assert "rolled back 20250103000000_c with 20250103000000_c.sql" in run.out
-    assert run.out.splitlines()[-1] == "1 migration(s) rolled back; production is at 20250102000000"
+    assert run.out.splitlines()[-1] == "1 migration(s) rolled back; the database is now at 20250102000000"
     assert [v for v, _ in db.history()] == ["20250101000000", "20250102000000"]
     assert "c" not in db.tables() and "b" in db.tables()
     with db.connect(admin=True) as conn:
@@ -61,7 +61,7 @@ def test_dry_run_touches_nothing(cli: Cli, db: Database, project: Project) -> No
     before = db.snapshot()
     run = cli("rollback", "--database-url", db.url, "--to", "0", "--dry-run")
     assert run.code == 0
-    assert "dry run: 3 step(s), newest first; production would be at none" in run.out
+    assert "dry run: 3 step(s), newest first; the database would be at none" in run.out
     assert db.snapshot() == before
 
 
@@ -96,7 +96,8 @@ def test_a_failing_step_stops_and_says_where_production_stands(
     run = cli("rollback", "--database-url", db.url, "--to", "20250101000000")
     assert run.code == 1
     assert "rollbacks/20250102000000_b.sql:2: 42P01" in run.err
-    assert "1 of 2 step(s) rolled back (last: 20250103000000), production is now at 20250102000000" in run.err
+    where = "1 of 2 step(s) rolled back (last: 20250103000000), the database is now at 20250102000000"
+    assert where in run.err
     assert [v for v, _ in db.history()] == ["20250101000000", "20250102000000"]  # consistent with the catalog
     assert db.tables() == ["a", "b"]
 

@@ -15,15 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemagate import secrets
-from schemagate.config import Config, postgres_major
-from schemagate.config import load as load_config
+from schemagate import commands, secrets
+from schemagate.config import Config, Overrides, postgres_major
 from schemagate.errors import ExitCode, InputError, SchemagateError
 from schemagate.github import approvals, comments
 from schemagate.github.api import ApiError, GitHubApi
 from schemagate.github.context import Context
 from schemagate.github.context import load as load_context
-from schemagate.report import annotations as annotation_report
+from schemagate.report import annotations as workflow_commands
 from schemagate.report import markdown, sarif
 from schemagate.report.escape import inline
 from schemagate.rules import Severity
@@ -50,7 +49,7 @@ INPUTS = (
     "statement-timeout",
     "fail-on",
 )
-OUTPUTS = ("verdict", "applied", "pending", "findings", "report-json", "sarif", "mode")
+OUTPUTS = ("verdict", "applied", "pending", "rolled-back", "findings", "report-json", "sarif", "mode")
 SECRET_INPUTS = ("database-url", "check-database-url", "github-token")
 DEPLOY_MARKER = "<!-- schemagate:deploy -->"
 
@@ -166,30 +165,26 @@ def choose_mode(ctx: Context, inputs: Inputs) -> str:
 
 def configure(ctx: Context, inputs: Inputs) -> Config:
     config_path = inputs.get("config")
-    config = load_config(ctx.workspace / config_path if config_path else None)
-    if inputs.get("migrations-dir"):
-        config.migrations_dir = Path(inputs.get("migrations-dir"))
-    supabase = inputs.get("supabase", "auto").lower()
-    if supabase not in {"auto", "true", "false"}:
-        raise InputError(f"input supabase must be auto, true or false, not {supabase!r}")
-    if supabase != "auto":
-        config.supabase = supabase == "true"
-    config.lock_timeout = inputs.get("lock-timeout", config.lock_timeout)
-    config.statement_timeout = inputs.get("statement-timeout", config.statement_timeout)
-    return config
+    migrations = inputs.get("migrations-dir")
+    return commands.settings(
+        Overrides(
+            config_file=ctx.workspace / config_path if config_path else None,
+            migrations_dir=Path(migrations) if migrations else None,
+            supabase=inputs.get("supabase", "auto"),
+            lock_timeout=inputs.get("lock-timeout") or None,
+            statement_timeout=inputs.get("statement-timeout") or None,
+        )
+    )
 
 
 # check ---------------------------------------------------------------------------------------------
 def run_check(job: Job) -> int:
-    from schemagate import check
-    from schemagate.lint import Options
-
     fail_on = job.inputs.get("fail-on", "error")
     if fail_on not in {"error", "warning", "info"}:
         raise InputError(f"input fail-on must be error, warning or info, not {fail_on!r}")
     base = job.ctx.base_sha if job.ctx.is_pull_request else job.ctx.before_sha
     major = postgres_major(job.config, job.inputs.get("postgres-version") or None)
-    options = Options(
+    options = commands.CheckOptions(
         base=base,
         fail_on=Severity.parse(fail_on),
         database_url=job.inputs.get("check-database-url") or None,
@@ -197,17 +192,13 @@ def run_check(job: Job) -> int:
     )
     job.runner.group("schemagate check")
     try:
-        report = check.run(job.config, options, job.runner.log)
+        report = commands.check(job.config, options, job.runner.log)
     finally:
         job.runner.endgroup()
     (job.out_dir / "report.json").write_text(json.dumps(report.to_json(), indent=2), "utf-8")
     (job.out_dir / "report.sarif").write_text(json.dumps(sarif.render(report), indent=2), "utf-8")
-    for m in report.migrations:
-        if m.draft is not None:
-            drafts = job.out_dir / "drafts"
-            drafts.mkdir(exist_ok=True)
-            (drafts / m.filename).write_text(m.draft.text, "utf-8")
-    for line in annotation_report.render(report):
+    report.write_drafts(job.out_dir / "drafts")
+    for line in workflow_commands.render(report):
         print(secrets.redact(line), flush=True)
     job.runner.summary(markdown.render(report, limit=1_000_000))
     for name, value in (
@@ -286,43 +277,42 @@ def _deployment_status(job: Job, deployment: int | None, state: str) -> None:
 
 
 def run_deploy(job: Job) -> int:
-    from schemagate import engine, history
-    from schemagate.connection import connect
-    from schemagate.rollback import down_checksums
+    from schemagate.history import RunContext
 
     url = _production_url(job)
-    local = engine.load(job.config.migrations_dir, notices=job.runner.warning)
-    approval = approve(job, "applying the pending migrations to production")
-    context = history.RunContext(job.ctx.actor, approval.approver if approval else None, job.ctx.run_url)
-    deployment = _deployment(job)
-    _deployment_status(job, deployment, "in_progress")
+    approved: list[approvals.Approval | None] = []
+    deployment: list[int | None] = []
+
+    def authorize() -> RunContext:
+        approval = approve(job, "applying the pending migrations to production")
+        approved.append(approval)
+        deployment.append(_deployment(job))
+        _deployment_status(job, deployment[0], "in_progress")
+        return RunContext(job.ctx.actor, approval.approver if approval else None, job.ctx.run_url)
+
     began = time.monotonic()
-    settings = engine.Settings.of(job.config)
     job.runner.group("schemagate apply")
     try:
-        with connect(url) as conn:
-            result = engine.apply(
-                conn,
-                url,
-                local,
-                settings=settings,
-                context=context,
-                progress=job.runner.log,
-                downs=down_checksums(job.config.rollbacks_dir),
-            )
+        done = commands.apply(
+            commands.ApplyOptions(job.config, url, authorize=authorize),
+            progress=job.runner.log,
+            notice=job.runner.warning,
+        )
     except SchemagateError:
-        _deployment_status(job, deployment, "failure")
+        if deployment:
+            _deployment_status(job, deployment[0], "failure")
         raise
     finally:
         job.runner.endgroup()
     seconds = time.monotonic() - began
-    _deployment_status(job, deployment, "success")
-    applied = [a.parsed.migration.filename for a in result.applied]
-    body = _deploy_body(applied, seconds, approval, job.ctx.run_url)
+    _deployment_status(job, deployment[0], "success")
+    applied = [a.parsed.migration.filename for a in done.result.applied]
+    body = _deploy_body(applied, seconds, approved[0], job.ctx.run_url)
     job.runner.summary(body)
     job.runner.output("verdict", "applied" if applied else "up-to-date")
     job.runner.output("applied", str(len(applied)))
     job.runner.output("pending", "0")
+    job.runner.output("rolled-back", "0")
     job.runner.output("findings", "0")
     _comment_on_merged_prs(job, body, applied)
     return int(ExitCode.OK)
@@ -362,8 +352,8 @@ def _comment_on_merged_prs(job: Job, body: str, applied: list[str]) -> None:
 
 # rollback and status -----------------------------------------------------------------------------
 def run_rollback(job: Job) -> int:
-    from schemagate import engine, history, rollback
-    from schemagate.connection import connect
+    from schemagate.history import RunContext
+    from schemagate.rollback import Plan
 
     to = job.inputs.get("rollback-to") or job.ctx.dispatch_inputs.get("rollback-to", "")
     reason = job.inputs.get("reason") or job.ctx.dispatch_inputs.get("reason", "")
@@ -371,43 +361,37 @@ def run_rollback(job: Job) -> int:
         raise InputError("rollback needs the rollback-to input: the version to roll back to")
     if not reason:
         raise InputError("rollback needs a reason input: it is recorded in the audit table")
-    url = _production_url(job)
-    engine.load(job.config.migrations_dir, notices=job.runner.warning)
-    downs = rollback.find_downs(job.config.rollbacks_dir)
-    settings = engine.Settings.of(job.config)
-    with connect(url) as conn:
-        steps = rollback.plan(history.recorded(conn), downs, history.down_checksums(conn), to=to)
+
+    def authorize(plan: Plan) -> RunContext:
+        del plan  # the approval names the target version, which the plan reaches
         approval = approve(job, f"rolling production back to {to}: {reason}")
-        context = history.RunContext(
-            job.ctx.actor, approval.approver if approval else None, job.ctx.run_url, reason
-        )
-        done = rollback.run(conn, url, steps, settings=settings, context=context, progress=job.runner.log)
+        return RunContext(job.ctx.actor, approval.approver if approval else None, job.ctx.run_url)
+
+    done = commands.roll_back(
+        commands.RollbackOptions(job.config, _production_url(job), to=to, reason=reason, authorize=authorize),
+        progress=job.runner.log,
+        notice=job.runner.warning,
+    )
     job.runner.summary(
-        f"### ↩️ schemagate: {len(done)} migration(s) rolled back; production is at "
-        f"{inline(steps.target)}\n\nReason: {inline(reason)}"
+        f"### ↩️ schemagate: {len(done.done)} migration(s) rolled back; production is at "
+        f"{inline(done.plan.target)}\n\nReason: {inline(reason)}"
     )
     job.runner.output("verdict", "rolled-back")
     job.runner.output("applied", "0")
-    job.runner.output("pending", str(len(done)))
+    job.runner.output("pending", "0")
+    job.runner.output("rolled-back", str(len(done.done)))
     job.runner.output("findings", "0")
     return int(ExitCode.OK)
 
 
 def run_status(job: Job) -> int:
-    from schemagate import engine, history
-    from schemagate.connection import connect
-    from schemagate.plan import Plan
-
-    url = _production_url(job)
-    local = engine.load(job.config.migrations_dir, notices=job.runner.warning)
-    with connect(url) as conn:
-        plan = Plan.build(local, history.recorded(conn))
+    found = commands.status(job.config, _production_url(job), notice=job.runner.warning)
     rows = ["| version | name | state |", "|---|---|---|"]
-    rows += [f"| {r.version} | {inline(r.name)} | {r.state.value} |" for r in plan.rows()]
-    job.runner.summary("### schemagate status\n\n" + "\n".join(rows))
-    job.runner.output("pending", str(len(plan.pending)))
-    job.runner.output("verdict", "drift" if plan.drifted or plan.missing else "ok")
-    return int(ExitCode.INPUT if plan.drifted or plan.missing else ExitCode.OK)
+    rows += [f"| {r.version} | {inline(r.name)} | {r.state.value} |" for r in found.plan.rows()]
+    job.runner.summary(f"### schemagate status of {inline(str(found.target))}\n\n" + "\n".join(rows))
+    job.runner.output("pending", str(len(found.plan.pending)))
+    job.runner.output("verdict", "drift" if found.bad else "ok")
+    return int(ExitCode.INPUT if found.bad else ExitCode.OK)
 
 
 MODES = {"check": run_check, "deploy": run_deploy, "rollback": run_rollback, "status": run_status}
@@ -426,10 +410,13 @@ def main(env: Mapping[str, str] | None = None) -> int:
         job = Job(ctx, inputs, runner, configure(ctx, inputs))
         return MODES[mode](job)
     except SchemagateError as exc:
-        props = [f"file={exc.path}"] if exc.path else []
-        props += [f"line={exc.line}"] if exc.path and exc.line else []
-        text = exc.message if exc.path else str(exc)
-        print(f"::error {','.join([*props, 'title=schemagate'])}::{secrets.redact(text)}", flush=True)
+        where = str(exc.path) if exc.path else None
+        text = "; ".join(part for part in (exc.reason, exc.outcome) if part)
+        print(
+            secrets.redact(
+                workflow_commands.command("error", text, path=where, line=exc.line, title="schemagate")
+            )
+        )
         return int(exc.exit_code)
     except KeyboardInterrupt:
         runner.error("cancelled; the current migration was rolled back")

@@ -1,4 +1,8 @@
-"""The command line: the seed's four commands (local, apply, status, rollback) plus new and check."""
+"""The command line: parse the arguments, run the command (commands.py), render what it returns.
+
+local, apply, status and rollback are the team workflow's four commands; new, check and lint
+complete the set. Every command runs from any folder inside the project.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,12 @@ import json
 import os
 import signal
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from schemagate import __version__, lint, scaffold, secrets
-from schemagate.config import Config, load, postgres_major
+from schemagate import __version__, commands, secrets
+from schemagate.config import Overrides, postgres_major, project_root
 from schemagate.errors import ExitCode, InputError, Interrupted, SchemagateError
 from schemagate.output import Console, table
 from schemagate.report import annotations as annotation_report
@@ -35,24 +38,23 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 # arguments ----------------------------------------------------------------------------------------
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--migrations-dir", type=Path, help="default: supabase/migrations")
-    p.add_argument("--config", type=Path, help="default: .github/schemagate.yml if present")
+    p.add_argument("--migrations-dir", type=Path, help="the migrations folder (default: supabase/migrations)")
+    p.add_argument("--config", type=Path, help="the config file (default: .github/schemagate.yml if present)")
     p.add_argument(
         "--supabase",
         choices=["auto", "true", "false"],
         default=None,
-        help="Supabase shim and role (auto: on for supabase/migrations)",
+        help="the Supabase shim and roles (auto: on for supabase/migrations)",
     )
-    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the result and errors")
 
 
-def _database(p: argparse.ArgumentParser, *, required: bool = True) -> None:
+def _database(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--database-url",
         default=None,
-        help="target database (default: $DATABASE_URL); its password is never printed",
+        help="the target database (default: $DATABASE_URL); its password is never printed",
     )
-    p.set_defaults(database_required=required)
 
 
 def _timeouts(p: argparse.ArgumentParser) -> None:
@@ -65,7 +67,23 @@ def _server(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pg-bin", help="PostgreSQL server binaries for the throwaway database ($PG_BIN)")
     p.add_argument("--no-seed", action="store_true", help="do not load supabase/seed.sql")
     p.add_argument(
-        "--postgres-version", help="major to run on (default: supabase/config.toml [db] major_version)"
+        "--postgres-version", help="the major to run on (default: supabase/config.toml [db] major_version)"
+    )
+
+
+def _judging(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base", help="git ref or SHA: migrations not present there are new (default: all)")
+    p.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "info"],
+        default="error",
+        help="the lowest severity that fails the run (default: error)",
+    )
+    p.add_argument(
+        "--format",
+        choices=["text", "markdown", "json", "sarif"],
+        default="text",
+        help="what to print on stdout (default: text)",
     )
 
 
@@ -85,27 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(p)
     _server(p)
-    p.add_argument("--base", help="git ref or SHA: migrations not present there are new (default: all)")
-    p.add_argument("--fail-on", choices=["error", "warning", "info"], default="error")
-    p.add_argument(
-        "--format",
-        choices=["text", "markdown", "json", "sarif"],
-        default="text",
-        help="what to print on stdout",
-    )
+    _judging(p)
     p.add_argument("--markdown", type=Path, help="also write the Markdown report here")
     p.add_argument("--json", type=Path, help="also write the JSON report here")
     p.add_argument("--sarif", type=Path, help="also write SARIF 2.1.0 here")
     p.add_argument("--annotations", action="store_true", help="print ::error file=…:: workflow commands")
-    p.add_argument("--check-database-url", help="check against this database instead of a throwaway one")
+    p.add_argument(
+        "--check-database-url", help="check against this (empty) database instead of a throwaway one"
+    )
     p.add_argument("--drafts", type=Path, help="write each generated down-migration draft into this folder")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("lint", help="only the rules that need no database (names, history, parse trees)")
     _common(p)
-    p.add_argument("--base", help="git ref or SHA: migrations not present there are new (default: all)")
-    p.add_argument("--fail-on", choices=["error", "warning", "info"], default="error")
-    p.add_argument("--format", choices=["text", "markdown", "json", "sarif"], default="text")
+    _judging(p)
     p.set_defaults(func=cmd_lint)
 
     p = sub.add_parser("apply", help="apply pending migrations to a database (db:migrate)")
@@ -138,25 +149,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new", help="create a timestamped migration from the template")
     p.add_argument("name", help="lower_snake_case, e.g. add_user_preferences")
-    p.add_argument("--migrations-dir", type=Path, default=None)
-    p.add_argument("--config", type=Path)
+    p.add_argument("--migrations-dir", type=Path, default=None, help="the migrations folder")
+    p.add_argument("--config", type=Path, help="the config file (default: .github/schemagate.yml if present)")
     p.add_argument("--with-down", action="store_true", help="also create supabase/rollbacks/<file>")
     p.set_defaults(func=cmd_new)
     return parser
 
 
 # configuration ------------------------------------------------------------------------------------
-def resolve(args: argparse.Namespace) -> Config:
-    config = load(getattr(args, "config", None))
-    if getattr(args, "migrations_dir", None):
-        config.migrations_dir = args.migrations_dir
-    if getattr(args, "supabase", None):
-        config.supabase = None if args.supabase == "auto" else args.supabase == "true"
-    for key in ("lock_timeout", "statement_timeout", "lock_wait"):
-        value = getattr(args, key, None)
-        if value is not None:
-            setattr(config, key, value)
-    return config
+def overrides(args: argparse.Namespace, cwd: Path) -> Overrides:
+    """What the flags set; paths given relative to where the command ran."""
+
+    def path(value: Path | None) -> Path | None:
+        return (cwd / value).resolve() if value is not None else None
+
+    return Overrides(
+        config_file=path(getattr(args, "config", None)),
+        migrations_dir=path(getattr(args, "migrations_dir", None)),
+        supabase=getattr(args, "supabase", None),
+        lock_timeout=getattr(args, "lock_timeout", None),
+        statement_timeout=getattr(args, "statement_timeout", None),
+        lock_wait=getattr(args, "lock_wait", None),
+        seed=False if getattr(args, "no_seed", False) else None,
+    )
 
 
 def database_url(args: argparse.Namespace) -> str:
@@ -169,62 +184,32 @@ def database_url(args: argparse.Namespace) -> str:
 
 # commands -----------------------------------------------------------------------------------------
 def cmd_local(args: argparse.Namespace, console: Console) -> int:
-    from schemagate import engine, history  # the driver loads only for commands that need it
-    from schemagate.connection import connect
-    from schemagate.sandbox import throwaway
-    from schemagate.sql import extensions_created
-
-    config = resolve(args)
-    local = engine.load(config.migrations_dir, notices=console.notice)
-    settings = engine.Settings.of(config, include_all=True, throwaway=True)
-    began = time.monotonic()
-    major = postgres_major(config, args.postgres_version)
-    needs = extensions_created(local)
-    with throwaway(supabase=config.shim, pg_bin=args.pg_bin, major=major, wants=needs) as box:
-        shim = ", Supabase shim" if box.shim else ""
-        console.info(
-            f"PostgreSQL {box.server_version} ({box.source}) ready in {box.startup_seconds:.1f} s{shim}"
-        )
-        for note in box.notes:
-            console.notice(note)
-        with connect(box.url) as conn:
-            result = engine.apply(
-                conn,
-                box.url,
-                local,
-                settings=settings,
-                context=history.RunContext.local(),
-                progress=console.info,
-                shim=box.shim,
-            )
-            if config.seed and not args.no_seed and config.seed_file.exists():
-                engine.seed(conn, config.seed_file, settings, console.info, shim=box.shim)
+    options = commands.LocalOptions(args.config_, args.pg_bin, args.postgres_version)
+    result = commands.local(options, progress=console.info, notice=console.notice)
     console.say(
         f"{len(result.applied)} migration(s) applied on a throwaway database in "
-        f"{time.monotonic() - began:.1f} s; server stopped"
+        f"{result.seconds:.1f} s; server stopped"
     )
     return ExitCode.OK
 
 
+def _options(args: argparse.Namespace, **extra: object) -> commands.CheckOptions:
+    return commands.CheckOptions(base=args.base, fail_on=Severity.parse(args.fail_on), **extra)  # type: ignore[arg-type]
+
+
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
-    config = resolve(args)
-    if args.no_seed:
-        config.seed = False
     if args.check_database_url:
         secrets.register_url(args.check_database_url)
-    from schemagate import check
-
-    options = lint.Options(
-        base=args.base,
-        fail_on=Severity.parse(args.fail_on),
+    config = args.config_
+    options = _options(
+        args,
         pg_bin=args.pg_bin,
         database_url=args.check_database_url,
         pg_major=postgres_major(config, args.postgres_version),
     )
-    progress = console.notice if args.format != "text" else console.info
-    report = check.run(config, options, progress)
+    report = commands.check(config, options, console.notice if args.format != "text" else console.info)
     if args.drafts:
-        write_drafts(report, args.drafts)
+        report.write_drafts(args.drafts)
     for path, kind in ((args.markdown, "markdown"), (args.json, "json"), (args.sarif, "sarif")):
         if path:
             path.write_text(secrets.redact(_render(report, kind)) + "\n", "utf-8")
@@ -232,6 +217,18 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
         for line in annotation_report.render(report):
             console.say(line)
     console.say(_render(report, args.format))
+    return _exit(report)
+
+
+def cmd_lint(args: argparse.Namespace, console: Console) -> int:
+    report = commands.lint(args.config_, _options(args))
+    console.say(_render(report, args.format))
+    return _exit(report)
+
+
+def _exit(report: Report) -> int:
+    if report.unreadable:
+        return ExitCode.INPUT
     return ExitCode.FAILED if report.failed else ExitCode.OK
 
 
@@ -245,45 +242,14 @@ def _render(report: Report, kind: str) -> str:
     return text_report.render(report)
 
 
-def write_drafts(report: Report, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for m in report.migrations:
-        if m.draft is not None:
-            (folder / m.filename).write_text(m.draft.text, "utf-8")
-
-
-def cmd_lint(args: argparse.Namespace, console: Console) -> int:
-    config = resolve(args)
-    options = lint.Options(base=args.base, fail_on=Severity.parse(args.fail_on))
-    report = lint.lint(config, options)
-    console.say(_render(report, args.format))
-    return ExitCode.FAILED if report.failed else ExitCode.OK
-
-
 def cmd_apply(args: argparse.Namespace, console: Console) -> int:
-    from schemagate import engine, history, rollback  # the driver loads only for commands that need it
-    from schemagate.connection import Target, connect
-
-    config = resolve(args)
-    url = database_url(args)
-    local = engine.load(config.migrations_dir, notices=console.notice)
-    settings = engine.Settings.of(config, include_all=args.include_all)
-    console.info(f"target: {Target.of(url)}")
-    with connect(url) as conn:
-        result = engine.apply(
-            conn,
-            url,
-            local,
-            settings=settings,
-            context=history.RunContext.local(),
-            progress=console.info,
-            dry_run=args.dry_run,
-            downs=rollback.down_checksums(config.rollbacks_dir),
-        )
+    options = commands.ApplyOptions(args.config_, database_url(args), args.dry_run, args.include_all)
+    done = commands.apply(options, progress=console.info, notice=console.notice)
+    result = done.result
     if result.dry_run:
         pending = result.plan.pending
         console.say(
-            f"dry run: {len(pending)} migration(s) would be applied"
+            f"dry run: {len(pending)} migration(s) would be applied to {done.target}"
             + (":" if pending else "; nothing touched")
         )
         for parsed in pending:
@@ -292,23 +258,15 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
         return ExitCode.OK
     total = sum(a.seconds for a in result.applied)
     console.say(
-        f"{len(result.applied)} migration(s) applied in {total:.2f} s"
+        f"{len(result.applied)} migration(s) applied to {done.target} in {total:.2f} s"
         if result.applied
-        else "database is up to date; nothing to apply"
+        else f"{done.target} is up to date; nothing to apply"
     )
     return ExitCode.OK
 
 
 def cmd_status(args: argparse.Namespace, console: Console) -> int:
-    from schemagate import engine, history  # the driver loads only for commands that need it
-    from schemagate.connection import connect
-    from schemagate.plan import Plan
-
-    config = resolve(args)
-    url = database_url(args)
-    local = engine.load(config.migrations_dir, notices=console.notice)
-    with connect(url) as conn:
-        plan = Plan.build(local, history.recorded(conn))
+    found = commands.status(args.config_, database_url(args), notice=console.notice)
     rows = [
         [
             r.version,
@@ -318,50 +276,34 @@ def cmd_status(args: argparse.Namespace, console: Console) -> int:
             f"{r.recorded.applied_at:%Y-%m-%d %H:%M}" if r.recorded and r.recorded.applied_at else "",
             r.state.value,
         ]
-        for r in plan.rows()
+        for r in found.plan.rows()
     ]
+    console.say(f"database: {found.target}")
     for line in table(["version", "name", "local", "remote", "applied at", "state"], rows):
         console.say(line)
-    bad = len(plan.drifted) + len(plan.missing)
-    console.say(f"{len(plan.pending)} pending, {bad} drifted or missing")
-    return ExitCode.INPUT if bad else ExitCode.OK
+    console.say(f"{len(found.plan.pending)} pending, {found.bad} drifted or missing")
+    return ExitCode.INPUT if found.bad else ExitCode.OK
 
 
 def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
-    from schemagate import engine, history, rollback
-    from schemagate.connection import Target, connect
-
-    config = resolve(args)
-    url = database_url(args)
-    engine.load(config.migrations_dir, notices=console.notice)  # bad files stop here too
-    downs = rollback.find_downs(config.rollbacks_dir)
-    console.info(f"target: {Target.of(url)}")
-    with connect(url) as conn:
-        steps = rollback.plan(
-            history.recorded(conn), downs, history.down_checksums(conn), to=args.to, steps=args.steps
+    options = commands.RollbackOptions(
+        args.config_, database_url(args), args.to, args.steps, args.reason, args.dry_run
+    )
+    done = commands.roll_back(options, progress=console.info, notice=console.notice)
+    if done.dry_run:
+        console.say(
+            f"dry run: {len(done.plan.steps)} step(s), newest first; "
+            f"the database would be at {done.plan.target}:"
         )
-        for notice in steps.notices:
-            console.notice(notice)
-        if args.dry_run:
-            console.say(
-                f"dry run: {len(steps.steps)} step(s), newest first; production would be at {steps.target}:"
-            )
-            for step in steps.steps:
-                console.say(f"  {step.recorded.version}_{step.recorded.name}  <-  {step.down.migration.path}")
-            return ExitCode.OK
-        actor = history.RunContext.local().applied_by
-        context = history.RunContext(actor, None, None, args.reason)
-        done = rollback.run(
-            conn, url, steps, settings=engine.Settings.of(config), context=context, progress=console.info
-        )
-    console.say(f"{len(done)} migration(s) rolled back; production is at {steps.target}")
+        for step in done.plan.steps:
+            console.say(f"  {step.recorded.version}_{step.recorded.name}  <-  {step.down.migration.path}")
+        return ExitCode.OK
+    console.say(f"{len(done.done)} migration(s) rolled back; the database is now at {done.plan.target}")
     return ExitCode.OK
 
 
 def cmd_new(args: argparse.Namespace, console: Console) -> int:
-    config = resolve(args)
-    rollbacks = config.migrations_dir.parent / "rollbacks" if args.with_down else None
-    for path in scaffold.create(config.migrations_dir, args.name, rollbacks=rollbacks):
+    for path in commands.new(commands.NewOptions(args.config_, args.name, args.with_down)):
         console.say(f"created {path}")
     return ExitCode.OK
 
@@ -371,7 +313,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(quiet=getattr(args, "quiet", False))
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    cwd = Path.cwd()
     try:
+        flags = overrides(args, cwd)
+        os.chdir(project_root(cwd))  # so that supabase/migrations means the project's, from anywhere
+        args.config_ = commands.settings(flags)
         return int(args.func(args, console))
     except SchemagateError as exc:
         console.error(str(exc))
@@ -388,6 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.FAILED)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        os.chdir(cwd)
 
 
 def run() -> None:

@@ -1,7 +1,13 @@
-"""Settings from `.github/schemagate.yml`, overridden by flags and Action inputs."""
+"""Settings from `.github/schemagate.yml`, overridden by flags and Action inputs, in one place.
+
+The CLI and the Action both describe what they override as `Overrides`; `configure` merges it with
+the config file and says every mistake of both at once, each with its file, line and key.
+"""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +17,7 @@ from schemagate.errors import InputError
 DEFAULT_PATH = Path(".github/schemagate.yml")
 DEFAULT_MIGRATIONS = Path("supabase/migrations")
 SEVERITIES = ("error", "warning", "info", "off")
+TRISTATE = ("auto", "true", "false")
 
 
 @dataclass
@@ -52,6 +59,19 @@ class Config:
         return ["public"]
 
 
+@dataclass
+class Overrides:
+    """What flags (or the Action's inputs) set over the config file; None leaves it."""
+
+    config_file: Path | None = None
+    migrations_dir: Path | None = None
+    supabase: str | None = None  # auto, true or false
+    lock_timeout: str | None = None
+    statement_timeout: str | None = None
+    lock_wait: float | None = None
+    seed: bool | None = None
+
+
 _KEYS: dict[str, type | tuple[type, ...]] = {
     "migrations_dir": str,
     "rollbacks_dir": str,
@@ -63,6 +83,41 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "exposed_schemas": list,
     "rules": dict,
 }
+
+
+def project_root(start: Path) -> Path:
+    """The project a folder belongs to: the nearest one up that holds the config file, a supabase/
+    folder or a git checkout, so a command works from any folder inside it."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / DEFAULT_PATH).is_file() or (candidate / "supabase").is_dir():
+            return candidate
+        if (candidate / ".git").exists():
+            return candidate
+    return start
+
+
+def configure(overrides: Overrides, known_rules: Iterable[str] = ()) -> Config:
+    """The config file (when there is one) under the overrides; every mistake in one error."""
+    problems: list[str] = []
+    config = load(overrides.config_file, problems, known_rules)
+    if overrides.migrations_dir is not None:
+        config.migrations_dir = overrides.migrations_dir
+    if overrides.supabase is not None:
+        value = overrides.supabase.strip().lower()
+        if value in TRISTATE:
+            config.supabase = None if value == "auto" else value == "true"
+        else:
+            problems.append(f"supabase must be auto, true or false, not {overrides.supabase!r}")
+    for key in ("lock_timeout", "statement_timeout", "lock_wait", "seed"):
+        value = getattr(overrides, key)
+        if value is not None:
+            setattr(config, key, value)
+    if problems:
+        where = f" in {config.path}" if config.path else ""
+        count = f"{len(problems)} mistakes{where}: " if len(problems) > 1 else ""
+        raise InputError(count + "; ".join(problems), path=config.path if len(problems) == 1 else None)
+    return config
 
 
 def supabase_toml(config: Config) -> dict[str, Any]:
@@ -88,16 +143,11 @@ def postgres_major(config: Config, explicit: str | None = None) -> int | None:
     return int(major) if isinstance(major, int) else None
 
 
-def _tristate(value: Any, where: str) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if str(value).lower() == "auto":
-        return None
-    raise InputError(f"{where}: supabase must be true, false or auto, not {value!r}")
+def load(path: Path | None, problems: list[str] | None = None, known_rules: Iterable[str] = ()) -> Config:
+    """Read the config file; a missing default file means defaults, a missing named file is an error.
 
-
-def load(path: Path | None) -> Config:
-    """Read the config file; a missing default file means defaults, a missing named file is an error."""
+    Mistakes go into `problems` (each naming its line and key) when a list is given, and are
+    raised at once otherwise."""
     chosen = path or DEFAULT_PATH
     if not chosen.exists():
         if path is not None:
@@ -106,7 +156,9 @@ def load(path: Path | None) -> Config:
     import yaml  # only when the file exists: `schemagate lint` should start fast
 
     try:
-        data = yaml.safe_load(chosen.read_text("utf-8")) or {}
+        text = chosen.read_text("utf-8")
+        data = yaml.safe_load(text) or {}
+        lines = _key_lines(yaml.compose(text))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -116,26 +168,63 @@ def load(path: Path | None) -> Config:
         raise InputError("config is not valid UTF-8", path=chosen) from None
     if not isinstance(data, dict):
         raise InputError("config must be a mapping of keys to values", path=chosen)
-    return _from_mapping(data, chosen)
+    found: list[str] = []
+    config = _from_mapping(data, chosen, found, lines, set(known_rules))
+    if problems is None and found:
+        raise InputError("; ".join(found), path=chosen)
+    if problems is not None:
+        problems += found
+    return config
 
 
-def _from_mapping(data: dict[str, Any], where: Path) -> Config:
+def _key_lines(node: Any, prefix: str = "") -> dict[str, int]:
+    """key path ("rules.rls-disabled") -> line, from YAML's node tree."""
+    lines: dict[str, int] = {}
+    for key, value in getattr(node, "value", []) if getattr(node, "tag", "").endswith(":map") else []:
+        name = f"{prefix}{key.value}"
+        lines[name] = key.start_mark.line + 1
+        lines.update(_key_lines(value, f"{name}."))
+    return lines
+
+
+def _near(word: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _from_mapping(
+    data: dict[str, Any], where: Path, problems: list[str], lines: dict[str, int], known_rules: set[str]
+) -> Config:
     config = Config(path=where)
+
+    def problem(key: str, message: str) -> None:
+        line = lines.get(key)
+        problems.append(f"{f'line {line}: ' if line else ''}{message}")
+
     for key, value in data.items():
         expected = _KEYS.get(key)
         if expected is None:
-            known = ", ".join(sorted(_KEYS))
-            raise InputError(f"unknown key {key!r} (known keys: {known})", path=where)
-        if not _fits(value, expected):
-            raise InputError(f"{key}: unexpected value {value!r}", path=where)
+            problem(
+                str(key),
+                f"unknown key {key!r}{_near(str(key), _KEYS)}; known keys: {', '.join(sorted(_KEYS))}",
+            )
+            continue
+        fits = isinstance(value, expected)  # apart, so that `value` keeps its type for mypy
+        if not fits:
+            problem(key, f"{key}: unexpected value {value!r}")
+            continue
         if key == "migrations_dir":
             config.migrations_dir = Path(value)
         elif key == "rollbacks_dir":
             config.rollbacks = Path(value)
         elif key == "supabase":
-            config.supabase = _tristate(value, str(where))
+            text = str(value).lower()
+            if text in TRISTATE:
+                config.supabase = None if text == "auto" else text == "true"
+            else:
+                problem(key, f"supabase must be true, false or auto, not {value!r}")
         elif key == "rules":
-            config.rules = _rules(value, where)
+            config.rules = _rules(value, problem, known_rules)
         elif key == "exposed_schemas":
             config.exposed_schemas = [str(v) for v in value]
         elif key in {"lock_timeout", "statement_timeout"}:
@@ -145,17 +234,19 @@ def _from_mapping(data: dict[str, Any], where: Path) -> Config:
     return config
 
 
-def _fits(value: Any, expected: type | tuple[type, ...]) -> bool:
-    return isinstance(value, expected)
-
-
-def _rules(value: dict[str, Any], where: Path) -> dict[str, str]:
+def _rules(value: dict[str, Any], problem: Any, known: set[str]) -> dict[str, str]:
     rules = {}
     for rule, severity in value.items():
-        if str(severity) not in SEVERITIES:
-            raise InputError(
+        # YAML 1.1 reads a bare `off` as false, and the README writes `rule: off`
+        text = "off" if severity is False else str(severity)
+        if known and str(rule) not in known:
+            problem(f"rules.{rule}", f"unknown rule id {rule!r}{_near(str(rule), known)}")
+            continue
+        if text not in SEVERITIES:
+            problem(
+                f"rules.{rule}",
                 f"rules.{rule}: severity must be one of {', '.join(SEVERITIES)}, not {severity!r}",
-                path=where,
             )
-        rules[str(rule)] = str(severity)
+            continue
+        rules[str(rule)] = text
     return rules

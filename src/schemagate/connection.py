@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import psycopg
 
 from schemagate import secrets
-from schemagate.errors import ConnectionFailure
+from schemagate.errors import ConnectionFailure, InputError
 
 Connection = psycopg.Connection[tuple[object, ...]]
 APPLICATION_NAME = "schemagate"
@@ -28,6 +30,7 @@ class Target:
     def of(cls, url: str) -> Target:
         if "://" not in url:
             return cls("", None, "")
+        validate_url(url)  # else a badly encoded password is read, in part, as a host
         parts = urlsplit(url)
         try:
             port = parts.port
@@ -45,9 +48,49 @@ class Target:
         return f"{where}/{self.database}" if self.database else where
 
 
+@dataclass
+class Link:
+    """An open connection and where it goes: what the database side needs to know of a target
+    (a pooler, say) travels with the connection instead of beside it."""
+
+    conn: Connection
+    target: Target
+
+    @property
+    def pooled(self) -> bool:
+        return self.target.pooled
+
+
+@contextlib.contextmanager
+def link(url: str, *, timeout_s: int = 10) -> Iterator[Link]:
+    with connect(url, timeout_s=timeout_s) as conn:
+        yield Link(conn, Target.of(url))
+
+
+def validate_url(url: str) -> None:
+    """A URL whose password has an unencoded @ or / is cut in the wrong place by libpq, which then
+    prints part of the password as a host or a database name: refuse it, saying nothing of it."""
+    if "://" not in url:
+        return
+    rest = url.split("://", 1)[1]
+    authority, _, after_slash = rest.partition("/")
+    if authority.count("@") > 1 or (":" in authority and "@" not in authority and "@" in after_slash):
+        raise InputError(
+            "the database URL's password holds an @ or / that is not percent-encoded: encode "
+            "special characters in it (@ as %40, / as %2F, : as %3A, # as %23)"
+        )
+
+
 def connect(url: str, *, timeout_s: int = 10) -> Connection:
     """Autocommit, no server-side prepared statements (transaction poolers cannot keep them)."""
     secrets.register_url(url)
+    validate_url(url)
+    try:
+        psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        raise InputError(
+            "the database URL is not a connection string: postgresql://user:password@host:port/database"
+        ) from None
     try:
         return psycopg.connect(
             url,
@@ -57,7 +100,7 @@ def connect(url: str, *, timeout_s: int = 10) -> Connection:
             application_name=APPLICATION_NAME,
         )
     except psycopg.Error as exc:
-        raise ConnectionFailure(describe_failure(url, exc)) from None
+        raise describe_failure(url, exc) from None
     except Exception as exc:  # malformed URLs surface as ProgrammingError/ValueError
         raise ConnectionFailure(f"invalid database URL: {secrets.redact(str(exc))}") from None
 
@@ -70,8 +113,8 @@ def _ipv6_only(host: str) -> bool:
     return families == {socket.AF_INET6}
 
 
-def describe_failure(url: str, exc: BaseException) -> str:
-    """One line: what failed, where, and the fix when we know it."""
+def describe_failure(url: str, exc: BaseException) -> ConnectionFailure:
+    """What failed and where, and the fix as its hint when we know it."""
     target = Target.of(url)
     lines = [line.strip() for line in secrets.redact(str(exc)).splitlines() if line.strip()]
     detail = lines[-1] if lines else type(exc).__name__
@@ -79,27 +122,26 @@ def describe_failure(url: str, exc: BaseException) -> str:
         if "FATAL" in line or "failed" in line:
             detail = line.split("FATAL:", 1)[-1].strip()
             break
-    message = f"cannot connect to {target}: {detail}"
     lowered = " ".join(lines).lower()
     unreachable = "network is unreachable" in lowered or "cannot assign requested address" in lowered
+    hint = None
     if unreachable and (target.host.startswith("db.") or _ipv6_only(target.host)):
-        message += (
-            " — this host is IPv6-only and this network has no IPv6; use the Supabase pooler "
-            "URL instead (Project Settings > Database > Connection pooling, "
-            "…pooler.supabase.com:6543 or :5432)"
+        hint = (
+            "this host is IPv6-only and this network has no IPv6; use the Supabase pooler URL "
+            "instead (Project Settings > Database > Connection pooling, …pooler.supabase.com:6543 or :5432)"
         )
     elif "password authentication failed" in lowered:
-        message += " — check the password in the database URL secret"
-    return message
+        hint = "check the password in the database URL secret"
+    return ConnectionFailure(f"cannot connect to {target}: {detail}", hint=hint)
 
 
-def check_writable(conn: Connection, url: str) -> None:
-    row = conn.execute(
+def check_writable(link: Link) -> None:
+    row = link.conn.execute(
         "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only')"
     ).fetchone()
     assert row is not None
     in_recovery, read_only = row
     if in_recovery:
-        raise ConnectionFailure(f"{Target.of(url)} is a read-only standby; point at the primary")
+        raise ConnectionFailure(f"{link.target} is a read-only standby; point at the primary")
     if read_only == "on":
-        raise ConnectionFailure(f"{Target.of(url)} is read-only (default_transaction_read_only = on)")
+        raise ConnectionFailure(f"{link.target} is read-only (default_transaction_read_only = on)")

@@ -17,12 +17,12 @@ import psycopg
 
 from schemagate import diagnosis, history
 from schemagate.config import Config
-from schemagate.connection import Connection, Target, check_writable
+from schemagate.connection import Connection, Link
 from schemagate.errors import InputError, MigrationFailed
 from schemagate.history import RunContext
 from schemagate.migrations import Migration, discover
 from schemagate.plan import Plan
-from schemagate.sql import ParsedMigration, Statement, parse
+from schemagate.sql import SERVER_WIDE, ParsedMigration, Statement, parse
 
 Progress = Callable[[str], None]
 
@@ -82,23 +82,13 @@ def load(directory: Path, *, notices: Progress | None = None) -> list[ParsedMigr
     return [parse(m) for m in found.migrations]
 
 
-# Statements that act on the whole server, not the migrated database: no transaction, no rollback.
-_SERVER_WIDE = {
-    "CreatedbStmt": "CREATE DATABASE",
-    "DropdbStmt": "DROP DATABASE",
-    "AlterSystemStmt": "ALTER SYSTEM",
-    "CreateTableSpaceStmt": "CREATE TABLESPACE",
-    "DropTableSpaceStmt": "DROP TABLESPACE",
-}
-
-
 def validate(parsed: ParsedMigration, *, allow_splits: bool = False) -> None:
     """Refuse what cannot be applied atomically, before anything runs."""
     m = parsed.migration
     for s in parsed.body:
-        if s.node_type in _SERVER_WIDE:
+        if s.node_type in SERVER_WIDE:
             raise InputError(
-                f"{_SERVER_WIDE[s.node_type]} acts on the whole server, outside this database's history, "
+                f"{SERVER_WIDE[s.node_type]} acts on the whole server, outside this database's history, "
                 "and cannot be rolled back: do it outside migrations",
                 path=m.path,
                 line=s.line,
@@ -303,8 +293,7 @@ def _describe(parsed: ParsedMigration) -> str:
 
 
 def apply(
-    conn: Connection,
-    url: str,
+    link: Link,
     local: list[ParsedMigration],
     *,
     settings: Settings,
@@ -319,17 +308,14 @@ def apply(
     `downs` maps a version to its down file's sha256, recorded so a rollback can tell whether the
     down file changed since.
     """
-    target = Target.of(url)
+    conn = link.conn
     if dry_run:
         plan = Plan.build(local, history.recorded(conn))
         plan.verify(include_all=settings.include_all)
         for parsed in plan.pending:
             validate(parsed, allow_splits=settings.allow_splits)
         return Result(plan, dry_run=True)
-    check_writable(conn, url)
-    if not target.pooled:
-        history.acquire_lock(conn, settings.lock_wait_s)
-    try:
+    with history.locked(link, settings.lock_wait_s):
         history.ensure(conn)
         plan = Plan.build(local, history.recorded(conn))
         plan.verify(include_all=settings.include_all)
@@ -343,21 +329,13 @@ def apply(
                 settings,
                 context,
                 progress,
-                pooled=target.pooled,
+                pooled=link.pooled,
                 shim=shim,
                 down_sha256=(downs or {}).get(parsed.migration.version),
             )
             if applied:
                 result.applied.append(applied)
         return result
-    finally:
-        if not target.pooled and not conn.closed:
-            release_quietly(conn)
-
-
-def release_quietly(conn: Connection) -> None:
-    with contextlib.suppress(psycopg.Error):  # a lost session has released its lock already
-        history.release_lock(conn)
 
 
 def recorder(

@@ -7,14 +7,16 @@ timings, who applied and who approved) goes in `supabase_migrations.schemagate_a
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
 
-from schemagate.connection import Connection
+from schemagate.connection import Connection, Link, check_writable
 from schemagate.errors import LockTimeout
 
 SCHEMA = "supabase_migrations"
@@ -186,6 +188,22 @@ def down_checksums(conn: Connection) -> dict[str, str | None]:
 
 
 # locking ------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def locked(link: Link, wait_s: float) -> Iterator[None]:
+    """The database is writable and ours alone until the block ends: the session lock is taken
+    (through a transaction pooler, each migration's transaction takes its own instead) and
+    released however the block ends."""
+    check_writable(link)
+    if not link.pooled:
+        acquire_lock(link.conn, wait_s)
+    try:
+        yield
+    finally:
+        if not link.pooled and not link.conn.closed:
+            with contextlib.suppress(psycopg.Error):  # a lost session has released its lock already
+                release_lock(link.conn)
+
+
 def acquire_lock(conn: Connection, wait_s: float) -> None:
     """Session-level advisory lock; waits up to wait_s for another run to finish."""
     conn.execute(f"SET lock_timeout = '{int(wait_s * 1000)}ms'".encode())

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemagate import engine, history
-from schemagate.connection import Connection, Target, check_writable
+from schemagate.connection import Connection, Link
 from schemagate.errors import InputError, MigrationFailed
 from schemagate.history import Recorded, RunContext
 from schemagate.migrations import Migration, find_downs
@@ -99,8 +99,7 @@ def plan(
 
 
 def run(
-    conn: Connection,
-    url: str,
+    link: Link,
     rollback: Plan,
     *,
     settings: engine.Settings,
@@ -108,28 +107,22 @@ def run(
     progress: engine.Progress,
 ) -> list[Step]:
     """Run the steps newest first, each with its history row's removal; stop at the first failure."""
-    check_writable(conn, url)
-    pooled = Target.of(url).pooled
-    if not pooled:
-        history.acquire_lock(conn, settings.lock_wait_s)
     done: list[Step] = []
-    try:
-        for step in rollback.steps:
-            _run_step(conn, step, settings, context, pooled=pooled)
-            done.append(step)
-            name = f"{step.recorded.version}_{step.recorded.name}"
-            progress(f"rolled back {name} with {step.down.migration.filename}")
-    except MigrationFailed as exc:
-        now = done[-1] if done else None
-        where = f"production is now at {_version_before(rollback, len(done))}"
-        exc.message += (
-            f"; {len(done)} of {len(rollback.steps)} step(s) rolled back"
-            f"{f' (last: {now.recorded.version})' if now else ''}, {where}"
-        )
-        raise
-    finally:
-        if not pooled and not conn.closed:
-            engine.release_quietly(conn)
+    with history.locked(link, settings.lock_wait_s):
+        try:
+            for step in rollback.steps:
+                _run_step(link.conn, step, settings, context, pooled=link.pooled)
+                done.append(step)
+                name = f"{step.recorded.version}_{step.recorded.name}"
+                progress(f"rolled back {name} with {step.down.migration.filename}")
+        except MigrationFailed as exc:
+            now = done[-1] if done else None
+            exc.outcome = (
+                f"{len(done)} of {len(rollback.steps)} step(s) rolled back"
+                f"{f' (last: {now.recorded.version})' if now else ''}, the database is now at "
+                f"{_version_before(rollback, len(done))}"
+            )
+            raise
     return done
 
 

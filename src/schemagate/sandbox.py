@@ -1,4 +1,5 @@
-"""A throwaway database prepared like production: a new server, the Supabase shim when asked."""
+"""A database prepared like production: a throwaway server, or the one a workflow names (a
+`services:` container), with the Supabase shim when asked."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from schemagate.connection import connect
 from schemagate.postgres import binaries, extensions, shim
 from schemagate.postgres.ephemeral import EphemeralPostgres
 
@@ -22,6 +24,47 @@ class Sandbox:
     shim: bool
     # what differs from what was asked: another major, another version of an extension
     notes: tuple[str, ...] = ()
+    named: bool = False  # the workflow's database (check-database-url), not a throwaway one
+
+    @property
+    def server(self) -> str:
+        """The server, as a report names it."""
+        where = "check-database-url" if self.named else self.source
+        return f"PostgreSQL {self.server_version} ({where})"
+
+    @property
+    def banner(self) -> str:
+        """What a command says once the database is ready."""
+        if self.named:
+            return f"{self.server}" + (", Supabase shim" if self.shim else "")
+        return f"{self.server} ready in {self.startup_seconds:.1f} s" + (
+            ", Supabase shim" if self.shim else ""
+        )
+
+
+@contextmanager
+def prepared(
+    *,
+    supabase: bool,
+    url: str | None = None,
+    pg_bin: str | None = None,
+    major: int | None = None,
+    wants: frozenset[tuple[str, str | None]] = frozenset(),
+) -> Iterator[Sandbox]:
+    """The database a check or a local run applies to: the one at `url`, given the shim when it
+    has no auth schema yet, else a throwaway server (see throwaway)."""
+    if url is None:
+        with throwaway(supabase=supabase, pg_bin=pg_bin, major=major, wants=wants) as box:
+            yield box
+        return
+    with connect(url) as conn:
+        version = conn.execute(b"SHOW server_version").fetchone()
+        has_auth = conn.execute(b"SELECT to_regnamespace('auth') IS NOT NULL").fetchone()
+        if supabase and not (has_auth and has_auth[0]):
+            shim.install(conn)
+    yield Sandbox(
+        url, url, str(version[0]) if version else "?", "check-database-url", 0.0, supabase, named=True
+    )
 
 
 @contextmanager

@@ -35,16 +35,17 @@ _DATA = {"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CopyStmt"}
 _QUERY = {"SelectStmt", "ExplainStmt"}
 _PROCEDURAL = {"DoStmt", "CallStmt"}
 _SESSION = {"VariableSetStmt", "VariableShowStmt", "DiscardStmt", "LockStmt"}
-# Statements PostgreSQL refuses inside a transaction block, whatever their options.
-_NEVER_IN_TRANSACTION = {
-    "CreatedbStmt",
-    "DropdbStmt",
-    "AlterSystemStmt",
-    "CreateTableSpaceStmt",
-    "DropTableSpaceStmt",
-    "CreateSubscriptionStmt",
-    "DropSubscriptionStmt",
+# Statements that act on the whole server, not the migrated database: outside any transaction and
+# any history, so migrations may not hold them (engine.validate refuses them).
+SERVER_WIDE = {
+    "CreatedbStmt": "CREATE DATABASE",
+    "DropdbStmt": "DROP DATABASE",
+    "AlterSystemStmt": "ALTER SYSTEM",
+    "CreateTableSpaceStmt": "CREATE TABLESPACE",
+    "DropTableSpaceStmt": "DROP TABLESPACE",
 }
+# Statements PostgreSQL refuses inside a transaction block, whatever their options.
+_NEVER_IN_TRANSACTION = {*SERVER_WIDE, "CreateSubscriptionStmt", "DropSubscriptionStmt"}
 _COMMENT_TOKENS = {"SQL_COMMENT", "C_COMMENT"}
 _BEGIN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
 _END = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from github import Auth, Github, GithubException
@@ -19,9 +20,13 @@ PER_PAGE = 100
 class ApiError(SchemagateError):
     """GitHub kept failing after the retries, or refused outright."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, status: int | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
         self.status = status
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        rebuild, args = super().__reduce__()
+        return (partial(rebuild, status=self.status), args)
 
 
 def _retry() -> GithubRetry:

@@ -16,14 +16,16 @@ def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def command(level: str, message: str, *, path: str | None = None, line: int | None = None, title: str) -> str:
+    """One workflow command, escaped: data and properties as the toolkit escapes them."""
+    props = [f"file={_property(path)}"] if path else []
+    props += [f"line={line}"] if path and line else []
+    props.append(f"title={_property(title)}")
+    return f"::{level} {','.join(props)}::{_data(message)}"
+
+
 def render(report: Report) -> list[str]:
-    lines = []
-    for f in report.findings:
-        props = [f"title={_property(f.rule.id)}"]
-        path = display_path(f.path)
-        if path:
-            props.insert(0, f"file={_property(path)}")
-            if f.line:
-                props.insert(1, f"line={f.line}")
-        lines.append(f"::{_COMMAND[f.level]} {','.join(props)}::{_data(f.message)}")
-    return lines
+    return [
+        command(_COMMAND[f.level], f.message, path=display_path(f.path), line=f.line, title=f.rule.id)
+        for f in report.findings
+    ]

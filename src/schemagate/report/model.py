@@ -83,6 +83,21 @@ class Report:
     def verdict(self) -> str:
         return "fail" if self.failed else "pass"
 
+    @property
+    def unreadable(self) -> bool:
+        """A file could not be read or parsed: bad input, the same exit code as every command."""
+        return any(f.rule.id == "invalid-migration-file" for f in self.findings)
+
+    def write_drafts(self, folder: Path) -> list[Path]:
+        """Every generated down-migration draft, as supabase/rollbacks/ would hold it."""
+        written = []
+        for m in self.migrations:
+            if m.draft is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / m.filename).write_text(m.draft.text, "utf-8")
+                written.append(folder / m.filename)
+        return written
+
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.level == severity)
 

@@ -1,0 +1,245 @@
+"""The commands, one function each, under both front ends: typed options in, a result out.
+
+`cli.py` parses arguments into these options and renders the results; `action.py` reads the
+runner's inputs into the same options and does the GitHub work around them. Nothing here prints:
+progress goes to the callbacks the front end passes. The engine, the check and the database
+modules import the driver only when a command needs it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from schemagate import lint as static
+from schemagate.config import Config, Overrides, configure, postgres_major
+from schemagate.lint import Options as CheckOptions
+from schemagate.report.model import Report
+
+if TYPE_CHECKING:
+    from schemagate import engine, rollback
+    from schemagate.connection import Target
+    from schemagate.history import RunContext
+    from schemagate.plan import Plan
+
+__all__ = ["CheckOptions", "Overrides", "settings"]
+Progress = Callable[[str], None]
+
+
+def _quiet(_line: str) -> None:
+    return None
+
+
+def settings(overrides: Overrides) -> Config:
+    """The project's configuration, every rule id known, every mistake said at once."""
+    from schemagate.rules import registry
+
+    return configure(overrides, registry.ids())
+
+
+# local -------------------------------------------------------------------------------------------
+@dataclass
+class LocalOptions:
+    config: Config
+    pg_bin: str | None = None
+    postgres_version: str | None = None  # else supabase/config.toml's [db] major_version
+
+
+@dataclass
+class LocalResult:
+    banner: str
+    notes: list[str]
+    applied: list[engine.Applied]
+    seeded: bool
+    seconds: float
+
+
+def local(options: LocalOptions, progress: Progress = _quiet, notice: Progress = _quiet) -> LocalResult:
+    """Every migration and the seed on a throwaway database, which is gone afterwards."""
+    from schemagate import engine, history
+    from schemagate.connection import link
+    from schemagate.sandbox import prepared
+    from schemagate.sql import extensions_created
+
+    config = options.config
+    found = engine.load(config.migrations_dir, notices=notice)
+    settings = engine.Settings.of(config, include_all=True, throwaway=True)
+    major = postgres_major(config, options.postgres_version)
+    began = time.monotonic()
+    with prepared(
+        supabase=config.shim, pg_bin=options.pg_bin, major=major, wants=extensions_created(found)
+    ) as box:
+        progress(box.banner)
+        for note in box.notes:
+            notice(note)
+        with link(box.url) as db:
+            result = engine.apply(
+                db,
+                found,
+                settings=settings,
+                context=history.RunContext.local(),
+                progress=progress,
+                shim=box.shim,
+            )
+            seeded = config.seed and config.seed_file.exists()
+            if seeded:
+                engine.seed(db.conn, config.seed_file, settings, progress, shim=box.shim)
+    return LocalResult(box.banner, list(box.notes), result.applied, seeded, time.monotonic() - began)
+
+
+# check and lint --------------------------------------------------------------------------------------
+def check(config: Config, options: CheckOptions, progress: Progress = _quiet) -> Report:
+    """The PR verdict: every migration applied to a fresh database, the new ones judged."""
+    from schemagate import check as checking
+
+    return checking.run(config, options, progress)
+
+
+def lint(config: Config, options: CheckOptions) -> Report:
+    """Only the rules that need no database: names, history, parse trees."""
+    return static.lint(config, options)
+
+
+# apply -------------------------------------------------------------------------------------------
+def local_context() -> RunContext:
+    from schemagate.history import RunContext
+
+    return RunContext.local()
+
+
+@dataclass
+class ApplyOptions:
+    config: Config
+    url: str
+    dry_run: bool = False
+    include_all: bool = False
+    # called once the files are read and before the database is touched: who runs it, approved
+    # by whom (the Action asks GitHub for the approval here)
+    authorize: Callable[[], RunContext] = local_context
+
+
+@dataclass
+class ApplyResult:
+    target: Target
+    result: engine.Result
+    approved: RunContext | None = None
+
+
+def apply(options: ApplyOptions, progress: Progress = _quiet, notice: Progress = _quiet) -> ApplyResult:
+    """The pending migrations to a real database, each in its own transaction, under the lock."""
+    from schemagate import engine
+    from schemagate.connection import Target, link
+    from schemagate.migrations import find_downs
+
+    config = options.config
+    found = engine.load(config.migrations_dir, notices=notice)
+    downs = {v: m.sha256 for v, m in find_downs(config.rollbacks_dir).items()}
+    settings = engine.Settings.of(config, include_all=options.include_all)
+    context = None if options.dry_run else options.authorize()
+    progress(f"target: {Target.of(options.url)}")
+    with link(options.url) as db:
+        result = engine.apply(
+            db,
+            found,
+            settings=settings,
+            context=context or local_context(),
+            progress=progress,
+            dry_run=options.dry_run,
+            downs=downs,
+        )
+    return ApplyResult(db.target, result, context)
+
+
+# status ------------------------------------------------------------------------------------------
+@dataclass
+class StatusResult:
+    target: Target
+    plan: Plan
+
+    @property
+    def bad(self) -> int:
+        return len(self.plan.drifted) + len(self.plan.missing)
+
+
+def status(config: Config, url: str, notice: Progress = _quiet) -> StatusResult:
+    """What the database recorded, against the files: applied, pending, drifted, missing."""
+    from schemagate import engine, history
+    from schemagate.connection import link
+    from schemagate.plan import Plan
+
+    found = engine.load(config.migrations_dir, notices=notice)
+    with link(url) as db:
+        plan = Plan.build(found, history.recorded(db.conn))
+    return StatusResult(db.target, plan)
+
+
+# rollback ------------------------------------------------------------------------------------------
+@dataclass
+class RollbackOptions:
+    config: Config
+    url: str
+    to: str | None = None
+    steps: int | None = None
+    reason: str | None = None
+    dry_run: bool = False
+    # called with the steps, before any runs: who rolls back, approved by whom
+    authorize: Callable[[rollback.Plan], RunContext] = field(default=lambda _plan: local_context())
+
+
+@dataclass
+class RollbackResult:
+    target: Target
+    plan: rollback.Plan
+    done: list[rollback.Step]
+    dry_run: bool
+
+
+def roll_back(
+    options: RollbackOptions, progress: Progress = _quiet, notice: Progress = _quiet
+) -> RollbackResult:
+    """Reviewed down migrations, newest first, each in its own transaction, under the lock."""
+    from schemagate import engine, history, rollback
+    from schemagate.connection import link
+    from schemagate.migrations import find_downs
+
+    config = options.config
+    engine.load(config.migrations_dir, notices=notice)  # bad files stop here too
+    downs = find_downs(config.rollbacks_dir)
+    with link(options.url) as db:
+        progress(f"target: {db.target}")
+        steps = rollback.plan(
+            history.recorded(db.conn),
+            downs,
+            history.down_checksums(db.conn),
+            to=options.to,
+            steps=options.steps,
+        )
+        for line in steps.notices:
+            notice(line)
+        if options.dry_run:
+            return RollbackResult(db.target, steps, [], dry_run=True)
+        context = replace(options.authorize(steps), reason=options.reason)
+        done = rollback.run(
+            db, steps, settings=engine.Settings.of(config), context=context, progress=progress
+        )
+    return RollbackResult(db.target, steps, done, dry_run=False)
+
+
+# new ---------------------------------------------------------------------------------------------
+@dataclass
+class NewOptions:
+    config: Config
+    name: str
+    with_down: bool = False
+
+
+def new(options: NewOptions) -> list[Path]:
+    """A timestamped migration from the template (and its down file), never over an existing one."""
+    from schemagate import scaffold
+
+    config = options.config
+    rollbacks = config.rollbacks_dir if options.with_down else None
+    return scaffold.create(config.migrations_dir, options.name, rollbacks=rollbacks)
