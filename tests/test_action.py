@@ -20,7 +20,8 @@ import yaml
 from checking import commit_base, fresh_database
 from conftest import EXAMPLE, Database, Project
 from fakegithub import TOKEN, FakeGitHub
-from schemagate.action import INPUTS, OUTPUTS
+from schemagate.action import OUTPUTS
+from schemagate.github.runner import INPUTS
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAWED = "create table public.open_table (id int primary key);\n"  # no RLS: an error

@@ -9,12 +9,12 @@ from __future__ import annotations
 import functools
 from types import ModuleType
 
-from schemagate.rules import Rule, files, hardcoded, platform, runtime, statements
+from schemagate.rules import Rule, files, hardcoded, idempotency, platform, runtime, statements
 from schemagate.rules.catalog import conventions, keys, rls, security
 
 FAMILIES: dict[str, tuple[ModuleType, ...]] = {
     "files": (files,),
-    "statements": (statements,),
+    "statements": (statements, idempotency),
     "hardcoded": (hardcoded,),
     "platform": (platform,),
     "runtime": (runtime,),
