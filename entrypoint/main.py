@@ -4,12 +4,9 @@ import signal
 import sys
 
 from schemagate.action import main
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # a cancelled workflow: unwind, roll back, release the lock
-
+from schemagate.errors import terminate
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
+    # a cancelled workflow, or `docker stop`: the running migration rolls back and the lock goes
+    signal.signal(signal.SIGTERM, terminate)
     sys.exit(main())

@@ -23,6 +23,9 @@ from schemagate.cli import main
 from schemagate.postgres import binaries, shim
 from schemagate.postgres.ephemeral import EphemeralPostgres
 
+# the `github` and `workspace` fixtures of the Action's tests and the container's
+pytest_plugins = ("actionrun",)
+
 TEMPLATE = "shim_template"
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "supabase-app"
 _counter = itertools.count()

@@ -4,111 +4,15 @@ output and summary files, the entrypoint as a process, and a GitHub API over rea
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import socket
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
-from checking import commit_base, fresh_database
-from conftest import EXAMPLE, Database, Project
+from actionrun import FLAWED, PUSH, pr_payload, read_only_token, run_action
+from checking import fresh_database
+from conftest import Database
 from fakegithub import TOKEN, FakeGitHub
-from schemagate.action import OUTPUTS
-from schemagate.github.runner import INPUTS
-
-ROOT = Path(__file__).resolve().parents[1]
-FLAWED = "create table public.open_table (id int primary key);\n"  # no RLS: an error
-
-
-@dataclass
-class Result:
-    code: int
-    log: str
-    outputs: dict[str, str]
-    summary: str
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as fake:
-        yield fake
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> tuple[Path, str]:
-    """A checkout of the example app with a base commit, like actions/checkout with fetch-depth 0."""
-    root = tmp_path / "repo"
-    shutil.copytree(EXAMPLE, root)
-    (root / ".git").mkdir()
-    base = commit_base(Project(root))
-    return root, base
-
-
-def run_action(
-    root: Path,
-    github: FakeGitHub,
-    event: str,
-    payload: Mapping[str, object] | list[object] | str,
-    inputs: dict[str, str],
-    extra_env: dict[str, str] | None = None,
-) -> Result:
-    runner = root.parent / "runner"
-    runner.mkdir(exist_ok=True)
-    event_path, output, summary = runner / "event.json", runner / "output", runner / "summary.md"
-    event_path.write_text(payload if isinstance(payload, str) else json.dumps(payload))
-    for path in (output, summary):
-        path.write_text("")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_"))}
-    env |= {
-        "GITHUB_EVENT_NAME": event,
-        "GITHUB_EVENT_PATH": str(event_path),
-        "GITHUB_REPOSITORY": "acme/app",
-        "GITHUB_SHA": "c0ffee0000000000000000000000000000000000",
-        "GITHUB_REF": "refs/heads/main",
-        "GITHUB_RUN_ID": "4242",
-        "GITHUB_ACTOR": "merger",
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_API_URL": github.url,
-        "GITHUB_WORKSPACE": str(root),
-        "GITHUB_OUTPUT": str(output),
-        "GITHUB_STEP_SUMMARY": str(summary),
-        "SCHEMAGATE_GITHUB_BACKOFF": "0",
-        "INPUT_GITHUB-TOKEN": TOKEN,
-    }
-    env |= {f"INPUT_{name.upper()}": value for name, value in inputs.items()}
-    env |= extra_env or {}
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "entrypoint" / "main.py")],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
-    return Result(done.returncode, done.stdout + done.stderr, outputs, summary.read_text())
-
-
-def pr_payload(base: str, *, number: int = 7, fork: bool = False) -> dict[str, object]:
-    head_repo = {"full_name": "someone/app" if fork else "acme/app", "fork": fork}
-    return {
-        "pull_request": {"number": number, "base": {"sha": base}, "head": {"sha": "f00d", "repo": head_repo}},
-        "repository": {"full_name": "acme/app", "default_branch": "main"},
-    }
-
-
-PUSH = {
-    "ref": "refs/heads/main",
-    "after": "c0ffee",
-    "repository": {"full_name": "acme/app", "default_branch": "main"},
-}
 
 
 # pull requests -------------------------------------------------------------------------------------
@@ -144,13 +48,7 @@ def test_fork_pr_falls_back_to_summary_without_failing(
     workspace: tuple[Path, str], github: FakeGitHub
 ) -> None:
     root, base = workspace
-    github.fail(
-        "POST",
-        r"/issues/\d+/comments$",
-        403,
-        times=-1,
-        body={"message": "Resource not accessible by integration"},
-    )
+    read_only_token(github)
     result = run_action(root, github, "pull_request", pr_payload(base, fork=True), {})
     assert result.code == 0, result.log
     assert "::warning::cannot comment on this pull request (the token is read-only" in result.log
@@ -422,13 +320,3 @@ def test_secrets_stay_out_of_every_output_when_everything_succeeds(
     everything += [p.read_text() for p in (root / ".schemagate").glob("*") if p.is_file()]
     for secret in ("Sup3r-Secret-Pw", "An0ther-Secret", TOKEN):
         assert not any(secret in text for text in everything), secret
-
-
-def test_action_yml_declares_exactly_the_entrypoints_inputs_and_outputs() -> None:
-    action = yaml.safe_load((ROOT / "action.yml").read_text())
-    assert action["runs"]["using"] == "docker" and action["runs"]["image"] == "Dockerfile"
-    assert sorted(action["inputs"]) == sorted(INPUTS)
-    assert sorted(action["outputs"]) == sorted(OUTPUTS)
-    assert all(spec.get("description") for spec in action["inputs"].values())
-    assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
-    threading.active_count()  # the fake server threads are daemons and stop with each test

@@ -322,3 +322,16 @@ def test_ipv6_only_host_gets_the_pooler_hint() -> None:
         and "pooler.supabase.com:6543" in failure.hint
     )
     assert "pw" not in str(failure)
+
+
+def test_a_pooler_url_without_the_project_ref_gets_its_fix() -> None:
+    from schemagate.connection import describe_failure
+
+    error = psycopg.OperationalError(
+        'connection to server at "aws-0-eu-central-1.pooler.supabase.com" (3.1.2.3), port 5432 failed: '
+        "FATAL:  Tenant or user not found"
+    )
+    url = "postgresql://postgres:pw@aws-0-eu-central-1.pooler.supabase.com:5432/postgres"
+    failure = describe_failure(url, error)
+    assert failure.hint is not None and "postgres.<project-ref>" in failure.hint
+    assert "Tenant or user not found" in str(failure) and "pw" not in str(failure)

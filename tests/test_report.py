@@ -24,7 +24,7 @@ def html_of(text: str) -> str:
 def test_green_report_is_short(db: Database, project: Project) -> None:
     project.write("20251201000000_things.sql", GOOD)
     text = markdown.render(run_check(db))
-    assert text.splitlines()[0] == markdown.MARKER
+    assert text.splitlines()[0] == markdown.marker()
     assert (
         text.splitlines()[1] == "### ✅ schemagate: 1 migration pass the checklist"
         or "pass the checklist" in text
@@ -102,7 +102,7 @@ def test_an_oversized_report_falls_back_to_a_summary_under_the_limit() -> None:
     text = markdown.render(_report_with(findings, migrations=400), summary_url="https://example.invalid/run")
     assert len(text) <= markdown.LIMIT
     assert "too long for a comment" in text and "job summary" in text
-    assert text.startswith(markdown.MARKER)
+    assert text.startswith(markdown.marker())
     html_of(text)  # still renders
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from schemagate import commands, secrets
 from schemagate.config import Config, Overrides, postgres_major
-from schemagate.errors import ExitCode, InputError, SchemagateError
+from schemagate.errors import ExitCode, InputError, SchemagateError, interruption
 from schemagate.github import approvals, comments
 from schemagate.github.api import ApiError, GitHubApi
 from schemagate.github.context import Context
@@ -26,10 +26,10 @@ from schemagate.github.runner import Inputs, Runner, mask_secrets
 from schemagate.report import annotations as workflow_commands
 from schemagate.report import markdown, sarif
 from schemagate.report.escape import inline
+from schemagate.report.model import display_path
 from schemagate.rules import Severity
 
 OUTPUTS = ("verdict", "applied", "pending", "rolled-back", "findings", "report-json", "sarif", "mode")
-DEPLOY_MARKER = "<!-- schemagate:deploy -->"
 
 
 @dataclass
@@ -38,6 +38,8 @@ class Job:
     inputs: Inputs
     runner: Runner
     config: Config
+    folder: Path  # the Supabase project: the workspace, or a folder in it
+    project: str = ""  # that folder, relative to the repository ("" at its root)
 
     @property
     def api(self) -> GitHubApi:
@@ -48,9 +50,23 @@ class Job:
 
     @property
     def out_dir(self) -> Path:
-        folder = self.ctx.workspace / ".schemagate"
+        folder = self.folder / ".schemagate"
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+    @property
+    def title(self) -> str:
+        return f"schemagate · {inline(self.project)}" if self.project else "schemagate"
+
+    def hand_over(self) -> None:
+        """What this run left in the workspace belongs to the workspace's owner: the container runs
+        as root, and later steps (upload-artifact, a cleanup) run as the runner's user."""
+        owner = self.ctx.workspace.stat()
+        folder = self.folder / ".schemagate"
+        if os.geteuid() != 0 or owner.st_uid == 0 or not folder.exists():
+            return
+        for path in (folder, *folder.rglob("*")):
+            os.lchown(path, owner.st_uid, owner.st_gid)
 
 
 def choose_mode(ctx: Context, inputs: Inputs) -> str:
@@ -71,12 +87,26 @@ def choose_mode(ctx: Context, inputs: Inputs) -> str:
     return "check"
 
 
-def configure(ctx: Context, inputs: Inputs) -> Config:
+def project_folder(ctx: Context, inputs: Inputs) -> tuple[Path, str]:
+    """The Supabase project the job is about: the workspace, or one folder in it (a monorepo)."""
+    given = inputs.get("working-directory").strip().strip("/")
+    workspace = ctx.workspace.resolve()
+    folder = (workspace / given).resolve() if given else workspace
+    if not folder.is_relative_to(workspace):
+        raise InputError(f"input working-directory {given!r} is outside the repository")
+    if not folder.is_dir():
+        raise InputError(f"input working-directory: the repository has no folder {given!r}")
+    project = folder.relative_to(workspace).as_posix()
+    return folder, "" if project == "." else project
+
+
+def configure(folder: Path, inputs: Inputs) -> Config:
+    """Settings from the inputs over the project's config file; paths are the project's."""
     config_path = inputs.get("config")
     migrations = inputs.get("migrations-dir")
     return commands.settings(
         Overrides(
-            config_file=ctx.workspace / config_path if config_path else None,
+            config_file=folder / config_path if config_path else None,
             migrations_dir=Path(migrations) if migrations else None,
             supabase=inputs.get("supabase", "auto"),
             lock_timeout=inputs.get("lock-timeout") or None,
@@ -103,9 +133,11 @@ def run_check(job: Job) -> int:
         report = commands.check(job.config, options, job.runner.log)
     finally:
         job.runner.endgroup()
+    report.project = job.project  # the input's word, with or without git
     (job.out_dir / "report.json").write_text(json.dumps(report.to_json(), indent=2), "utf-8")
     (job.out_dir / "report.sarif").write_text(json.dumps(sarif.render(report), indent=2), "utf-8")
     report.write_drafts(job.out_dir / "drafts")
+    job.hand_over()
     for line in workflow_commands.render(report):
         print(secrets.redact(line), flush=True)
     job.runner.summary(markdown.render(report, limit=1_000_000))
@@ -125,7 +157,8 @@ def run_check(job: Job) -> int:
 
 def _comment_on_pr(job: Job, body: str) -> None:
     try:
-        posted = comments.upsert(job.api, job.ctx.pr_number, markdown.MARKER, secrets.redact(body))
+        marker = markdown.marker(job.project)
+        posted = comments.upsert(job.api, job.ctx.pr_number, marker, secrets.redact(body))
     except ApiError as exc:
         if comments.read_only(exc):
             job.runner.warning(
@@ -206,7 +239,7 @@ def run_deploy(job: Job) -> int:
             progress=job.runner.log,
             notice=job.runner.warning,
         )
-    except SchemagateError:
+    except (SchemagateError, KeyboardInterrupt):  # a cancelled deploy failed too
         if deployment:
             _deployment_status(job, deployment[0], "failure")
         raise
@@ -215,7 +248,7 @@ def run_deploy(job: Job) -> int:
     seconds = time.monotonic() - began
     _deployment_status(job, deployment[0], "success")
     applied = [a.parsed.migration.filename for a in done.result.applied]
-    body = _deploy_body(applied, seconds, approved[0], job.ctx.run_url)
+    body = _deploy_body(job, applied, seconds, approved[0])
     job.runner.summary(body)
     job.runner.output("verdict", "applied" if applied else "up-to-date")
     job.runner.output("applied", str(len(applied)))
@@ -226,17 +259,16 @@ def run_deploy(job: Job) -> int:
     return int(ExitCode.OK)
 
 
-def _deploy_body(
-    applied: list[str], seconds: float, approval: approvals.Approval | None, run_url: str
-) -> str:
+def _deploy_body(job: Job, applied: list[str], seconds: float, approval: approvals.Approval | None) -> str:
     who = f"approved by {inline(approval.approver)} ({approval.how})" if approval else "no approval required"
+    marker = markdown.marker(job.project, "deploy")
     if not applied:
-        return f"{DEPLOY_MARKER}\n### ✅ schemagate: production is up to date\n\nNothing to apply; {who}."
+        return f"{marker}\n### ✅ {job.title}: production is up to date\n\nNothing to apply; {who}."
     lines = [
-        DEPLOY_MARKER,
-        f"### 🚀 schemagate: {len(applied)} migration(s) applied to production",
+        marker,
+        f"### 🚀 {job.title}: {len(applied)} migration(s) applied to production",
         "",
-        f"In {seconds:.1f} s, {who}. [Run]({run_url})",
+        f"In {seconds:.1f} s, {who}. [Run]({job.ctx.run_url})",
         "",
     ]
     lines += [f"- {inline(name)}" for name in applied]
@@ -249,7 +281,7 @@ def _comment_on_merged_prs(job: Job, body: str, applied: list[str]) -> None:
     try:
         pulls = job.api.get(f"/commits/{job.ctx.sha}/pulls") or []
         for pull in pulls:
-            comments.upsert(job.api, int(pull["number"]), DEPLOY_MARKER, body)
+            comments.upsert(job.api, int(pull["number"]), markdown.marker(job.project, "deploy"), body)
     except ApiError as exc:
         raise ApiError(
             f"{len(applied)} migration(s) were applied to production and recorded; only the PR "
@@ -281,7 +313,7 @@ def run_rollback(job: Job) -> int:
         notice=job.runner.warning,
     )
     job.runner.summary(
-        f"### ↩️ schemagate: {len(done.done)} migration(s) rolled back; production is at "
+        f"### ↩️ {job.title}: {len(done.done)} migration(s) rolled back; production is at "
         f"{inline(done.plan.target)}\n\nReason: {inline(reason)}"
     )
     job.runner.output("verdict", "rolled-back")
@@ -296,7 +328,7 @@ def run_status(job: Job) -> int:
     found = commands.status(job.config, _production_url(job), notice=job.runner.warning)
     rows = ["| version | name | state |", "|---|---|---|"]
     rows += [f"| {r.version} | {inline(r.name)} | {r.state.value} |" for r in found.plan.rows()]
-    job.runner.summary(f"### schemagate status of {inline(str(found.target))}\n\n" + "\n".join(rows))
+    job.runner.summary(f"### {job.title}: status of {inline(str(found.target))}\n\n" + "\n".join(rows))
     job.runner.output("pending", str(len(found.plan.pending)))
     job.runner.output("verdict", "drift" if found.bad else "ok")
     return int(ExitCode.INPUT if found.bad else ExitCode.OK)
@@ -309,16 +341,19 @@ def main(env: Mapping[str, str] | None = None) -> int:
     env = env if env is not None else os.environ
     inputs, runner = Inputs(env), Runner(env)
     mask_secrets(inputs, runner)
+    project = ""
     try:
         ctx = load_context(env)
-        os.chdir(ctx.workspace)
+        folder, project = project_folder(ctx, inputs)
+        os.chdir(folder)
         mode = choose_mode(ctx, inputs)
         runner.output("mode", mode)
-        runner.log(f"schemagate: {mode} on {ctx.event_name} ({ctx.repository}@{ctx.sha[:7]})")
-        job = Job(ctx, inputs, runner, configure(ctx, inputs))
+        within = f" in {project}" if project else ""
+        runner.log(f"schemagate: {mode} on {ctx.event_name} ({ctx.repository}@{ctx.sha[:7]}){within}")
+        job = Job(ctx, inputs, runner, configure(folder, inputs), folder, project)
         return MODES[mode](job)
     except SchemagateError as exc:
-        where = str(exc.path) if exc.path else None
+        where = display_path(exc.path, project)
         text = "; ".join(part for part in (exc.reason, exc.outcome) if part)
         print(
             secrets.redact(
@@ -326,9 +361,10 @@ def main(env: Mapping[str, str] | None = None) -> int:
             )
         )
         return int(exc.exit_code)
-    except KeyboardInterrupt:
-        runner.error("cancelled; the current migration was rolled back")
-        return int(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        line, code = interruption(exc)
+        runner.error(line)
+        return code
 
 
 if __name__ == "__main__":

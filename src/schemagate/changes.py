@@ -44,6 +44,14 @@ def _git(cwd: Path, *args: str) -> bytes:
     return result.stdout
 
 
+def repository_prefix(folder: Path) -> str:
+    """The folder's path inside its git repository: "" at the root, or outside a repository."""
+    try:
+        return _git(folder, "rev-parse", "--show-prefix").decode().strip().rstrip("/")
+    except (InputError, OSError):
+        return ""
+
+
 def _base_files(directory: Path, base: str) -> tuple[list[BaseFile], set[str]]:
     """The migrations in the folder at base, and the names of every file there."""
     top = Path(_git(directory, "rev-parse", "--show-toplevel").decode().strip())

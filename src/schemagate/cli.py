@@ -14,26 +14,16 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
 
 from schemagate import __version__, commands, secrets
 from schemagate.config import Overrides, postgres_major, project_root
-from schemagate.errors import ExitCode, InputError, Interrupted, SchemagateError
+from schemagate.errors import ExitCode, InputError, SchemagateError, interruption, terminate
 from schemagate.output import Console, table
 from schemagate.report import annotations as annotation_report
 from schemagate.report import markdown, sarif
 from schemagate.report import text as text_report
 from schemagate.report.model import Report
 from schemagate.rules import Severity
-
-
-class Terminated(Interrupted):
-    exit_code = 143  # type: ignore[assignment]
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    # Unwinding runs every `finally`: the transaction rolls back, the lock and the server go.
-    raise Terminated("terminated (SIGTERM); the current migration was rolled back")
 
 
 # arguments ----------------------------------------------------------------------------------------
@@ -222,6 +212,8 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_lint(args: argparse.Namespace, console: Console) -> int:
     report = commands.lint(args.config_, _options(args))
+    if args.format in {"markdown", "sarif"}:
+        commands.located(report)
     console.say(_render(report, args.format))
     return _exit(report)
 
@@ -312,7 +304,7 @@ def cmd_new(args: argparse.Namespace, console: Console) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(quiet=getattr(args, "quiet", False))
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = signal.signal(signal.SIGTERM, terminate)
     cwd = Path.cwd()
     try:
         flags = overrides(args, cwd)
@@ -322,9 +314,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemagateError as exc:
         console.error(str(exc))
         return int(exc.exit_code)
-    except KeyboardInterrupt:
-        console.error("interrupted; the current migration was rolled back")
-        return int(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        line, code = interruption(exc)
+        console.error(line)
+        return code
     except Exception as exc:
         # A database error no command anticipated is still one line, never a traceback.
         if not type(exc).__module__.startswith("psycopg"):

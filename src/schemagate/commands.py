@@ -95,12 +95,21 @@ def check(config: Config, options: CheckOptions, progress: Progress = _quiet) ->
     """The PR verdict: every migration applied to a fresh database, the new ones judged."""
     from schemagate import check as checking
 
-    return checking.run(config, options, progress)
+    return located(checking.run(config, options, progress))
 
 
 def lint(config: Config, options: CheckOptions) -> Report:
     """Only the rules that need no database: names, history, parse trees."""
     return static.lint(config, options)
+
+
+def located(report: Report) -> Report:
+    """The report, naming the project's folder in its git repository: annotations and SARIF give
+    paths from the repository's root. (A git call: `lint` leaves it to outputs that need it.)"""
+    from schemagate.changes import repository_prefix
+
+    report.project = repository_prefix(Path.cwd())
+    return report
 
 
 # apply -------------------------------------------------------------------------------------------

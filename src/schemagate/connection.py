@@ -132,6 +132,12 @@ def describe_failure(url: str, exc: BaseException) -> ConnectionFailure:
         )
     elif "password authentication failed" in lowered:
         hint = "check the password in the database URL secret"
+    elif "tenant or user not found" in lowered:
+        # Supavisor finds the project by the user name: postgres.<project-ref>, not postgres
+        hint = (
+            "the Supabase pooler needs the user as postgres.<project-ref>: copy the URL from the "
+            "dashboard's Connect > Session pooler"
+        )
     return ConnectionFailure(f"cannot connect to {target}: {detail}", hint=hint)
 
 

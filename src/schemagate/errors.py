@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     CONNECTION = 3  # the database could not be reached or refused us
     LOCKED = 4  # another run holds the migration lock
     INTERRUPTED = 130
+    TERMINATED = 143  # SIGTERM: a cancelled workflow, `podman stop`, `docker stop`
 
 
 class SchemagateError(Exception):
@@ -104,5 +105,24 @@ class MigrationFailed(SchemagateError):
     exit_code = ExitCode.FAILED
 
 
-class Interrupted(SchemagateError):
-    exit_code = ExitCode.INTERRUPTED
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a cancelled workflow, `docker stop`), handled as Ctrl-C is.
+
+    A KeyboardInterrupt in the middle of a query makes psycopg cancel the query in the server and
+    wait for that, so the transaction rolls back and the lock goes before the process exits. Any
+    other exception would leave the server running the statement, holding both, until it ended.
+    """
+
+    exit_code = ExitCode.TERMINATED
+
+
+def terminate(signum: int, frame: object) -> None:
+    """The SIGTERM handler of every front end: unwind, so that every `finally` runs."""
+    raise Terminated("terminated (SIGTERM); the current migration was rolled back")
+
+
+def interruption(exc: KeyboardInterrupt) -> tuple[str, int]:
+    """The one line and the exit code for a run stopped by Ctrl-C or SIGTERM."""
+    if isinstance(exc, Terminated):
+        return str(exc), int(ExitCode.TERMINATED)
+    return "interrupted; the current migration was rolled back", int(ExitCode.INTERRUPTED)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from actionrun import PUSH, pr_payload, run_action
 from fakegithub import FakeGitHub
-from test_action import PUSH, github, pr_payload, run_action, workspace  # noqa: F401 - fixtures
 
 INJECTION = "--upload-pack=touch /tmp/schemagate-pwned"
 
@@ -55,8 +55,8 @@ CASES: list[tuple[str, str, object, str]] = [
 
 @pytest.mark.parametrize(("event", "payload", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_hostile_event_payload(
-    workspace: tuple[Path, str],  # noqa: F811
-    github: FakeGitHub,  # noqa: F811
+    workspace: tuple[Path, str],
+    github: FakeGitHub,
     event: str,
     payload: object,
     expected: str,

@@ -29,6 +29,7 @@ INPUTS = (
     "lock-timeout",
     "statement-timeout",
     "fail-on",
+    "working-directory",
 )
 SECRET_INPUTS = ("database-url", "check-database-url", "github-token")
 

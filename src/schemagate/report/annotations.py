@@ -26,6 +26,12 @@ def command(level: str, message: str, *, path: str | None = None, line: int | No
 
 def render(report: Report) -> list[str]:
     return [
-        command(_COMMAND[f.level], f.message, path=display_path(f.path), line=f.line, title=f.rule.id)
+        command(
+            _COMMAND[f.level],
+            f.message,
+            path=display_path(f.path, report.project),
+            line=f.line,
+            title=f.rule.id,
+        )
         for f in report.findings
     ]

@@ -7,7 +7,6 @@ from schemagate.report.escape import code_block, html, inline
 from schemagate.report.model import MigrationResult, Report, display_path
 from schemagate.rules import ITEMS, Finding, Severity
 
-MARKER = "<!-- schemagate:check -->"
 LIMIT = 65_536  # GitHub's limit for a comment body
 _ICON = {None: "✅", Severity.INFO: "✅", Severity.WARNING: "⚠️", Severity.ERROR: "❌"}
 # Short column headers keep the table readable on a laptop screen.
@@ -34,6 +33,18 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def marker(project: str = "", kind: str = "check") -> str:
+    """The hidden line that finds a sticky comment again: one per project of a repository, so that
+    two Supabase projects in one repository keep a comment each."""
+    where = project.strip("/")
+    return f"<!-- schemagate:{kind} {where} -->" if where else f"<!-- schemagate:{kind} -->"
+
+
+def _title(report: Report) -> str:
+    where = report.project.strip("/")
+    return f"schemagate · {inline(where)}" if where else "schemagate"
+
+
 def headline(report: Report) -> str:
     n = len(report.migrations)
     scope = f"{_plural(n, 'new migration')}" if report.base else _plural(n, "migration")
@@ -42,9 +53,9 @@ def headline(report: Report) -> str:
         counts = ", ".join(
             x for x in (errors and _plural(errors, "error"), warnings and _plural(warnings, "warning")) if x
         )
-        return f"### ❌ schemagate: {counts or 'failed'} in {scope}"
+        return f"### ❌ {_title(report)}: {counts or 'failed'} in {scope}"
     tail = f" ({_plural(warnings, 'warning')})" if warnings else ""
-    return f"### ✅ schemagate: {scope} pass the checklist{tail}"
+    return f"### ✅ {_title(report)}: {scope} pass the checklist{tail}"
 
 
 def _cell(m: MigrationResult, item: str) -> str:
@@ -175,13 +186,14 @@ def _footer(report: Report) -> list[str]:
 def render(report: Report, *, limit: int = LIMIT, summary_url: str | None = None) -> str:
     """The full report, or past the limit a summary that points at the job summary."""
     if not report.migrations and not report.findings:
-        return "\n".join([MARKER, "### ✅ schemagate: no new migrations in this change", *_footer(report)])
+        nothing = f"### ✅ {_title(report)}: no new migrations in this change"
+        return "\n".join([marker(report.project), nothing, *_footer(report)])
     if all(f.level == Severity.INFO for f in report.findings):
         names = ", ".join(inline(m.filename) for m in report.migrations)
         passed = f"Checked {names}: every checklist item passes."
         return "\n".join(
             [
-                MARKER,
+                marker(report.project),
                 headline(report),
                 "",
                 passed,
@@ -193,7 +205,7 @@ def render(report: Report, *, limit: int = LIMIT, summary_url: str | None = None
         )
     full = "\n".join(
         [
-            MARKER,
+            marker(report.project),
             headline(report),
             "",
             *_table(report),
@@ -214,7 +226,7 @@ def render(report: Report, *, limit: int = LIMIT, summary_url: str | None = None
         f"- {_LEVEL_ICON[f.level]} **{f.rule.id}** · {_where(f)}{inline(f.message)}"
         for f in report.findings[:20]
     ]
-    short = [MARKER, headline(report), "", pointer, "", *top]
+    short = [marker(report.project), headline(report), "", pointer, "", *top]
     table = _table(report)
     budget = limit - len("\n".join([*short, *_footer(report)])) - 200
     kept: list[str] = []

@@ -13,16 +13,21 @@ from schemagate.rules import ITEMS, Finding, Severity
 JSON_SCHEMA_VERSION = 1
 
 
-def display_path(path: Path | None) -> str | None:
-    """Repository-relative where possible: what annotations, SARIF and people expect."""
+def display_path(path: Path | None, project: str = "") -> str | None:
+    """Relative to the project where possible: what people expect. With `project` (the project's
+    folder in the repository), relative to the repository: what annotations and SARIF need."""
     if path is None:
         return None
     if not path.is_absolute():
-        return path.as_posix()
-    try:
-        return Path(os.path.relpath(path, Path.cwd())).as_posix()
-    except ValueError:
-        return path.as_posix()
+        relative = path.as_posix()
+    else:
+        try:
+            relative = Path(os.path.relpath(path, Path.cwd())).as_posix()
+        except ValueError:
+            return path.as_posix()
+    if not project or relative.startswith("../"):
+        return relative
+    return f"{project.strip('/')}/{relative}"
 
 
 @dataclass
@@ -74,6 +79,7 @@ class Report:
     ignored: list[Ignored] = field(default_factory=list)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    project: str = ""  # the project's folder in its repository; "" at the repository's root
 
     @property
     def failed(self) -> bool:

@@ -24,7 +24,7 @@ def render(report: Report) -> dict[str, Any]:
             "level": _LEVEL[f.level],
             "message": {"text": f.message},
         }
-        path = display_path(f.path)
+        path = display_path(f.path, report.project)
         if path:
             location: dict[str, Any] = {"artifactLocation": {"uri": path}}
             if f.line:
