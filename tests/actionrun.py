@@ -19,6 +19,7 @@ from conftest import EXAMPLE, Project
 from fakegithub import TOKEN, FakeGitHub
 
 ROOT = Path(__file__).resolve().parents[1]
+HEAD = "f00d" * 10  # the pull request's head commit
 FLAWED = "create table public.open_table (id int primary key);\n"  # no RLS: an error
 
 
@@ -111,7 +112,7 @@ def run_action(
 def pr_payload(base: str, *, number: int = 7, fork: bool = False) -> dict[str, object]:
     head_repo = {"full_name": "someone/app" if fork else "acme/app", "fork": fork}
     return {
-        "pull_request": {"number": number, "base": {"sha": base}, "head": {"sha": "f00d", "repo": head_repo}},
+        "pull_request": {"number": number, "base": {"sha": base}, "head": {"sha": HEAD, "repo": head_repo}},
         "repository": {"full_name": "acme/app", "default_branch": "main"},
     }
 

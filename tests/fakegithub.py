@@ -40,6 +40,10 @@ class State:
     permissions: dict[str, str] = field(default_factory=dict)
     on_issue_opened: list[tuple[str, str]] = field(default_factory=list)  # (login, body) replies
     faults: list[Fault] = field(default_factory=list)
+    # pull request reviews: the PR's files as GET /pulls/{n}/files lists them, its review comments
+    pr_files: list[dict[str, Any]] = field(default_factory=list)
+    review_comments: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
     log: list[tuple[str, str, str]] = field(default_factory=list)  # (method, path, body)
     next_id: int = 1000
 
@@ -78,6 +82,36 @@ class FakeGitHub:
         self.state.comments.setdefault(issue, []).append(comment)
         return comment
 
+    def _pulls(self, method: str, path: str, body: dict[str, Any], query: dict[str, str]) -> tuple[int, Any]:
+        """Reviews as the REST API answers them: a comment off the PR's diff is a 422 for the whole review."""
+        s = self.state
+        per_page, page = int(query.get("per_page", 30)), int(query.get("page", 1))
+        window = slice((page - 1) * per_page, page * per_page)
+        if re.fullmatch(r"/pulls/\d+/files", path):
+            return 200, s.pr_files[window]
+        if re.fullmatch(r"/pulls/\d+/comments", path) and method == "GET":
+            return 200, s.review_comments[window]
+        if (m := re.fullmatch(r"/pulls/comments/(\d+)", path)) and method == "DELETE":
+            before = len(s.review_comments)
+            s.review_comments = [c for c in s.review_comments if c["id"] != int(m[1])]
+            return (204, None) if len(s.review_comments) < before else (404, {"message": "Not Found"})
+        if re.fullmatch(r"/pulls/\d+/reviews", path) and method == "POST":
+            added = {f["filename"] for f in s.pr_files if f.get("status") == "added"}
+            comments = body.get("comments", ())
+            wrong = [c for c in comments if c["path"] not in added or c.get("side") != "RIGHT"]
+            if wrong or not body.get("commit_id"):
+                return 422, {"message": "Unprocessable Entity", "errors": ["Line could not be resolved"]}
+            review = {"id": self._next(), "state": "COMMENTED", "body": body.get("body", "")}
+            s.reviews.append(review)
+            for c in body.get("comments", ()):
+                s.review_comments.append({"id": self._next(), "pull_request_review_id": review["id"], **c})
+            return 200, review
+        return 404, {"message": f"Not Found: {method} {path}"}
+
+    def _next(self) -> int:
+        self.state.next_id += 1
+        return self.state.next_id
+
     def requests(self, method: str, pattern: str) -> list[tuple[str, str, str]]:
         return [r for r in self.state.log if r[0] == method and re.search(pattern, r[1])]
 
@@ -89,6 +123,10 @@ class FakeGitHub:
                 pass
 
             def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+                if status == 204:  # No Content: no body at all
+                    self.send_response(204)
+                    self.end_headers()
+                    return
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -126,6 +164,9 @@ class FakeGitHub:
             def do_PATCH(self) -> None:
                 self._dispatch("PATCH")
 
+            def do_DELETE(self) -> None:
+                self._dispatch("DELETE")
+
         return Handler
 
     def _route(self, method: str, path: str, body: dict[str, Any], query: dict[str, str]) -> tuple[int, Any]:
@@ -148,6 +189,8 @@ class FakeGitHub:
                         comment["body"] = body["body"]
                         return 200, comment
             return 404, {"message": "Not Found"}
+        if path.startswith("/pulls/"):
+            return self._pulls(method, path, body, query)
         if re.fullmatch(r"/actions/runs/\d+/approvals", path):
             return 200, s.approvals
         if re.fullmatch(r"/commits/\w+/pulls", path):

@@ -184,7 +184,7 @@ def test_check_refuses_a_database_that_already_has_history(db: Database, project
 
 
 FLAWED = """
--- Every one of the seed's COMMON MISTAKES, in one migration.
+-- The usual mistakes, in one migration.
 CREATE TABLE sensitive_data (id uuid PRIMARY KEY, note text);          -- mistakes 1 and 2
 CREATE TABLE orders (
   id uuid PRIMARY KEY,
@@ -194,7 +194,7 @@ ALTER TABLE user_preferences ADD COLUMN status TEXT;                    -- mista
 """
 
 
-def test_the_seeds_common_mistakes_are_each_caught_on_the_example(example: Project) -> None:
+def test_the_usual_mistakes_are_each_caught_on_the_example(example: Project) -> None:
     from conftest import run_process
 
     base = commit_base(example)
@@ -208,7 +208,10 @@ def test_the_seeds_common_mistakes_are_each_caught_on_the_example(example: Proje
     assert ("rls-disabled", 2) in found  # 2: no RLS
     assert ("unindexed-foreign-key", 3) in found  # 3: missing index on a foreign key
     assert ("add-column-without-guard", 7) in found  # 4: non-idempotent ADD COLUMN
-    assert ("not-idempotent", 2) in found  # ... and proven by running it twice
+    # ... and proven by running it twice, in the same finding: one mistake, one finding
+    (proven,) = [f for f in data["findings"] if f["line"] == 2 and f["item"] == "idempotent"]
+    assert proven["rule"] == "create-without-if-not-exists" and proven["severity"] == "error"
+    assert "second run fails: 42P07" in proven["message"]
 
 
 def test_lint_runs_the_static_rules_without_a_database(project: Project) -> None:
@@ -267,3 +270,18 @@ def test_a_major_that_is_not_installed_is_named_in_the_report(project: Project) 
     report = check.run(config, Options(pg_major=postgres_major(config)), lambda _line: None)
     assert report.notes and report.notes[0].startswith("PostgreSQL 9 was asked for")
     assert report.verdict == "pass"
+
+
+def test_a_plain_postgres_project_with_foreign_keys_is_judged_without_supabase_s_schemas(
+    project: Project,
+) -> None:
+    from conftest import run_process
+
+    project.write(
+        "20251201000000_a.sql",
+        "create table if not exists a (id int primary key);\n"
+        "create table if not exists b (id int primary key, a_id int references a (id) on delete cascade);\n",
+    )
+    run = run_process("check", "--supabase", "false", cwd=project.root)
+    assert "does not exist" not in run.text and "Traceback" not in run.text
+    assert run.code in {0, 1} and "unindexed-foreign-key" in run.out

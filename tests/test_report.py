@@ -25,14 +25,12 @@ def test_green_report_is_short(db: Database, project: Project) -> None:
     project.write("20251201000000_things.sql", GOOD)
     text = markdown.render(run_check(db))
     assert text.splitlines()[0] == markdown.marker()
-    assert (
-        text.splitlines()[1] == "### ✅ schemagate: 1 migration pass the checklist"
-        or "pass the checklist" in text
-    )
+    assert text.splitlines()[1] == "### ✅ schemagate: 1 migration passes the checklist"
     page = html_of(text)
     outside = re.sub(r"<details>.*?</details>", "", page, flags=re.S)
     assert "<table>" not in page and len([line for line in outside.splitlines() if line.strip()]) <= 6
-    assert "Draft down migration" in page  # the draft is there, folded
+    assert "no reviewed down file yet" in page  # a draft is not a pass
+    assert "A draft down migration" in page  # the draft is there, folded
 
 
 def test_failing_report_has_a_verdict_a_row_per_migration_and_folded_details(
@@ -51,10 +49,12 @@ def test_failing_report_has_a_verdict_a_row_per_migration_and_folded_details(
     assert len({c.count("<td") for c in cells[1:]}) == 1  # every row has every column
     assert "<details open><summary>❌ <b>20251202000000_bad.sql</b>" in page
     assert "rls-disabled" in page and "Supabase advisor: rls_disabled_in_public" in page
-    assert (
-        "supabase/migrations/20251202000000_bad.sql:1 — table public.open_table has row level security"
-        in page
-    )
+    # the finding sits under its statement, with the fix for that table, unfolded for an error
+    statement = "<strong>L1</strong> <code>create table if not exists public.open_table</code>"
+    assert statement in page and "supabase/migrations/20251202000000_bad.sql:1" not in page
+    opened = page[page.index("<details open><summary>❌ <b>20251202000000_bad.sql") :]
+    fix = opened[: opened.index("</details>")]
+    assert "alter table public.open_table enable row level security;" in fix
     assert "<code>schemagate check</code>" in page
 
 
@@ -97,7 +97,7 @@ def test_an_oversized_report_falls_back_to_a_summary_under_the_limit() -> None:
             Path("supabase/migrations/20251201000000_x.sql"),
             i + 1,
         )
-        for i in range(600)
+        for i in range(2000)  # past the limit even with a line per statement
     ]
     text = markdown.render(_report_with(findings, migrations=400), summary_url="https://example.invalid/run")
     assert len(text) <= markdown.LIMIT
@@ -127,6 +127,15 @@ def test_json_report_has_a_stable_documented_shape(db: Database, project: Projec
     (migration,) = data["migrations"]
     assert migration["file"] == "supabase/migrations/20251201000000_bad.sql"
     assert migration["checklist"]["rls"] == "error" and migration["checklist"]["name"] == "pass"
+    assert migration["fixes"] == [
+        {
+            "first": 1,
+            "last": 1,
+            "new": "create table if not exists public.t (id int primary key);\n"
+            "alter table public.t enable row level security;",
+            "rules": ["rls-disabled"],
+        }
+    ]
     finding = next(f for f in data["findings"] if f["rule"] == "rls-disabled")
     assert finding | {"why": "", "fix": ""} == {
         "rule": "rls-disabled",
@@ -140,6 +149,11 @@ def test_json_report_has_a_stable_documented_shape(db: Database, project: Projec
         "detail": None,
         "why": "",
         "fix": "",
+        "remedy": {
+            "sql": "alter table public.t enable row level security;",
+            "place": "after",
+            "mechanical": True,
+        },
     }
     json.dumps(data)
 

@@ -61,3 +61,15 @@ def test_sarif_links_every_rule_to_its_page() -> None:
     ]["rules"]
     assert {r["id"]: r["helpUri"] for r in rules}["rls-disabled"].endswith("/docs/rules/rls-disabled.md")
     assert len(rules) == len(registry.rules())
+
+
+def test_the_pages_and_the_readme_s_table_are_written_from_the_registry() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "schemagate.rules.docs", "--check"], cwd=root, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

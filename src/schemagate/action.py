@@ -18,7 +18,7 @@ from pathlib import Path
 from schemagate import commands, secrets
 from schemagate.config import Config, Overrides, postgres_major
 from schemagate.errors import ExitCode, InputError, SchemagateError, interruption
-from schemagate.github import approvals, comments
+from schemagate.github import approvals, comments, feedback
 from schemagate.github.api import ApiError, GitHubApi
 from schemagate.github.context import Context
 from schemagate.github.context import load as load_context
@@ -150,24 +150,13 @@ def run_check(job: Job) -> int:
         ("sarif", str(job.out_dir / "report.sarif")),
     ):
         job.runner.output(name, value)
-    if job.ctx.is_pull_request and job.inputs.flag("comment", True):
-        _comment_on_pr(job, markdown.render(report, summary_url=job.ctx.run_url))
+    if job.ctx.is_pull_request:
+        on_pr = feedback.PullRequest(job.api, job.runner, job.ctx.pr_number, job.project)
+        if job.inputs.flag("comment", True):
+            on_pr.comment(markdown.render(report, summary_url=job.ctx.run_url))
+        if job.inputs.flag("suggestions", True):
+            on_pr.suggest(job.ctx.head_sha, [e for m in report.migrations for e in m.edits])
     return int(ExitCode.FAILED if report.failed else ExitCode.OK)
-
-
-def _comment_on_pr(job: Job, body: str) -> None:
-    try:
-        marker = markdown.marker(job.project)
-        posted = comments.upsert(job.api, job.ctx.pr_number, marker, secrets.redact(body))
-    except ApiError as exc:
-        if comments.read_only(exc):
-            job.runner.warning(
-                "cannot comment on this pull request (the token is read-only, as on pull "
-                "requests from forks); the report is in the job summary and annotations"
-            )
-            return
-        raise
-    job.runner.log(f"{'created' if posted.created else 'updated'} the checklist comment {posted.url}")
 
 
 # approval --------------------------------------------------------------------------------------------

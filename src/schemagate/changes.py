@@ -44,6 +44,14 @@ def _git(cwd: Path, *args: str) -> bytes:
     return result.stdout
 
 
+def head_or_none(folder: Path) -> str | None:
+    """HEAD's commit, or None outside a repository or before its first commit."""
+    try:
+        return _git(folder, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").decode().strip() or None
+    except (InputError, OSError):
+        return None
+
+
 def repository_prefix(folder: Path) -> str:
     """The folder's path inside its git repository: "" at the root, or outside a repository."""
     try:

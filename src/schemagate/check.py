@@ -5,13 +5,14 @@ Reads in the data path's order: files -> statements -> database -> findings -> r
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from schemagate import engine, history, proofs, snapshot
+from schemagate import engine, fixes, history, proofs, snapshot
 from schemagate.changes import Changes, compare
 from schemagate.config import Config
 from schemagate.connection import Connection, connect
@@ -20,7 +21,7 @@ from schemagate.lint import Judgement, Options, examine, finish, judge, unreadab
 from schemagate.migrations import discover, find_downs
 from schemagate.postgres import extensions, shim
 from schemagate.report.model import MigrationResult, Report
-from schemagate.rules import Finding, catalog, runtime
+from schemagate.rules import Finding, catalog, remedies, runtime, statements
 from schemagate.rules.catalog import scope
 from schemagate.sandbox import throwaway
 from schemagate.sql import ParsedMigration, extensions_created, parse
@@ -144,7 +145,9 @@ def _apply(
             state.findings.append(
                 Finding(
                     runtime.NO_DOWN,
-                    f"{m.filename} has no reviewed down migration; the report has a draft",
+                    f"no reviewed down migration {(config.rollbacks_dir / m.filename).as_posix()}; "
+                    f"`schemagate check --drafts {config.rollbacks_dir.as_posix()}` writes the "
+                    "report's draft there to review (the Action's is in .schemagate/drafts/)",
                     m.path,
                 )
             )
@@ -167,7 +170,12 @@ def _catalog(conn: Connection, state: _State, config: Config, before: catalog.Fi
             state.findings.append(placed.finding)
         else:
             parsed, index = placed.place
-            state.judgement.on_statements.append((parsed.migration.version, index, placed.finding))
+            finding = placed.finding
+            if finding.remedy is None:  # a rewrite of the statement that made the object
+                stmt = parsed.statements[index]
+                fires = functools.partial(statements.fires, finding.rule)
+                finding = replace(finding, remedy=remedies.for_statement(finding.rule, stmt, fires))
+            state.judgement.on_statements.append((parsed.migration.version, index, finding))
 
 
 # the run -----------------------------------------------------------------------------------------
@@ -218,7 +226,17 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     ]
     report = finish(results, state.judgement, options, server, began, config)
     report.notes += extensions.standin_notes(sorted(preinstalled), standins) + notes
+    _fixes(report, change.new)
     return report
+
+
+def _fixes(report: Report, new: list[ParsedMigration]) -> None:
+    """Each new migration's statements by line, and its mechanical fixes, for the review."""
+    parsed = {p.migration.version: p for p in new}
+    for m in report.migrations:
+        if m.version in parsed:
+            m.statements = {s.line: s.label for s in parsed[m.version].statements}
+            m.edits = fixes.edits(parsed[m.version], m.findings)
 
 
 def _require_empty(conn: Connection) -> None:

@@ -7,6 +7,7 @@ complete the set. Every command runs from any folder inside the project.
 from __future__ import annotations
 
 import argparse
+import difflib
 import gc
 import json
 import os
@@ -103,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--drafts", type=Path, help="write each generated down-migration draft into this folder")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "fix", help="write the check's mechanical fixes (IF NOT EXISTS, RLS, FK indexes…) into new migrations"
+    )
+    _common(p)
+    _server(p)
+    p.add_argument("--base", help="git ref or SHA: only migrations not there are edited (default: HEAD)")
+    p.add_argument("--dry-run", action="store_true", help="print the changes as a diff and write nothing")
+    p.set_defaults(func=cmd_fix)
 
     p = sub.add_parser("lint", help="only the rules that need no database (names, history, parse trees)")
     _common(p)
@@ -208,6 +218,31 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
             console.say(line)
     console.say(_render(report, args.format))
     return _exit(report)
+
+
+def cmd_fix(args: argparse.Namespace, console: Console) -> int:
+    config = args.config_
+    options = commands.CheckOptions(
+        base=args.base, pg_bin=args.pg_bin, pg_major=postgres_major(config, args.postgres_version)
+    )
+    done = commands.fix(config, options, dry_run=args.dry_run, progress=console.info)
+    if done.report.unreadable:
+        console.say(text_report.render(done.report))
+        return ExitCode.INPUT
+    for path, before, after in done.changed:
+        name = path.as_posix()
+        diff = difflib.unified_diff(before.splitlines(True), after.splitlines(True), f"a/{name}", f"b/{name}")
+        console.say("".join(diff).rstrip("\n"))
+    files = len(done.changed)
+    verb = "would fix" if args.dry_run else "fixed"
+    statements = f"{done.statements} statement{'' if done.statements == 1 else 's'}"
+    console.say(f"{verb} {statements} in {files} file{'' if files == 1 else 's'}")
+    if done.left:
+        console.say(f"left to you ({len(done.left)}: no mechanical fix, see `schemagate check`):")
+        for f in done.left:
+            where = (f.path.as_posix() if f.path else "") + (f":{f.line}" if f.line else "")
+            console.say(f"  {where}: {f.rule.id}: {f.message}")
+    return ExitCode.OK
 
 
 def cmd_lint(args: argparse.Namespace, console: Console) -> int:

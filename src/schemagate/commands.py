@@ -18,6 +18,7 @@ from schemagate import lint as static
 from schemagate.config import Config, Overrides, configure, postgres_major
 from schemagate.lint import Options as CheckOptions
 from schemagate.report.model import Report
+from schemagate.rules import Finding
 
 if TYPE_CHECKING:
     from schemagate import engine, rollback
@@ -58,7 +59,7 @@ class LocalResult:
 
 
 def local(options: LocalOptions, progress: Progress = _quiet, notice: Progress = _quiet) -> LocalResult:
-    """Every migration and the seed on a throwaway database, which is gone afterwards."""
+    """Every migration and supabase/seed.sql on a throwaway database, which is gone afterwards."""
     from schemagate import engine, history
     from schemagate.connection import link
     from schemagate.sandbox import prepared
@@ -110,6 +111,44 @@ def located(report: Report) -> Report:
 
     report.project = repository_prefix(Path.cwd())
     return report
+
+
+# fix ---------------------------------------------------------------------------------------------
+@dataclass
+class FixResult:
+    changed: list[tuple[Path, str, str]]  # a file, its text before, after
+    left: list[Finding]  # what no mechanical fix covers, warnings and worse: for the author
+    report: Report
+    statements: int = 0  # how many statements the fixes rewrote or completed
+
+
+def fix(config: Config, options: CheckOptions, *, dry_run: bool, progress: Progress = _quiet) -> FixResult:
+    """The check's mechanical fixes written into the migrations it judged: only those new since
+    the base (HEAD when none is given), never a merged one."""
+    from schemagate import fixes
+    from schemagate.changes import head_or_none
+    from schemagate.rules import Severity
+
+    if options.base is None:
+        options = replace(options, base=head_or_none(Path.cwd()))
+    report = check(config, options, progress)
+    changed, done, statements = [], set(), 0
+    for m in [] if report.unreadable else report.migrations:
+        raw = m.path.read_bytes().decode("utf-8")
+        before = raw.replace("\r\n", "\n")
+        chosen = [e for e in m.edits if fixes.fits(before, e)]
+        after = fixes.apply(before, chosen)
+        if after == before:
+            continue
+        done |= {(e.path, e.line, rule) for e in chosen for rule in e.rules}
+        statements += len(chosen)
+        changed.append((m.path, before, after))
+        if not dry_run:
+            m.path.write_bytes((after.replace("\n", "\r\n") if "\r\n" in raw else after).encode("utf-8"))
+    left = [
+        f for f in report.findings if f.level >= Severity.WARNING and (f.path, f.line, f.rule.id) not in done
+    ]
+    return FixResult(changed, left, report, statements)
 
 
 # apply -------------------------------------------------------------------------------------------

@@ -76,10 +76,21 @@ def failure(
         path=m.path,
         line=line,
         sqlstate=exc.sqlstate or "connection",
-        hint=supabase_verdict(stmt, exc, primary) if shim else None,
+        hint=_remedy(exc) or (supabase_verdict(stmt, exc, primary) if shim else None),
         detail=exc.diag.message_detail,
         outcome=outcome,
     )
+
+
+def _remedy(exc: psycopg.Error) -> str | None:
+    """The way out of a failure every PostgreSQL gives, where there is one."""
+    if exc.sqlstate == "55P04":  # unsafe use of a new enum value
+        return (
+            "a new enum value cannot be used in the transaction that adds it, and each migration is "
+            "one transaction (here and in supabase db push): move the ALTER TYPE … ADD VALUE into a "
+            "migration of its own, before this one"
+        )
+    return None
 
 
 def supabase_verdict(stmt: Statement | None, exc: psycopg.Error, message: str) -> str | None:

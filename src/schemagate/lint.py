@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from schemagate import workers
@@ -96,17 +96,31 @@ def judge(
 ) -> None:
     """File and statement rules for the new migrations, and their schemagate comments."""
     judgement.findings += files.check(new, changes, Path.cwd(), skipped)
-    created: set[str] = set()
+    first_made: dict[str, str] = {}  # table -> the first new file that creates it
     found: list[tuple[str, statements.Broken]] = []
     for one in examined:
-        created |= one.created
+        for table in one.created:
+            first_made.setdefault(table, one.version)
         judgement.notes[one.version] = one.notes
         found += [(one.version, broken) for broken in one.broken]
         for line, message in one.notes.problems:
             judgement.findings.append(Finding(runtime.INVALID_DIRECTIVE, message, one.path, line))
     judgement.on_statements += [
-        (version, b.index, b.finding) for version, b in found if b.unless_created not in created
+        (version, b.index, b.finding)
+        for version, b in found
+        if not _new_table(b, version, first_made, changes)
     ]
+
+
+def _new_table(broken: statements.Broken, version: str, first_made: dict[str, str], changes: Changes) -> bool:
+    """Whether the table a finding needs to exist already is new, so the finding does not hold.
+
+    With a base, a table any new file creates is new in production too: empty when this file runs.
+    Without one every file is judged, and a table an earlier file made already has rows."""
+    made = first_made.get(broken.unless_created or "")
+    if made is None:
+        return False
+    return changes.base is not None or int(made) >= int(version)
 
 
 def unreadable(exc: InputError, options: Options, server: str, began: float, config: Config) -> Report:
@@ -162,13 +176,36 @@ def finish(
             ignored.append(Ignored(made, reason))
         else:
             kept.append(made)
-    every = sorted(configured(kept + judgement.findings, config), key=_order)
+    every = sorted(_once(configured(kept + judgement.findings, config)), key=_order)
     owners = _owners(results)
     for made in every:
         owner = owners.get(made.path) if made.path else None
         if owner:
             owner.findings.append(made)
     return Report(results, every, options.base, server, options.fail_on, ignored, time.monotonic() - began)
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """One mistake, one finding: where a parse-tree rule already says a statement is not
+    idempotent, the second run that proves it adds its error to that finding instead of a second."""
+    proven = {(f.path, f.line): f for f in findings if f.rule is runtime.NOT_IDEMPOTENT}
+    said = {
+        (f.path, f.line)
+        for f in findings
+        if f.rule.item == "idempotent" and f.rule is not runtime.NOT_IDEMPOTENT and (f.path, f.line) in proven
+    }
+    carried: set[tuple[Path | None, int | None]] = set()  # the first such finding carries the proof
+    out = []
+    for f in findings:
+        where = (f.path, f.line)
+        if f.rule is runtime.NOT_IDEMPOTENT and where in said:
+            continue
+        if where in said and f.rule.item == "idempotent" and where not in carried:
+            proof = proven[where]
+            f = replace(f, severity=max(f.level, proof.level), message=f"{f.message}: {proof.message}")
+            carried.add(where)
+        out.append(f)
+    return out
 
 
 def lint(config: Config, options: Options) -> Report:

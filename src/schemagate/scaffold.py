@@ -1,4 +1,4 @@
-"""`schemagate new`: a timestamped migration from a template that follows the seed's patterns."""
+"""`schemagate new`: a timestamped migration from a template that follows the checklist."""
 
 from __future__ import annotations
 

@@ -111,6 +111,12 @@ class Statement:
     def first_line(self) -> str:
         return self.text.strip().splitlines()[0] if self.text.strip() else ""
 
+    @property
+    def label(self) -> str:
+        """The statement in a few words, as a reviewer names it: `create table public.line_items`."""
+        words = " ".join(self.first_line.split("(")[0].split()[:6])
+        return words if len(words) <= 60 else words[:59] + "…"
+
 
 def _refuses_transaction(name: str, node: dict[str, Any]) -> bool:
     if name in _NEVER_IN_TRANSACTION:
@@ -165,7 +171,7 @@ class ParsedMigration:
 
     @property
     def wrapped(self) -> bool:
-        """The whole file sits in one BEGIN ... COMMIT, as in the seed's data-migration example."""
+        """The whole file sits in one BEGIN ... COMMIT, as a data migration often is."""
         if len(self.statements) < 2:
             return False
         first, last = self.statements[0], self.statements[-1]

@@ -83,6 +83,9 @@ class GitHubApi:
     def patch(self, path: str, body: dict[str, Any]) -> Any:
         return self._call("PATCH", path, input=body)
 
+    def delete(self, path: str) -> None:
+        self._call("DELETE", path)
+
     def pages(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every item of a paginated list, page by page (the API caps pages at 100 items)."""
         page = 1

@@ -70,6 +70,10 @@ class Context:
     def base_sha(self) -> str:
         return self._commit(self._need("pull_request", "base", "sha"), "pull_request.base.sha")
 
+    @property
+    def head_sha(self) -> str:
+        return self._commit(self._need("pull_request", "head", "sha"), "pull_request.head.sha")
+
     def _commit(self, value: Any, name: str) -> str:
         if not isinstance(value, str) or not _SHA.fullmatch(value):
             raise InputError(f"the {self.event_name} event payload's {name} is not a commit id")

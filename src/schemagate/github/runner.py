@@ -19,6 +19,7 @@ INPUTS = (
     "config",
     "github-token",
     "comment",
+    "suggestions",
     "require-approval",
     "approval",
     "approval-timeout",

@@ -32,3 +32,12 @@ def code_block(text: str, language: str = "") -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{language}\n{text}\n{fence}"
+
+
+def code(text: str) -> str:
+    """An inline code span that no content can close (not for table cells: a pipe ends those)."""
+    text = " ".join(text.split()).replace("@", "@" + _ZWSP)  # no mention, even where one would not ring
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

@@ -1,16 +1,26 @@
-"""The PR comment and the job summary: verdict first, one row per new migration, details folded."""
+"""The PR comment and the job summary: read in ten seconds.
+
+The verdict first; then one row per new migration naming the checklist items it does not pass (a
+green one is one row); then, per migration, its findings under the statement they are about, in
+file order, with the fix for that statement written out. Why a rule matters is said once per
+comment, folded. Past the first few migrations only the findings are listed, so that a change of
+many similar migrations stays short; past GitHub's limit the comment points at the job summary.
+"""
 
 from __future__ import annotations
 
+import difflib
+
 from schemagate import __version__
-from schemagate.report.escape import code_block, html, inline
+from schemagate.fixes import Edit
+from schemagate.report.escape import code, code_block, html, inline
 from schemagate.report.model import MigrationResult, Report, display_path
-from schemagate.rules import ITEMS, Finding, Severity
+from schemagate.rules import ITEMS, Finding, Severity, registry
 
 LIMIT = 65_536  # GitHub's limit for a comment body
-_ICON = {None: "✅", Severity.INFO: "✅", Severity.WARNING: "⚠️", Severity.ERROR: "❌"}
-# Short column headers keep the table readable on a laptop screen.
-_HEADER = {
+FULL = 2  # migrations shown with their fixes; the rest list their findings by statement
+_LEVEL_ICON = {Severity.INFO: "ℹ️", Severity.WARNING: "⚠️", Severity.ERROR: "❌"}
+_SHORT = {
     "name": "Name",
     "history": "History",
     "applies": "Applies",
@@ -21,12 +31,12 @@ _HEADER = {
     "timestamps": "Timestamps",
     "on-delete": "ON DELETE",
     "comments": "Comments",
-    "safety": "Safe",
+    "safety": "Safe to deploy",
     "security": "Security",
     "hardcoded": "No literals",
     "rollback": "Rollback",
 }
-_LEVEL_ICON = {Severity.INFO: "ℹ️", Severity.WARNING: "⚠️", Severity.ERROR: "❌"}
+_NO_DOWN = "no-down-migration"
 
 
 def _plural(n: int, word: str) -> str:
@@ -47,7 +57,7 @@ def _title(report: Report) -> str:
 
 def headline(report: Report) -> str:
     n = len(report.migrations)
-    scope = f"{_plural(n, 'new migration')}" if report.base else _plural(n, "migration")
+    scope = _plural(n, "new migration" if report.base else "migration")
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     if report.failed:
         counts = ", ".join(
@@ -55,108 +65,174 @@ def headline(report: Report) -> str:
         )
         return f"### ❌ {_title(report)}: {counts or 'failed'} in {scope}"
     tail = f" ({_plural(warnings, 'warning')})" if warnings else ""
-    return f"### ✅ {_title(report)}: {scope} pass the checklist{tail}"
+    return f"### ✅ {_title(report)}: {scope} {'passes' if n == 1 else 'pass'} the checklist{tail}"
 
 
-def _cell(m: MigrationResult, item: str) -> str:
-    if m.status == "not run" and item not in {"name", "history"}:
+# the summary: a row per migration -------------------------------------------------------------------
+def _open_items(m: MigrationResult) -> str:
+    """The checklist items the migration does not pass, worst first; "" when it passes all."""
+    if m.status == "not run":
+        return "⏭️ not run: an earlier migration failed"
+    parts = []
+    for level in (Severity.ERROR, Severity.WARNING):
+        names = [_SHORT[i] for i in ITEMS if m.item_level(i) == level]
+        if names:
+            parts.append(f"{_LEVEL_ICON[level]} {', '.join(names)}")
+    if m.down_file is None and m.item_level("rollback") in {None, Severity.INFO}:
+        parts.append("↩️ no reviewed down file" + (" (a draft below)" if m.draft else ""))
+    return " · ".join(parts)
+
+
+def _icon(m: MigrationResult) -> str:
+    if m.status == "not run":
         return "⏭️"
-    return _ICON[m.item_level(item)]
+    worst = m.worst
+    return "❌" if worst == Severity.ERROR else "⚠️" if worst == Severity.WARNING else "✅"
 
 
-def _table(report: Report) -> list[str]:
-    items = list(ITEMS)
-    lines = [
-        "| Migration | " + " | ".join(_HEADER[i] for i in items) + " |",
-        "|---|" + "|".join(":-:" for _ in items) + "|",
-    ]
+def _summary(report: Report) -> list[str]:
+    lines = ["| Migration | | Not passing |", "|---|:-:|---|"]
     for m in report.migrations:
-        lines.append(f"| {inline(m.filename)} | " + " | ".join(_cell(m, i) for i in items) + " |")
+        lines.append(f"| {inline(m.filename)} | {_icon(m)} | {inline(_open_items(m)) or '—'} |")
+    if any(m.edits for m in report.migrations):
+        lines += ["", "Each fix below is a review suggestion to commit; `schemagate fix` writes them all."]
     return lines
 
 
-def _where(f: Finding) -> str:
-    path = display_path(f.path)
-    if path is None:
-        return ""
-    return inline(f"{path}:{f.line}" if f.line else path) + " — "
+# per migration: findings by statement, and their fix -------------------------------------------------
+def _groups(m: MigrationResult) -> list[tuple[int | None, list[Finding]]]:
+    """Findings by the statement they are on, in file order; those on the whole file first."""
+    by_line: dict[int | None, list[Finding]] = {}
+    for f in m.findings:
+        if f.rule.id != _NO_DOWN:
+            by_line.setdefault(f.line, []).append(f)
+    return sorted(by_line.items(), key=lambda item: -1 if item[0] is None else item[0])
 
 
-def _finding(f: Finding) -> list[str]:
-    alias = f" (Supabase advisor: {html(f.rule.alias)})" if f.rule.alias else ""
-    lines = [f"- {_LEVEL_ICON[f.level]} **{f.rule.id}** · {_where(f)}{inline(f.message)}"]
-    if f.detail:
-        lines.append("")
-        lines.append(_indent(code_block(f.detail)))
-    lines += [
-        "",
-        _indent(f"<details><summary>Why{alias}, and how to fix it</summary>"),
-        "",
-        _indent(inline(f.rule.why)),
-        "",
-        _indent(code_block(f.rule.fix, "sql")),
-        "",
-        _indent("</details>"),
+def _shown(edit: Edit) -> str:
+    """The edit's new lines, with runs the author already has folded into `…`."""
+    old, new = edit.old.split("\n"), edit.new.split("\n")
+    out: list[str] = []
+    for tag, _, _, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        kept = new[j1:j2]
+        if tag == "equal" and len(kept) > 2:
+            out += [kept[0], "…", kept[-1]]
+        else:
+            out += kept
+    return "\n".join(out)
+
+
+def _fix(found: list[Finding], edit: Edit | None) -> list[str]:
+    """The fix for one statement: the mechanical edit, what the author completes, and for an
+    error with neither, the rule's own fix."""
+    lines = []
+    if edit is not None:
+        lines += ["", "Fix:", "", code_block(_shown(edit), "sql")]
+    starts = [f.remedy.sql for f in found if f.remedy and not f.remedy.mechanical]
+    if starts:
+        lines += ["", "To complete:", "", code_block("\n".join(dict.fromkeys(starts)), "sql")]
+    fixed = set(edit.rules) if edit else set()
+    generic = [
+        f.rule.fix
+        for f in found
+        if f.level == Severity.ERROR and f.rule.id not in fixed and not (f.remedy and not f.remedy.mechanical)
     ]
+    if generic:
+        lines += ["", code_block("\n".join(dict.fromkeys(generic)), "sql")]
     return lines
 
 
-def _indent(text: str) -> str:
-    return "\n".join(("  " + line) if line else "" for line in text.splitlines())
+def _finding_line(f: Finding) -> str:
+    return f"- {_LEVEL_ICON[f.level]} **{f.rule.id}**: {inline(f.message)}"
 
 
-def _details(report: Report) -> list[str]:
-    lines: list[str] = []
-    # A missing down file is told by the draft block itself.
-    shown = {
-        m.filename: [f for f in m.findings if f.rule.id != "no-down-migration"] for m in report.migrations
-    }
-    groups = [(html(m.filename), shown[m.filename]) for m in report.migrations if shown[m.filename]]
-    if report.orphans:
-        groups.append(("Other files", report.orphans))
-    for title, found in groups:
-        worst = max(f.level for f in found)
-        counts = ", ".join(
-            _plural(sum(1 for f in found if f.level == s), s.label)
-            for s in sorted(Severity, reverse=True)
-            if any(f.level == s for f in found)
-        )
-        lines += [
-            "",
-            f"<details{' open' if worst == Severity.ERROR else ''}><summary>{_LEVEL_ICON[worst]} "
-            f"<b>{title}</b>: {counts}</summary>",
-            "",
-        ]
+def _migration(m: MigrationResult, full: bool) -> list[str]:
+    """A migration's findings by statement: with their fixes, or (past the first few) a line for
+    each statement naming what it breaks."""
+    groups = _groups(m)
+    if not groups and m.draft is None:
+        return []
+    counts = ", ".join(
+        _plural(sum(1 for _, fs in groups for f in fs if f.level == s), s.label)
+        for s in sorted(Severity, reverse=True)
+        if any(f.level == s for _, fs in groups for f in fs)
+    )
+    opened = " open" if full and m.worst == Severity.ERROR else ""
+    summary = f"{_icon(m)} <b>{html(m.filename)}</b>: {counts or 'a draft'}"
+    lines = ["", f"<details{opened}><summary>{summary}</summary>", ""]
+    edits = {e.line: e for e in m.edits}
+    for line, found in groups:
+        where = _statement(m, line)
+        if not full:
+            rules = ", ".join(f"{_LEVEL_ICON[f.level]} {f.rule.id}" for f in found)
+            lines.append(f"- {where}: {rules}")
+            continue
+        lines += ["", where, "", *[_finding_line(f) for f in found]]
         for f in found:
-            lines += _finding(f)
-        lines += ["", "</details>"]
-    return lines
+            if f.detail:
+                lines += ["", code_block(f.detail)]
+        lines += _fix(found, edits.get(line) if line is not None else None)
+    if full:
+        lines += _draft(m)
+    return [*lines, "", "</details>"]
+
+
+def _statement(m: MigrationResult, line: int | None) -> str:
+    if line is None:
+        return f"**{inline(m.filename)}**"
+    return f"**L{line}** {code(m.statements[line])}" if line in m.statements else f"**L{line}**"
 
 
 _PROOF = {
-    "proven": "proven on the throwaway database ✅",
-    "failed": "proof failed ❌",
+    "proven": "its round trip passed on the throwaway database ✅",
+    "failed": "its round trip failed ❌",
     "not run": "incomplete ⚠️ needs a human",
     "nothing to undo": "nothing to undo ✅",
 }
 
 
-def _drafts(report: Report) -> list[str]:
-    lines: list[str] = []
-    for m in report.migrations:
-        if m.draft is None:
-            continue
-        state = _PROOF[m.draft.proof] if m.draft.complete else _PROOF["not run"]
-        lines += [
-            "",
-            f"<details><summary>↩️ Draft down migration for <b>{html(m.filename)}</b>: {state}</summary>",
-            "",
-            code_block(m.draft.text.rstrip("\n"), "sql"),
-        ]
-        if m.draft.problem:
-            lines += ["", code_block(m.draft.problem)]
-        lines += ["", "</details>"]
-    return lines
+def _draft(m: MigrationResult) -> list[str]:
+    if m.draft is None:
+        return []
+    state = _PROOF[m.draft.proof] if m.draft.complete else _PROOF["not run"]
+    lines = [
+        "",
+        f"<details><summary>↩️ A draft down migration: {state}; review it, then commit it as "
+        f"<code>supabase/rollbacks/{html(m.filename)}</code></summary>",
+        "",
+        code_block(m.draft.text.rstrip("\n"), "sql"),
+    ]
+    if m.draft.problem:
+        lines += ["", code_block(m.draft.problem)]
+    return [*lines, "", "</details>"]
+
+
+# once per comment --------------------------------------------------------------------------------------
+def _whys(report: Report) -> list[str]:
+    ids = list(dict.fromkeys(f.rule.id for f in report.findings if f.rule.id != _NO_DOWN))
+    if not ids:
+        return []
+    lines = ["", "<details><summary>Why these rules</summary>", ""]
+    for rule_id in ids:
+        made = registry.get(rule_id)
+        advisor = f" (Supabase advisor: {inline(made.alias)})" if made.alias else ""
+        lines.append(f"- **{made.id}**{advisor}: {inline(made.why)}")
+    return [*lines, "", "</details>"]
+
+
+def _others(report: Report) -> list[str]:
+    if not report.orphans:
+        return []
+    lines = ["", "<details open><summary>Other files</summary>", ""]
+    lines += [
+        f"- {_LEVEL_ICON[f.level]} **{f.rule.id}**: {_where(f)}{inline(f.message)}" for f in report.orphans
+    ]
+    return [*lines, "", "</details>"]
+
+
+def _where(f: Finding) -> str:
+    path = display_path(f.path)
+    return inline(f"{path}:{f.line}" if path and f.line else path or "") + (" — " if path else "")
 
 
 def _ignored(report: Report) -> list[str]:
@@ -177,62 +253,60 @@ def _ignored(report: Report) -> list[str]:
 
 
 def _footer(report: Report) -> list[str]:
-    lines = ["", f"Reproduce locally: `{report.reproduce()}`"]
-    lines += [f"> {inline(n)}" for n in report.notes]
-    lines.append(f"<sub>schemagate {__version__} · {inline(report.server)} · {report.seconds:.1f} s</sub>")
+    lines = [f"> {inline(n)}" for n in report.notes]
+    lines.append(
+        f"<sub>schemagate {__version__} · {inline(report.server)} · {report.seconds:.1f} s · "
+        f"reproduce: <code>{html(report.reproduce())}</code></sub>"
+    )
     return lines
 
 
+def _passed(report: Report) -> list[str]:
+    """A change that passes everything: a line for it."""
+    names = ", ".join(code(m.filename) for m in report.migrations)
+    downs = all(m.down_file is not None for m in report.migrations)
+    rollback = "" if downs else "; no reviewed down file yet (drafts below)"
+    return [f"Checked {names}: every checklist item passes{rollback}."]
+
+
 def render(report: Report, *, limit: int = LIMIT, summary_url: str | None = None) -> str:
-    """The full report, or past the limit a summary that points at the job summary."""
+    """The comment: in full, or with every migration's findings only, or past the limit a summary
+    that points at the job summary."""
+    head = [marker(report.project), headline(report)]
     if not report.migrations and not report.findings:
         nothing = f"### ✅ {_title(report)}: no new migrations in this change"
         return "\n".join([marker(report.project), nothing, *_footer(report)])
     if all(f.level == Severity.INFO for f in report.findings):
-        names = ", ".join(inline(m.filename) for m in report.migrations)
-        passed = f"Checked {names}: every checklist item passes."
-        return "\n".join(
+        drafts = [line for m in report.migrations for line in _draft(m)]
+        return "\n".join([*head, "", *_passed(report), *drafts, *_ignored(report), "", *_footer(report)])
+    for full in (FULL, 0):
+        body = [line for i, m in enumerate(report.migrations) for line in _migration(m, i < full)]
+        text = "\n".join(
             [
-                marker(report.project),
-                headline(report),
+                *head,
                 "",
-                passed,
-                *_details(report),
-                *_drafts(report),
+                *_summary(report),
+                *body,
+                *_others(report),
+                *_whys(report),
                 *_ignored(report),
+                "",
                 *_footer(report),
             ]
         )
-    full = "\n".join(
-        [
-            marker(report.project),
-            headline(report),
-            "",
-            *_table(report),
-            *_details(report),
-            *_drafts(report),
-            *_ignored(report),
-            *_footer(report),
-        ]
+        if len(text) <= limit:
+            return text
+    pointer = "The full report is too long for a comment: see the " + (
+        f"[job summary]({summary_url})." if summary_url else "job summary."
     )
-    if len(full) <= limit:
-        return full
-    pointer = (
-        f"The full report is too long for a comment: see the [job summary]({summary_url})."
-        if summary_url
-        else "The full report is too long for a comment: see the job summary."
-    )
-    top = [
-        f"- {_LEVEL_ICON[f.level]} **{f.rule.id}** · {_where(f)}{inline(f.message)}"
-        for f in report.findings[:20]
-    ]
-    short = [marker(report.project), headline(report), "", pointer, "", *top]
-    table = _table(report)
+    top = [_finding_line(f) for f in report.findings[:20]]
+    short = [*head, "", pointer, "", *top]
+    rows = _summary(report)
     budget = limit - len("\n".join([*short, *_footer(report)])) - 200
     kept: list[str] = []
-    for line in table:
+    for line in rows:
         if len("\n".join(kept)) + len(line) > budget:
-            kept.append(f"| … {len(table) - len(kept)} more rows in the job summary |")
+            kept.append(f"| … {len(rows) - len(kept)} more rows in the job summary | | |")
             break
         kept.append(line)
-    return "\n".join([*short, "", *kept, *_footer(report)])
+    return "\n".join([*short, "", *kept, "", *_footer(report)])

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from schemagate import __version__
+from schemagate.fixes import Edit
 from schemagate.rules import ITEMS, Finding, Severity
 
 JSON_SCHEMA_VERSION = 1
@@ -52,6 +53,8 @@ class MigrationResult:
     down_file: Path | None = None
     draft: DraftResult | None = None
     findings: list[Finding] = field(default_factory=list)
+    statements: dict[int, str] = field(default_factory=dict)  # first line -> the statement, short
+    edits: list[Edit] = field(default_factory=list)  # the mechanical fixes, one per statement
 
     def item_level(self, item: str) -> Severity | None:
         """The worst finding for one checklist item, None when it passes."""
@@ -109,12 +112,12 @@ class Report:
 
     @property
     def orphans(self) -> list[Finding]:
-        """Findings on no new migration: deleted merged files, the seed."""
+        """Findings on no new migration: deleted merged files, supabase/seed.sql."""
         mine = {id(f) for m in self.migrations for f in m.findings}
         return [f for f in self.findings if id(f) not in mine]
 
     def items(self) -> list[str]:
-        """Checklist columns worth showing: every item, in the seed's order."""
+        """Checklist columns worth showing: every item, in the checklist's order."""
         return list(ITEMS)
 
     def reproduce(self) -> str:
@@ -148,6 +151,11 @@ class Report:
                         "text": m.draft.text,
                     },
                     "checklist": {item: _level(m.item_level(item)) for item in ITEMS},
+                    # the mechanical fixes: lines first..last of the file become `new`
+                    "fixes": [
+                        {"first": e.first, "last": e.last, "new": e.new, "rules": list(e.rules)}
+                        for e in m.edits
+                    ],
                 }
                 for m in self.migrations
             ],
@@ -174,4 +182,10 @@ def _finding_json(f: Finding) -> dict[str, Any]:
         "detail": f.detail,
         "why": f.rule.why,
         "fix": f.rule.fix,
+        # the fix for this object: SQL that replaces the statement or goes before or after it
+        "remedy": (
+            {"sql": f.remedy.sql, "place": f.remedy.place, "mechanical": f.remedy.mechanical}
+            if f.remedy
+            else None
+        ),
     }

@@ -24,8 +24,12 @@ def render(report: Report) -> str:
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     n = len(report.migrations)
     verdict = "FAIL" if report.failed else "PASS"
-    lines.append(
-        f"{verdict}: {n} migration(s) checked, {errors} error(s), {warnings} warning(s), "
-        f"{report.count(Severity.INFO)} note(s) in {report.seconds:.1f} s"
-    )
+    notes = report.count(Severity.INFO)
+    tally = ((errors, "error"), (warnings, "warning"), (notes, "note"))
+    counts = ", ".join(_plural(k, word) for k, word in tally)
+    lines.append(f"{verdict}: {_plural(n, 'migration')} checked, {counts} in {report.seconds:.1f} s")
     return "\n".join(lines)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -28,7 +28,7 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
-# The seed's checklist, in its order: every rule belongs to exactly one item.
+# The checklist, in its order: every rule belongs to exactly one item.
 ITEMS = {
     "name": "Timestamped name",
     "history": "History intact",
@@ -73,6 +73,20 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Remedy:
+    """The fix for the object at hand, not the rule's generic one.
+
+    `sql` replaces the statement the finding is on ("replace"), or goes just before or after it.
+    A mechanical remedy can be committed as it is (a review suggestion, `schemagate fix`); another
+    is a start the author completes, such as a comment's words.
+    """
+
+    sql: str
+    place: str = "after"  # replace | before | after
+    mechanical: bool = True
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: Rule
     message: str
@@ -82,6 +96,7 @@ class Finding:
     detail: str | None = None  # extra text quoted in the report (a backup plan, a diff)
     subject: str | None = None  # the database object judged ("public.notes"), where there is one
     advisor: str | None = None  # the advisor lint this finding matches, where the rule matches several
+    remedy: Remedy | None = None
 
     @property
     def alias(self) -> str | None:

@@ -16,7 +16,7 @@ SKIPPED = rule(
     "name",
     "Every .sql file in migrations/ is a migration",
     "The Supabase CLI applies only files named `<digits>_<name>.sql` and skips the rest with a "
-    "notice, so this file never reaches any database: a seed or draft left here is dead code that "
+    "notice, so this file never reaches any database: a data script or draft left here is dead code that "
     "looks alive.",
     "-- give it a timestamped name with `schemagate new NAME`, or move it out of supabase/migrations\n"
     "-- (seed data belongs in supabase/seed.sql)",
@@ -31,8 +31,9 @@ TIMESTAMPED = rule(
     "warning",
     "name",
     "File name starts with a timestamp",
-    "The seed's convention `YYYYMMDDHHMMSS_name.sql` keeps versions unique across branches and "
-    "makes their order the order they were written; small integers collide between branches.",
+    "The convention `YYYYMMDDHHMMSS_name.sql` (what `supabase migration new` writes) keeps versions "
+    "unique across branches and makes their order the order they were written; small integers "
+    "collide between branches.",
     "-- rename the file with `schemagate new NAME`, e.g.\n-- 20251120170000_add_user_preferences.sql",
     scenario=(
         "supabase/migrations/2_add_users.sql: version 2 is not a YYYYMMDDHHMMSS timestamp, and "
@@ -59,7 +60,7 @@ EDITED = rule(
     "history",
     "Merged migrations are not edited",
     "A merged migration has already run in production; editing it changes nothing there and "
-    "makes every environment disagree (the seed's rule 3: migrations are immutable).",
+    "makes every environment disagree (a merged migration is immutable).",
     "-- restore the file, and put the change in a new migration:\n-- schemagate new fix_previous_change",
     scenario=(
         "A pull request changes a line of supabase/migrations/20250101000000_create_orders.sql, "

@@ -14,7 +14,7 @@ HARD_CODED = rule(
     "warning",
     "hardcoded",
     "No hard-coded ids, e-mails or secrets",
-    "The seed forbids hard-coded values: a literal UUID or e-mail differs per environment, and a "
+    "Hard-coded values do not travel: a literal UUID or e-mail differs per environment, and a "
     "JWT or key in a migration is a leaked secret in git history forever.",
     "-- look values up instead of pasting them:\n"
     "INSERT INTO public.admins (user_id)\n"

@@ -16,7 +16,7 @@ CREATE_IF_NOT_EXISTS = rule(
     "idempotent",
     "CREATE uses IF NOT EXISTS",
     "A migration that fails when run twice turns a half-applied deploy or a local rerun into a "
-    "manual repair. The seed requires IF NOT EXISTS / OR REPLACE, or a DROP … IF EXISTS first.",
+    "manual repair. Use IF NOT EXISTS / OR REPLACE, or a DROP … IF EXISTS first.",
     "CREATE TABLE IF NOT EXISTS public.things (...);\nCREATE INDEX IF NOT EXISTS things_x_idx ON "
     "public.things (x);\n"
     'DROP POLICY IF EXISTS "p" ON public.things;\nCREATE POLICY "p" ON public.things ...;',
@@ -46,7 +46,7 @@ ADD_COLUMN_GUARD = rule(
     "warning",
     "idempotent",
     "ADD COLUMN is guarded",
-    "ALTER TABLE … ADD COLUMN fails when the column exists (the seed's mistake 4).",
+    "ALTER TABLE … ADD COLUMN fails when the column exists, so a second run stops there.",
     "ALTER TABLE public.users ADD COLUMN IF NOT EXISTS status text;",
     bad=(
         "create table if not exists public.users (id bigint primary key);\n"
@@ -55,6 +55,22 @@ ADD_COLUMN_GUARD = rule(
     good=(
         "create table if not exists public.users (id bigint primary key);\n"
         "alter table public.users add column if not exists status text;"
+    ),
+)
+ADD_VALUE_GUARD = rule(
+    "add-value-without-guard",
+    "warning",
+    "idempotent",
+    "ADD VALUE is guarded",
+    "ALTER TYPE … ADD VALUE fails when the enum already has the value, so a second run stops there.",
+    "ALTER TYPE public.status ADD VALUE IF NOT EXISTS 'archived';",
+    bad=(
+        "create type public.status as enum ('draft', 'published');\n"
+        "alter type public.status add value 'archived';"
+    ),
+    good=(
+        "create type public.status as enum ('draft', 'published');\n"
+        "alter type public.status add value if not exists 'archived';"
     ),
 )
 # CREATE statements and the flag that makes each idempotent.
@@ -125,6 +141,10 @@ def broken(stmt: Statement, context: Context) -> Iterator[tuple[Rule, str]]:
             yield CREATE_IF_NOT_EXISTS, f"{name[0]} {name[1]} is created without a DROP … IF EXISTS before it"
     if kind == "DropStmt" and not node.get("missing_ok"):
         yield DROP_IF_EXISTS, f"`{describe(stmt)}` without IF EXISTS"
+    adds_value = kind == "AlterEnumStmt" and node.get("newVal") and not node.get("oldVal")
+    if adds_value and not node.get("skipIfNewValExists"):
+        enum = qualified(strings(node.get("typeName")))
+        yield ADD_VALUE_GUARD, f"ADD VALUE '{node.get('newVal')}' to {enum} without IF NOT EXISTS"
     if kind == "AlterTableStmt":
         for cmd in node.get("cmds", ()):
             c = cmd.get("AlterTableCmd", {})

@@ -49,7 +49,7 @@ NOT_IDEMPOTENT = rule(
     "idempotent",
     "Runs twice without error",
     "Run a second time (in a transaction that was rolled back) the migration failed: a retried or "
-    "half-applied deploy would need manual repair (the seed's mistake 4).",
+    "half-applied deploy would need manual repair.",
     "CREATE TABLE IF NOT EXISTS ...;\nALTER TABLE ... ADD COLUMN IF NOT EXISTS ...;\n"
     'DROP POLICY IF EXISTS "p" ON t; CREATE POLICY "p" ON t ...;',
     bad=(

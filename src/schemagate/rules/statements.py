@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from schemagate.rules import Finding, Rule, Severity, hardcoded, idempotency, rule
+from schemagate.rules import Finding, Rule, Severity, hardcoded, idempotency, remedies, rule
 from schemagate.sql import Kind, ParsedMigration, Statement
 from schemagate.tree import Node, relation, strings, subject, walk
 
@@ -14,14 +15,34 @@ DESTRUCTIVE = rule(
     "error",
     "safety",
     "No destructive change without a backup plan",
-    "Dropping tables, columns or schemas, truncating, unfiltered DELETE/UPDATE, type changes and "
-    "renames lose data or break running code; the seed forbids them without a backup plan.",
+    "Dropping tables, columns or schemas, truncating, unfiltered DELETE/UPDATE and type changes "
+    "lose data or break running code; so each needs a backup plan.",
     "-- schemagate: backup-plan snapshot taken by the nightly backup; restore with pg_restore -t ...\n"
     "-- or: add the new column, backfill, switch the code, then drop in a later release",
     bad="alter table public.users drop column if exists nickname;",
     good="alter table public.users add column if not exists display_name text;",
     before="create table if not exists public.users (id bigint primary key, nickname text);",
 )
+RENAME = rule(
+    "rename-breaks-clients",
+    "error",
+    "safety",
+    "No rename that breaks running clients",
+    "Between the deploy and the release of the code that uses the new name, every client still "
+    "using the old one fails: the app, supabase-js queries, generated types, views and RPC calls.",
+    "-- expand, then contract: add the new column, write both, backfill, switch the code,\n"
+    "-- and drop the old column in a later release (or keep the old name in a view)",
+    bad="alter table public.customers rename column email to email_address;",
+    good="alter table public.customers add column if not exists email_address text;",
+    before="create table if not exists public.customers (id bigint primary key, email text);",
+)
+_RENAMED = {
+    "OBJECT_TABLE": "table",
+    "OBJECT_VIEW": "view",
+    "OBJECT_MATVIEW": "materialized view",
+    "OBJECT_SCHEMA": "schema",
+    "OBJECT_FUNCTION": "function",
+}
 MIXED_NON_TRANSACTIONAL = rule(
     "data-change-outside-transaction",
     "error",
@@ -59,7 +80,7 @@ FK_ON_DELETE = rule(
     "on-delete",
     "Foreign keys say ON DELETE",
     "Without an explicit ON DELETE the default (NO ACTION) makes deleting a parent fail at run time; "
-    "the seed asks for the cascade behaviour to be a decision (an explicit NO ACTION reads the same "
+    "the cascade behaviour should be a decision (an explicit NO ACTION reads the same "
     "as none in the parse tree, so write RESTRICT to mean it).",
     "user_id uuid REFERENCES auth.users (id) ON DELETE CASCADE",
     bad=(
@@ -150,12 +171,6 @@ def _destructive(stmt: Statement) -> Iterator[str]:
     elif kind in {"DeleteStmt", "UpdateStmt"} and not node.get("whereClause"):
         verb = "DELETE FROM" if kind == "DeleteStmt" else "UPDATE"
         yield f"{verb} {relation(node.get('relation'))} without WHERE"
-    elif kind == "RenameStmt" and node.get("renameType") in {
-        "OBJECT_TABLE",
-        "OBJECT_COLUMN",
-        "OBJECT_SCHEMA",
-    }:
-        yield f"rename of {relation(node.get('relation')) or node.get('subname')} → {node.get('newname')}"
     elif kind == "AlterTableStmt":
         table = relation(node.get("relation"))
         for cmd in node.get("cmds", ()):
@@ -263,11 +278,31 @@ def _on_existing_tables(stmt: Statement) -> Iterator[tuple[Rule, str, str]]:
         yield INDEX_CONCURRENTLY, f"index on existing table {table} is built without CONCURRENTLY", table
 
 
+def _renamed(stmt: Statement) -> Iterator[str]:
+    """`rename of column public.customers.email to email_address`, and the like."""
+    node, kind = stmt.node, stmt.node_type
+    if kind == "AlterEnumStmt" and node.get("oldVal"):
+        enum = ".".join(strings(node.get("typeName")))
+        yield f"rename of value '{node['oldVal']}' of enum {enum} to '{node.get('newVal')}'"
+    if kind != "RenameStmt":
+        return
+    what, new = node.get("renameType"), node.get("newname")
+    if what == "OBJECT_COLUMN":
+        yield f"rename of column {relation(node.get('relation'))}.{node.get('subname')} to {new}"
+    elif what in _RENAMED:
+        old = relation(node.get("relation")) if node.get("relation") else node.get("subname")
+        if what == "OBJECT_FUNCTION":
+            old = ".".join(strings(node.get("object", {}).get("ObjectWithArgs", {}).get("objname")))
+        yield f"rename of {_RENAMED[what]} {old} to {new}"
+
+
 def _broken(stmt: Statement, context: idempotency.Context) -> Iterator[tuple[Rule, str]]:
     """Every (rule, message) one statement breaks, whatever the tables' age."""
     yield from idempotency.broken(stmt, context)
     for what in _destructive(stmt):
         yield DESTRUCTIVE, f"destructive: {what}"
+    for what in _renamed(stmt):
+        yield RENAME, what
     for fk in _foreign_keys(stmt):
         if fk.get("fk_del_action", "a") == "a":
             yield FK_ON_DELETE, f"foreign key to {relation(fk.get('pktable'))} has no ON DELETE action"
@@ -278,6 +313,11 @@ def _broken(stmt: Statement, context: idempotency.Context) -> Iterator[tuple[Rul
             AUTH_PER_ROW,
             f"policy {stmt.node.get('policy_name')} calls {call} per row; write (SELECT {call})",
         )
+
+
+def fires(made: Rule, stmt: Statement) -> bool:
+    """Whether the rule breaks on this statement alone (a rewritten one, say)."""
+    return any(broken is made for broken, _ in _broken(stmt, idempotency.Context()))
 
 
 def _file_level(parsed: ParsedMigration) -> Iterator[tuple[Statement, Rule, str]]:
@@ -301,7 +341,8 @@ def check(parsed: ParsedMigration, backup_plan: str | None) -> list[Broken]:
         named = subject(stmt.node_type, stmt.node)
         on = named[1] if named else None
         for broken, message in _broken(stmt, context):
-            finding = Finding(broken, message, path, stmt.line, subject=on)
+            fix = remedies.for_statement(broken, stmt, functools.partial(fires, broken))
+            finding = Finding(broken, message, path, stmt.line, subject=on, remedy=fix)
             if broken is DESTRUCTIVE and backup_plan:
                 finding = replace(finding, severity=Severity.INFO, detail=f"backup plan: {backup_plan}")
             found.append(Broken(index, finding))

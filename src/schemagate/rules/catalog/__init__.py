@@ -12,7 +12,9 @@ Every query yields rows of (kind, key, subject, message, advisor):
   `view` / `schema.name`, `extension` / name, `constraint` / `schema.table|constraint`,
   `bucket` / bucket id;
 - subject is what the report names (the advisor's object: a policy's table, say);
-- advisor is the advisor lint the row matches where a rule matches several, else NULL.
+- advisor is the advisor lint the row matches where a rule matches several, else NULL;
+- an optional sixth column is the fix for this object: SQL that goes after the statement that
+  made it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 QUERIES: list[tuple[Rule, str]] = [*rls.QUERIES, *keys.QUERIES, *conventions.QUERIES, *security.QUERIES]
 # Rules with a parse-tree detector for `lint` that the catalog judges again, finally, in `check`.
 REPLACES = frozenset({statements.AUTH_PER_ROW.id, statements.FK_ON_DELETE.id})
+# Fixes that need the author's words or a decision: shown, never committed for them
+STARTS_ONLY = frozenset({conventions.TIMESTAMPS.id, conventions.TABLE_COMMENT.id})
 
 
 @dataclass
@@ -49,6 +53,7 @@ class Row:
     subject: str
     message: str
     advisor: str | None = None
+    fix: str | None = None
 
 
 def check(conn: Connection, scope: Scope) -> list[Row]:
@@ -64,20 +69,32 @@ def check(conn: Connection, scope: Scope) -> list[Row]:
     found = []
     present = {name for name, exists in _needed(conn) if exists}
     for made, query in QUERIES:
-        if made.id in security.NEEDS and security.NEEDS[made.id] not in present:
+        if not set(security.NEEDS.get(made.id, ())) <= present:
             continue
         # Queries are written with plain % (format(), LIKE); only %(name)s are parameters.
         sql = query.replace("%", "%%").replace("%%(", "%(")
-        for kind, key, subject, message, advisor in conn.execute(sql.encode(), params).fetchall():
+        for kind, key, subject, message, advisor, *fix in conn.execute(sql.encode(), params).fetchall():
             found.append(
-                Row(made, str(kind), str(key), str(subject), str(message), str(advisor) if advisor else None)
+                Row(
+                    made,
+                    str(kind),
+                    str(key),
+                    str(subject),
+                    str(message),
+                    str(advisor) if advisor else None,
+                    str(fix[0]) if fix and fix[0] else None,
+                )
             )
     return found
 
 
 def _needed(conn: Connection) -> list[tuple[str, bool]]:
-    names = sorted(set(security.NEEDS.values()))
-    rows = conn.execute("SELECT n, to_regclass(n) IS NOT NULL FROM unnest(%s::text[]) n", (names,)).fetchall()
+    names = sorted({name for needs in security.NEEDS.values() for name in needs})
+    rows = conn.execute(
+        "SELECT n, CASE WHEN n LIKE 'role:%%' THEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = substr(n, 6))"
+        " ELSE to_regclass(n) IS NOT NULL END FROM unnest(%s::text[]) n",
+        (names,),
+    ).fetchall()
     return [(str(name), bool(exists)) for name, exists in rows]
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from schemagate.rules import Rule, rule
-from schemagate.rules.catalog.sql import TABLE, TABLES
+from schemagate.rules.catalog.sql import NAME, TABLE, TABLES
 
 TIMESTAMPS = rule(
     "missing-timestamps",
     "warning",
     "timestamps",
     "New tables have created_at and updated_at",
-    "The seed's checklist asks for timestamptz created_at/updated_at on every table: they answer "
+    "Every table gets timestamptz created_at and updated_at: they answer "
     "'when did this change' in every incident.",
     "created_at timestamptz NOT NULL DEFAULT now(),\nupdated_at timestamptz NOT NULL DEFAULT now()",
     bad="create table if not exists public.things (id bigint primary key);",
@@ -28,7 +28,7 @@ TABLE_COMMENT = rule(
     "warning",
     "comments",
     "New tables have a COMMENT",
-    "The seed's checklist: comments document what a row means, where the next reader looks.",
+    "Comments say what a row means, where the next reader looks for it.",
     "COMMENT ON TABLE public.things IS 'What one row of things means';",
     bad="create table if not exists public.things (id bigint primary key);",
     good=(
@@ -43,7 +43,12 @@ QUERIES: list[tuple[Rule, str]] = [
         f"""
         SELECT 'table', {TABLE}, {TABLE}, format('new table %s lacks %s', {TABLE},
                concat_ws(' and ', CASE WHEN NOT has_created THEN 'created_at timestamptz' END,
-                                  CASE WHEN NOT has_updated THEN 'updated_at timestamptz' END)), NULL
+                                  CASE WHEN NOT has_updated THEN 'updated_at timestamptz' END)), NULL,
+               concat_ws(E'\n',
+                 CASE WHEN NOT has_created THEN format('alter table %s add column if not exists '
+                   'created_at timestamptz not null default now();', {NAME}) END,
+                 CASE WHEN NOT has_updated THEN format('alter table %s add column if not exists '
+                   'updated_at timestamptz not null default now();  -- and a trigger that sets it', {NAME}) END)
         FROM pg_class c CROSS JOIN LATERAL (SELECT
           EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'created_at'
                   AND a.atttypid = 'timestamptz'::regtype AND NOT a.attisdropped) AS has_created,
@@ -54,7 +59,8 @@ QUERIES: list[tuple[Rule, str]] = [
     (
         TABLE_COMMENT,
         f"""
-        SELECT 'table', {TABLE}, {TABLE}, format('new table %s has no COMMENT ON TABLE', {TABLE}), NULL
+        SELECT 'table', {TABLE}, {TABLE}, format('new table %s has no COMMENT ON TABLE', {TABLE}), NULL,
+               format('comment on table %s is ''<what one row is, in a sentence>'';', {NAME})
         FROM pg_class c WHERE {TABLES} AND c.oid = ANY(%(created)s::oid[])
           AND obj_description(c.oid, 'pg_class') IS NULL""",
     ),

@@ -4,7 +4,7 @@ parent does, and no index is there twice."""
 from __future__ import annotations
 
 from schemagate.rules import Rule, rule
-from schemagate.rules.catalog.sql import TABLE, TABLES
+from schemagate.rules.catalog.sql import NAME, TABLE, TABLES
 from schemagate.rules.statements import FK_ON_DELETE
 
 UNINDEXED_FK = rule(
@@ -12,8 +12,7 @@ UNINDEXED_FK = rule(
     "warning",
     "fk-index",
     "Foreign keys are indexed",
-    "Joins and ON DELETE checks on an unindexed foreign key scan the whole child table (the seed's "
-    "mistake 3).",
+    "Joins and ON DELETE checks on an unindexed foreign key scan the whole child table.",
     "CREATE INDEX IF NOT EXISTS orders_customer_id_idx ON public.orders (customer_id);",
     alias="unindexed_foreign_keys",
     bad=(
@@ -97,8 +96,14 @@ QUERIES: list[tuple[Rule, str]] = [
         SELECT 'constraint', {_CONSTRAINT}, {TABLE}, format('foreign key %s on %s (%s) has no index',
                k.conname, {TABLE},
                (SELECT string_agg(a.attname, ', ' ORDER BY a.attnum) FROM pg_attribute a
-                WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey))), NULL
+                WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey))), NULL,
+               format('create index if not exists %I on %s (%s);',
+                      left(c.relname || '_' || cols.names || '_idx', 63), {NAME}, cols.list)
         FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+        CROSS JOIN LATERAL (
+          SELECT string_agg(a.attname, '_' ORDER BY array_position(k.conkey, a.attnum)) AS names,
+                 string_agg(quote_ident(a.attname), ', ' ORDER BY array_position(k.conkey, a.attnum)) AS list
+          FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey)) cols
         WHERE {TABLES} AND k.contype = 'f' AND NOT EXISTS (
           SELECT 1 FROM pg_index i WHERE i.indrelid = k.conrelid AND i.indisvalid
             AND (SELECT array_agg(x ORDER BY x)
@@ -123,7 +128,7 @@ QUERIES: list[tuple[Rule, str]] = [
         FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
         JOIN pg_class parent ON parent.oid = k.confrelid JOIN pg_index i ON i.indexrelid = k.conindid
         WHERE k.contype = 'f' AND c.oid = ANY(%(tables)s::oid[])
-          AND parent.relnamespace = 'auth'::regnamespace AND i.indisunique AND NOT i.indisprimary""",
+          AND parent.relnamespace::regnamespace::text = 'auth' AND i.indisunique AND NOT i.indisprimary""",
     ),
     (
         NO_PRIMARY_KEY,

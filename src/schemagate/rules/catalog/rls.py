@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schemagate.rules import Rule, rule
-from schemagate.rules.catalog.sql import POLICY, TABLE, TABLES
+from schemagate.rules.catalog.sql import NAME, POLICY, TABLE, TABLES
 from schemagate.rules.statements import AUTH_PER_ROW
 
 RLS_DISABLED = rule(
@@ -170,7 +170,8 @@ QUERIES: list[tuple[Rule, str]] = [
     (
         RLS_DISABLED,
         f"""
-        SELECT 'table', {TABLE}, {TABLE}, format('table %s has row level security disabled', {TABLE}), NULL
+        SELECT 'table', {TABLE}, {TABLE}, format('table %s has row level security disabled', {TABLE}), NULL,
+               format('alter table %s enable row level security;', {NAME})
         FROM pg_class c WHERE {TABLES} AND NOT c.relrowsecurity""",
     ),
     (
@@ -183,7 +184,8 @@ QUERIES: list[tuple[Rule, str]] = [
     (
         POLICY_RLS_OFF,
         f"""
-        SELECT 'table', {TABLE}, {TABLE}, format('table %s has policies but RLS is disabled', {TABLE}), NULL
+        SELECT 'table', {TABLE}, {TABLE}, format('table %s has policies but RLS is disabled', {TABLE}), NULL,
+               format('alter table %s enable row level security;', {NAME})
         FROM pg_class c WHERE {TABLES} AND NOT c.relrowsecurity
           AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid)""",
     ),

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemagate.rules import Finding
-from schemagate.rules.catalog import Fingerprints, Row, Scope
+from schemagate.rules import Finding, Remedy
+from schemagate.rules.catalog import STARTS_ONLY, Fingerprints, Row, Scope
 from schemagate.sql import ParsedMigration
 from schemagate.tree import objects
 
@@ -88,6 +88,7 @@ def place(rows: list[Row], located: dict[tuple[str, str], Place], first: Place |
             parsed.statements[where[1]].line if parsed and where and parsed.statements else None,
             subject=row.subject,
             advisor=row.advisor,
+            remedy=Remedy(row.fix, "after", row.rule.id not in STARTS_ONLY) if row.fix else None,
         )
         out.append(Placed(finding, where))
     return out

@@ -213,6 +213,12 @@ SENSITIVE_COLUMNS = rule(
 )
 
 _FUNCTION = "format('%s.%s', n.nspname, p.proname)"
+# the fix: the function's own search_path, empty, so that every name in it must be qualified
+_SET_SEARCH_PATH = (
+    "format('alter %s %I.%I(%s) set search_path = '''';', "
+    "CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, "
+    "n.nspname, p.proname, pg_get_function_identity_arguments(p.oid))"
+)
 _VIEW = "format('%s.%s', c.relnamespace::regnamespace, c.relname)"
 _NO_SEARCH_PATH = (
     "NOT EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}')) s WHERE s LIKE 'search_path=%')"
@@ -249,7 +255,14 @@ def _graphql(role: str) -> str:
 
 
 # Queries that read a table plain PostgreSQL may not have: run only where it exists.
-NEEDS = {PUBLIC_BUCKET_LISTING.id: "storage.buckets"}
+# What a rule's query needs to exist (a relation, or role:<name>): without it, as on a plain
+# PostgreSQL project, the rule has nothing to judge and its query would fail.
+_API_ROLES = ("role:anon", "role:authenticated")
+NEEDS = {
+    PUBLIC_BUCKET_LISTING.id: ("storage.buckets",),
+    FOREIGN_TABLE_IN_API.id: _API_ROLES,
+    SENSITIVE_COLUMNS.id: _API_ROLES,
+}
 
 QUERIES: list[tuple[Rule, str]] = [
     (
@@ -257,7 +270,7 @@ QUERIES: list[tuple[Rule, str]] = [
         f"""
         SELECT 'function', {_FUNCTION}, {_FUNCTION},
                format('SECURITY DEFINER function %s(%s) has no fixed search_path',
-                      p.oid::regproc, pg_get_function_identity_arguments(p.oid)), NULL
+                      p.oid::regproc, pg_get_function_identity_arguments(p.oid)), NULL, {_SET_SEARCH_PATH}
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE {_FUNCTION} = ANY(%(functions)s) AND p.prosecdef AND {_NO_SEARCH_PATH}""",
     ),
@@ -265,7 +278,7 @@ QUERIES: list[tuple[Rule, str]] = [
         INVOKER_SEARCH_PATH,
         f"""
         SELECT 'function', {_FUNCTION}, {_FUNCTION}, format('function %s(%s) has no fixed search_path',
-               p.oid::regproc, pg_get_function_identity_arguments(p.oid)), NULL
+               p.oid::regproc, pg_get_function_identity_arguments(p.oid)), NULL, {_SET_SEARCH_PATH}
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE {_FUNCTION} = ANY(%(functions)s) AND NOT p.prosecdef
           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')

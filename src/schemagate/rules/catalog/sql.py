@@ -6,3 +6,5 @@ EXPOSED = "c.relnamespace::regnamespace::text = ANY(%(schemas)s)"
 TABLES = "c.oid = ANY(%(tables)s::oid[]) AND c.relkind IN ('r', 'p') AND " + EXPOSED
 # a policy's key: its table and its name
 POLICY = f"{TABLE} || '|' || p.polname"
+# the table as SQL names it, for the fixes the rules write
+NAME = "format('%s.%I', c.relnamespace::regnamespace, c.relname)"
