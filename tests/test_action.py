@@ -204,6 +204,9 @@ def test_issue_approval(
     assert len(db.history()) == applied
     (issue,) = github.state.issues.values()
     assert issue["state"] == "closed"
+    # the approver reads the deploy plan in the issue before answering
+    assert "### 📋 Deploy plan: 4 pending migration(s)" in str(issue["body"])
+    assert "20251119184000\\_add\\_multi\\_tenancy\\.sql" in str(issue["body"])
 
 
 def test_issue_approval_times_out(workspace: tuple[Path, str], github: FakeGitHub, db: Database) -> None:

@@ -199,7 +199,7 @@ def test_lock_timeout_is_applied(cli: Cli, db: Database, project: Project) -> No
     with db.connect(admin=True) as holder:
         holder.autocommit = False
         holder.execute("lock table a in access share mode")
-        run = apply(cli, db, "--lock-timeout", "200ms")
+        run = apply(cli, db, "--lock-timeout", "200ms", "--lock-retries", "0")
         holder.rollback()
     assert run.code == 1 and "55P03 canceling statement due to lock timeout" in run.err
     assert db.history() == [("1", "a")]

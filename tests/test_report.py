@@ -122,6 +122,9 @@ def test_json_report_has_a_stable_documented_shape(db: Database, project: Projec
         "findings",
         "ignored",
         "notes",
+        "diff",
+        "access",
+        "isolation",
     }
     assert data["schema"] == 1 and data["verdict"] == "fail"
     (migration,) = data["migrations"]

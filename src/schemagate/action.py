@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from schemagate.github.context import Context
 from schemagate.github.context import load as load_context
 from schemagate.github.runner import Inputs, Runner, mask_secrets
 from schemagate.report import annotations as workflow_commands
+from schemagate.report import deploy_plan as plan_report
 from schemagate.report import markdown, sarif
 from schemagate.report.escape import inline
 from schemagate.report.model import display_path
@@ -71,8 +72,8 @@ class Job:
 
 def choose_mode(ctx: Context, inputs: Inputs) -> str:
     mode = inputs.get("mode", "auto")
-    if mode not in {"auto", "check", "deploy", "rollback", "status"}:
-        raise InputError(f"input mode must be auto, check, deploy, rollback or status, not {mode!r}")
+    if mode not in {"auto", "check", "deploy", "rollback", "status", "plan"}:
+        raise InputError(f"input mode must be auto, check, deploy, rollback, status or plan, not {mode!r}")
     if ctx.is_pull_request:
         if mode not in {"auto", "check"}:
             raise InputError(f"mode {mode} never runs on {ctx.event_name} events: production is off limits")
@@ -111,6 +112,8 @@ def configure(folder: Path, inputs: Inputs) -> Config:
             supabase=inputs.get("supabase", "auto"),
             lock_timeout=inputs.get("lock-timeout") or None,
             statement_timeout=inputs.get("statement-timeout") or None,
+            lock_retries=inputs.count("lock-retries"),
+            on_drift=inputs.get("on-drift") or None,
         )
     )
 
@@ -160,16 +163,18 @@ def run_check(job: Job) -> int:
 
 
 # approval --------------------------------------------------------------------------------------------
-def approve(job: Job, what: str) -> approvals.Approval | None:
-    """Refuse production unless someone approved this run (when approval is required)."""
+def approve(job: Job, what: str, details: Callable[[], str] | None = None) -> approvals.Approval | None:
+    """Refuse production unless someone approved this run (when approval is required); an
+    approval issue carries `details` (the deploy plan) for the approver to read."""
     how = job.inputs.get("approval", "environment")
     environment = job.inputs.get("environment", "production")
     if how == "issue":
         timeout = float(job.inputs.get("approval-timeout", "3600"))
+        shown = f"\n\n{details()}" if details else ""
         waiter = approvals.IssueApproval(
             job.api,
             f"schemagate: approve {what} ({job.ctx.sha[:7]})",
-            f"{what}\n\nComment `/approve` to go ahead or `/deny` to stop. Run: {job.ctx.run_url}",
+            f"{what}{shown}\n\nComment `/approve` to go ahead or `/deny` to stop. Run: {job.ctx.run_url}",
             timeout_s=timeout,
             merger=job.ctx.actor or None,
             allow_self=job.inputs.flag("allow-self-approval", False),
@@ -214,7 +219,8 @@ def run_deploy(job: Job) -> int:
     deployment: list[int | None] = []
 
     def authorize() -> RunContext:
-        approval = approve(job, "applying the pending migrations to production")
+        plan = lambda: plan_report.markdown(commands.deploy_plan(job.config, url))  # noqa: E731
+        approval = approve(job, "applying the pending migrations to production", plan)
         approved.append(approval)
         deployment.append(_deployment(job))
         _deployment_status(job, deployment[0], "in_progress")
@@ -317,13 +323,37 @@ def run_status(job: Job) -> int:
     found = commands.status(job.config, _production_url(job), notice=job.runner.warning)
     rows = ["| version | name | state |", "|---|---|---|"]
     rows += [f"| {r.version} | {inline(r.name)} | {r.state.value} |" for r in found.plan.rows()]
+    drift = [f"- {inline(line)}" for line in (found.catalog.lines() if found.catalog else [])]
+    rows += (
+        ["", f"**Catalog drift** (production against its migrations): {len(drift)}", "", *drift]
+        if drift
+        else []
+    )
     job.runner.summary(f"### {job.title}: status of {inline(str(found.target))}\n\n" + "\n".join(rows))
+    for line in found.catalog.lines() if found.catalog else []:
+        job.runner.error(f"catalog drift: {line}")
     job.runner.output("pending", str(len(found.plan.pending)))
     job.runner.output("verdict", "drift" if found.bad else "ok")
     return int(ExitCode.INPUT if found.bad else ExitCode.OK)
 
 
-MODES = {"check": run_check, "deploy": run_deploy, "rollback": run_rollback, "status": run_status}
+def run_plan(job: Job) -> int:
+    found = commands.deploy_plan(job.config, _production_url(job))
+    for line in plan_report.lines(found):
+        job.runner.log(line)
+    job.runner.summary(plan_report.markdown(found))
+    job.runner.output("pending", str(len(found.steps)))
+    job.runner.output("verdict", "refused" if found.refused else "planned")
+    return int(ExitCode.INPUT if found.refused else ExitCode.OK)
+
+
+MODES = {
+    "check": run_check,
+    "deploy": run_deploy,
+    "rollback": run_rollback,
+    "status": run_status,
+    "plan": run_plan,
+}
 
 
 def main(env: Mapping[str, str] | None = None) -> int:

@@ -12,18 +12,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from schemagate import engine, fixes, history, proofs, snapshot
+from schemagate import declarative, engine, fixes, history, inventory, picture, proofs, seeding, snapshot
 from schemagate.changes import Changes, compare
 from schemagate.config import Config
 from schemagate.connection import Connection, connect
 from schemagate.errors import InputError, SchemagateError
 from schemagate.lint import Judgement, Options, examine, finish, judge, unreadable, validate_rules
 from schemagate.migrations import discover, find_downs
-from schemagate.postgres import extensions, shim
+from schemagate.postgres import extensions
 from schemagate.report.model import MigrationResult, Report
 from schemagate.rules import Finding, catalog, remedies, runtime, statements
 from schemagate.rules.catalog import scope
-from schemagate.sandbox import throwaway
+from schemagate.sandbox import Sandbox, prepared
 from schemagate.sql import ParsedMigration, extensions_created, parse
 
 __all__ = ["Options", "run"]
@@ -57,6 +57,8 @@ class _State:
     results: dict[str, MigrationResult] = field(default_factory=dict)
     applied_new: list[ParsedMigration] = field(default_factory=list)
     downs: dict[str, Path] = field(default_factory=dict)  # reviewed down files by version
+    seen: picture.Before | None = None  # the database before the first new migration
+    picture: picture.Picture | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -71,28 +73,20 @@ def _database(
     progress: Progress,
     notes: list[str],
     needs: frozenset[tuple[str, str | None]],
-) -> Iterator[tuple[str, str, bool]]:
-    """(url, description, shim): a throwaway server, or the one the workflow names."""
-    if options.database_url:
-        with connect(options.database_url) as conn:
-            version = conn.execute(b"SHOW server_version").fetchone()
-            if config.shim and not conn.execute(b"SELECT to_regnamespace('auth') IS NOT NULL").fetchone()[0]:  # type: ignore[index]
-                shim.install(conn)
-        yield (
-            options.database_url,
-            f"PostgreSQL {version[0] if version else '?'} (check-database-url)",
-            config.shim,
-        )
-        return
-    with throwaway(supabase=config.shim, pg_bin=options.pg_bin, major=options.pg_major, wants=needs) as box:
-        progress(
-            f"PostgreSQL {box.server_version} ({box.source}) ready in {box.startup_seconds:.1f} s"
-            + (", Supabase shim" if box.shim else "")
-        )
+) -> Iterator[Sandbox]:
+    """A throwaway server, or the empty database the workflow names, made ready."""
+    with prepared(
+        supabase=config.shim,
+        url=options.database_url,
+        pg_bin=options.pg_bin,
+        major=options.pg_major,
+        wants=needs,
+    ) as box:
+        progress(box.banner)
         for note in box.notes:
             progress(note)
             notes.append(note)
-        yield box.url, f"PostgreSQL {box.server_version} ({box.source})", box.shim
+        yield box
 
 
 def _apply(
@@ -165,7 +159,11 @@ def _catalog(conn: Connection, state: _State, config: Config, before: catalog.Fi
     state.judgement.on_statements = [
         entry for entry in state.judgement.on_statements if entry[2].rule.id not in catalog.REPLACES
     ]
-    for placed in scope.place(catalog.check(conn, judged), located, first):
+    rows = catalog.check(conn, judged)
+    if state.seen is not None:
+        state.picture, opened = picture.after(conn, config, state.seen, judged.created)
+        rows += opened
+    for placed in scope.place(rows, located, first):
         if placed.place is None:
             state.findings.append(placed.finding)
         else:
@@ -200,7 +198,8 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     settings = engine.Settings.of(config, throwaway=True)
     notes: list[str] = []
     needs = extensions_created(change.local)
-    with _database(config, options, progress, notes, needs) as (url, server, shim_on), connect(url) as conn:
+    with _database(config, options, progress, notes, needs) as box, connect(box.url) as conn:
+        shim_on, server = box.shim, box.server
         _require_empty(conn)
         preinstalled = set(extensions.used_standins(conn))
         history.ensure(conn)
@@ -210,6 +209,7 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
             is_new = change.changes.is_new(parsed.migration)
             if is_new and before is None:
                 before = catalog.fingerprints(conn)
+                state.seen = picture.before(conn, config)
             if not _apply(conn, parsed, settings, state, new=is_new, shim_on=shim_on, config=config):
                 break
             if is_new:
@@ -218,6 +218,8 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
             _seed(conn, config, settings, state, shim_on, progress)
         state.findings.extend(proofs.idempotency(conn, state.applied_new, settings, shim_on))
         _catalog(conn, state, config, before or catalog.fingerprints(conn))
+        if declarative.files(config) and not box.named:  # a second database needs our own server
+            state.findings.extend(declarative.judge(box, settings, config, inventory.take(conn)))
         standins = [name for name in extensions.used_standins(conn) if name not in preinstalled]
     results = [
         state.results.get(p.migration.version)
@@ -226,6 +228,7 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     ]
     report = finish(results, state.judgement, options, server, began, config)
     report.notes += extensions.standin_notes(sorted(preinstalled), standins) + notes
+    report.picture = state.picture
     _fixes(report, change.new)
     return report
 
@@ -259,6 +262,6 @@ def _seed(
     if not (config.seed and config.seed_file.exists()):
         return
     try:
-        engine.seed(conn, config.seed_file, settings, progress, shim=shim_on)
+        seeding.seed(conn, config.seed_file, settings, progress, shim=shim_on)
     except SchemagateError as exc:
         state.findings.append(Finding(runtime.SEED_FAILED, exc.reason, exc.path, exc.line))

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from schemagate import __version__, commands, secrets
+from schemagate.cli_history import database_argument, database_url, drift_arguments, history_commands
 from schemagate.config import Overrides, postgres_major, project_root
-from schemagate.errors import ExitCode, InputError, SchemagateError, interruption, terminate
-from schemagate.output import Console, table
+from schemagate.errors import ExitCode, SchemagateError, interruption, terminate
+from schemagate.output import Console
 from schemagate.report import annotations as annotation_report
 from schemagate.report import markdown, sarif
 from schemagate.report import text as text_report
@@ -40,18 +41,13 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print only the result and errors")
 
 
-def _database(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--database-url",
-        default=None,
-        help="the target database (default: $DATABASE_URL); its password is never printed",
-    )
-
-
 def _timeouts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lock-timeout", help="per statement, e.g. 5s (default 5s)")
     p.add_argument("--statement-timeout", help="per statement, e.g. 10min (default 0: none)")
     p.add_argument("--lock-wait", type=float, help="seconds to wait for another run's lock (default 60)")
+    p.add_argument(
+        "--lock-retries", type=int, help="tries after a lock_timeout, each in a fresh transaction (default 3)"
+    )
 
 
 def _server(p: argparse.ArgumentParser) -> None:
@@ -121,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("apply", help="apply pending migrations to a database (db:migrate)")
     _common(p)
-    _database(p)
+    database_argument(p)
     _timeouts(p)
     p.add_argument("--dry-run", action="store_true", help="print the plan, touch nothing")
     p.add_argument(
@@ -129,16 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also apply pending versions older than the newest applied one",
     )
+    drift_arguments(p)
     p.set_defaults(func=cmd_apply)
 
-    p = sub.add_parser("status", help="what is applied, pending, drifted or missing (db:status)")
-    _common(p)
-    _database(p)
-    p.set_defaults(func=cmd_status)
+    history_commands(sub, _common)
 
     p = sub.add_parser("rollback", help="roll back with reviewed down migrations, newest first")
     _common(p)
-    _database(p)
+    database_argument(p)
     _timeouts(p)
     how_far = p.add_mutually_exclusive_group(required=True)
     how_far.add_argument("--to", help="roll back every applied migration newer than VERSION (0: all)")
@@ -170,16 +164,10 @@ def overrides(args: argparse.Namespace, cwd: Path) -> Overrides:
         lock_timeout=getattr(args, "lock_timeout", None),
         statement_timeout=getattr(args, "statement_timeout", None),
         lock_wait=getattr(args, "lock_wait", None),
+        lock_retries=getattr(args, "lock_retries", None),
+        on_drift=getattr(args, "on_drift", None),
         seed=False if getattr(args, "no_seed", False) else None,
     )
-
-
-def database_url(args: argparse.Namespace) -> str:
-    url = args.database_url or os.environ.get("DATABASE_URL")
-    if not url:
-        raise InputError("no database: pass --database-url or set DATABASE_URL")
-    secrets.register_url(url)
-    return str(url)
 
 
 # commands -----------------------------------------------------------------------------------------
@@ -270,7 +258,9 @@ def _render(report: Report, kind: str) -> str:
 
 
 def cmd_apply(args: argparse.Namespace, console: Console) -> int:
-    options = commands.ApplyOptions(args.config_, database_url(args), args.dry_run, args.include_all)
+    options = commands.ApplyOptions(
+        args.config_, database_url(args), args.dry_run, args.include_all, pg_bin=args.pg_bin
+    )
     done = commands.apply(options, progress=console.info, notice=console.notice)
     result = done.result
     if result.dry_run:
@@ -290,26 +280,6 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
         else f"{done.target} is up to date; nothing to apply"
     )
     return ExitCode.OK
-
-
-def cmd_status(args: argparse.Namespace, console: Console) -> int:
-    found = commands.status(args.config_, database_url(args), notice=console.notice)
-    rows = [
-        [
-            r.version,
-            r.name,
-            "yes" if r.local else "no",
-            "yes" if r.remote else "no",
-            f"{r.recorded.applied_at:%Y-%m-%d %H:%M}" if r.recorded and r.recorded.applied_at else "",
-            r.state.value,
-        ]
-        for r in found.plan.rows()
-    ]
-    console.say(f"database: {found.target}")
-    for line in table(["version", "name", "local", "remote", "applied at", "state"], rows):
-        console.say(line)
-    console.say(f"{len(found.plan.pending)} pending, {found.bad} drifted or missing")
-    return ExitCode.INPUT if found.bad else ExitCode.OK
 
 
 def cmd_rollback(args: argparse.Namespace, console: Console) -> int:

@@ -16,6 +16,15 @@ from typing import TYPE_CHECKING
 
 from schemagate import lint as static
 from schemagate.config import Config, Overrides, configure, postgres_major
+from schemagate.history_commands import (
+    DoctorResult,
+    StatusResult,
+    deploy_plan,
+    doctor,
+    refuse_catalog_drift,
+    repair,
+    status,
+)
 from schemagate.lint import Options as CheckOptions
 from schemagate.report.model import Report
 from schemagate.rules import Finding
@@ -24,9 +33,18 @@ if TYPE_CHECKING:
     from schemagate import engine, rollback
     from schemagate.connection import Target
     from schemagate.history import RunContext
-    from schemagate.plan import Plan
 
-__all__ = ["CheckOptions", "Overrides", "settings"]
+__all__ = [
+    "CheckOptions",
+    "DoctorResult",
+    "Overrides",
+    "StatusResult",
+    "deploy_plan",
+    "doctor",
+    "repair",
+    "settings",
+    "status",
+]
 Progress = Callable[[str], None]
 
 
@@ -60,7 +78,7 @@ class LocalResult:
 
 def local(options: LocalOptions, progress: Progress = _quiet, notice: Progress = _quiet) -> LocalResult:
     """Every migration and supabase/seed.sql on a throwaway database, which is gone afterwards."""
-    from schemagate import engine, history
+    from schemagate import engine, history, seeding
     from schemagate.connection import link
     from schemagate.sandbox import prepared
     from schemagate.sql import extensions_created
@@ -87,7 +105,7 @@ def local(options: LocalOptions, progress: Progress = _quiet, notice: Progress =
             )
             seeded = config.seed and config.seed_file.exists()
             if seeded:
-                engine.seed(db.conn, config.seed_file, settings, progress, shim=box.shim)
+                seeding.seed(db.conn, config.seed_file, settings, progress, shim=box.shim)
     return LocalResult(box.banner, list(box.notes), result.applied, seeded, time.monotonic() - began)
 
 
@@ -167,6 +185,7 @@ class ApplyOptions:
     # called once the files are read and before the database is touched: who runs it, approved
     # by whom (the Action asks GitHub for the approval here)
     authorize: Callable[[], RunContext] = local_context
+    pg_bin: str | None = None  # for the throwaway database the expected catalog is built on
 
 
 @dataclass
@@ -197,31 +216,11 @@ def apply(options: ApplyOptions, progress: Progress = _quiet, notice: Progress =
             progress=progress,
             dry_run=options.dry_run,
             downs=downs,
+            under_lock=lambda conn: refuse_catalog_drift(
+                config, conn, found, options.pg_bin, progress, notice
+            ),
         )
     return ApplyResult(db.target, result, context)
-
-
-# status ------------------------------------------------------------------------------------------
-@dataclass
-class StatusResult:
-    target: Target
-    plan: Plan
-
-    @property
-    def bad(self) -> int:
-        return len(self.plan.drifted) + len(self.plan.missing)
-
-
-def status(config: Config, url: str, notice: Progress = _quiet) -> StatusResult:
-    """What the database recorded, against the files: applied, pending, drifted, missing."""
-    from schemagate import engine, history
-    from schemagate.connection import link
-    from schemagate.plan import Plan
-
-    found = engine.load(config.migrations_dir, notices=notice)
-    with link(url) as db:
-        plan = Plan.build(found, history.recorded(db.conn))
-    return StatusResult(db.target, plan)
 
 
 # rollback ------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ DEFAULT_PATH = Path(".github/schemagate.yml")
 DEFAULT_MIGRATIONS = Path("supabase/migrations")
 SEVERITIES = ("error", "warning", "info", "off")
 TRISTATE = ("auto", "true", "false")
+ON_DRIFT = ("fail", "warn", "off")
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Config:
     lock_timeout: str = "5s"
     statement_timeout: str = "0"
     lock_wait: float = 60.0
+    lock_retries: int = 3  # a migration that failed on lock_timeout is tried this many more times
+    on_drift: str = "fail"  # production's catalog against its migrations: fail, warn or off
     # None: supabase/config.toml's [api] schemas (what the Data API serves), else public
     exposed_schemas: list[str] | None = None
     rules: dict[str, str] = field(default_factory=dict)
@@ -69,6 +72,8 @@ class Overrides:
     lock_timeout: str | None = None
     statement_timeout: str | None = None
     lock_wait: float | None = None
+    lock_retries: int | None = None
+    on_drift: str | None = None
     seed: bool | None = None
 
 
@@ -80,6 +85,8 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "lock_timeout": (str, int),
     "statement_timeout": (str, int),
     "lock_wait": (int, float),
+    "lock_retries": int,
+    "on_drift": str,
     "exposed_schemas": list,
     "rules": dict,
 }
@@ -109,7 +116,11 @@ def configure(overrides: Overrides, known_rules: Iterable[str] = ()) -> Config:
             config.supabase = None if value == "auto" else value == "true"
         else:
             problems.append(f"supabase must be auto, true or false, not {overrides.supabase!r}")
-    for key in ("lock_timeout", "statement_timeout", "lock_wait", "seed"):
+    if overrides.lock_retries is not None and overrides.lock_retries < 0:
+        problems.append(f"lock retries must be 0 or more, not {overrides.lock_retries}")
+    if overrides.on_drift is not None and overrides.on_drift not in ON_DRIFT:
+        problems.append(f"on-drift must be fail, warn or off, not {overrides.on_drift!r}")
+    for key in ("lock_timeout", "statement_timeout", "lock_wait", "lock_retries", "on_drift", "seed"):
         value = getattr(overrides, key)
         if value is not None:
             setattr(config, key, value)
@@ -229,6 +240,10 @@ def _from_mapping(
             config.exposed_schemas = [str(v) for v in value]
         elif key in {"lock_timeout", "statement_timeout"}:
             setattr(config, key, str(value))
+        elif key == "on_drift" and value not in ON_DRIFT:
+            problem(key, f"on_drift must be fail, warn or off, not {value!r}")
+        elif key == "lock_retries" and (isinstance(value, bool) or value < 0):
+            problem(key, f"lock_retries must be a whole number, 0 or more, not {value!r}")
         else:
             setattr(config, key, value)
     return config

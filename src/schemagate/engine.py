@@ -15,12 +15,12 @@ from pathlib import Path
 
 import psycopg
 
-from schemagate import diagnosis, history
+from schemagate import diagnosis, history, retries
 from schemagate.config import Config
 from schemagate.connection import Connection, Link
 from schemagate.errors import InputError, MigrationFailed
 from schemagate.history import RunContext
-from schemagate.migrations import Migration, discover
+from schemagate.migrations import discover
 from schemagate.plan import Plan
 from schemagate.sql import SERVER_WIDE, ParsedMigration, Statement, parse
 
@@ -36,6 +36,8 @@ class Settings:
     lock_timeout: str = "5s"
     statement_timeout: str = "0"
     lock_wait_s: float = 60.0
+    lock_retries: int = 3
+    retry_backoff_s: float = 1.0  # the first pause after a lock timeout; it doubles each time
     include_all: bool = False
     # A throwaway database applies a file that commits part-way as the Supabase CLI does, one
     # transaction per part, so a project's history can be checked at all; production refuses it.
@@ -51,6 +53,7 @@ class Settings:
             lock_timeout=config.lock_timeout,
             statement_timeout=config.statement_timeout,
             lock_wait_s=config.lock_wait,
+            lock_retries=config.lock_retries,
             include_all=include_all,
             allow_splits=throwaway,
         )
@@ -302,6 +305,7 @@ def apply(
     dry_run: bool = False,
     shim: bool = False,
     downs: dict[str, str] | None = None,
+    under_lock: Callable[[Connection], None] = lambda _conn: None,
 ) -> Result:
     """Apply every pending migration in version order; refuse on drift before touching anything.
 
@@ -321,6 +325,7 @@ def apply(
         plan.verify(include_all=settings.include_all)
         for parsed in plan.pending:
             validate(parsed, allow_splits=settings.allow_splits)
+        under_lock(conn)  # no other run applies meanwhile: what it reads is production at rest
         result = Result(plan)
         for parsed in plan.pending:
             applied = _apply_one(
@@ -372,28 +377,23 @@ def _apply_one(
 ) -> Applied | None:
     m = parsed.migration
     began = time.monotonic()
+    record = recorder(conn, parsed, context, down_sha256)
     try:
-        record = recorder(conn, parsed, context, down_sha256)
-        run_file(conn, parsed, settings, record=record, pooled=pooled, shim=shim)
+        retries.ridden_out(
+            conn,
+            parsed,
+            lambda: run_file(conn, parsed, settings, record=record, pooled=pooled, shim=shim),
+            retries=settings.lock_retries,
+            backoff_s=settings.retry_backoff_s,
+            progress=progress,
+        )
     except AppliedElsewhere:
         progress(f"skipped {m.filename}: a concurrent run applied it")
         return None
     seconds = time.monotonic() - began
-    progress(f"applied {m.filename} ({_ms(seconds)}){_describe(parsed)}")
+    progress(f"applied {m.filename} ({duration(seconds)}){_describe(parsed)}")
     return Applied(parsed, seconds)
 
 
-def _ms(seconds: float) -> str:
+def duration(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
-
-
-def seed(conn: Connection, path: Path, settings: Settings, progress: Progress, *, shim: bool) -> None:
-    """Load supabase/seed.sql into a throwaway database, so a migration that breaks it fails."""
-    from schemagate.migrations import read_migration
-
-    migration: Migration = read_migration(path, "0", "seed")
-    parsed = parse(migration)
-    validate(parsed, allow_splits=settings.allow_splits)
-    began = time.monotonic()
-    run_file(conn, parsed, settings, shim=shim)  # a failure names seed.sql and its line
-    progress(f"seeded {path.name} ({_ms(time.monotonic() - began)})")

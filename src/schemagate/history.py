@@ -187,6 +187,21 @@ def down_checksums(conn: Connection) -> dict[str, str | None]:
     return {str(v): (str(s) if s else None) for v, s in rows}
 
 
+def repair_applied(conn: Connection, version: str, name: str, statements: list[str]) -> None:
+    """Mark a version applied, as `supabase migration repair --status applied` does: the row from
+    the file, replacing one already there."""
+    conn.execute(
+        f"INSERT INTO {TABLE} (version, name, statements) VALUES (%s, %s, %s) ON CONFLICT (version) "
+        "DO UPDATE SET name = EXCLUDED.name, statements = EXCLUDED.statements".encode(),
+        (version, name, statements),
+    )
+
+
+def repair_reverted(conn: Connection, version: str) -> bool:
+    """Mark a version reverted (`--status reverted`): its row goes; False when there was none."""
+    return conn.execute(f"DELETE FROM {TABLE} WHERE version = %s".encode(), (version,)).rowcount > 0
+
+
 # locking ------------------------------------------------------------------------------------------
 @contextlib.contextmanager
 def locked(link: Link, wait_s: float) -> Iterator[None]:

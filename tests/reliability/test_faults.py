@@ -34,16 +34,19 @@ def _terminate_when_sleeping(db: Database, process: subprocess.Popen[str]) -> No
 
 
 def _switch_on(db: Database, name: str) -> None:
-    """A one-row table the migrations read: the fault happens while it has its row."""
+    """A setting the migrations read, the database's own (no object in its catalog, which a deploy
+    compares with the migrations'): the fault happens while it is on, in sessions started since."""
     with db.connect(admin=True) as conn:
-        conn.execute(f"create table public.{name} (on_ boolean)")
-        conn.execute(f"insert into public.{name} values (true)")
-        conn.execute(f"grant all on public.{name} to postgres")
+        conn.execute(f"alter database {db.name} set schemagate_test.{name} = 'on'")
 
 
 def _switch_off(db: Database, name: str) -> None:
     with db.connect(admin=True) as conn:
-        conn.execute(f"delete from public.{name}")
+        conn.execute(f"alter database {db.name} reset schemagate_test.{name}")
+
+
+def _is_on(name: str) -> str:
+    return f"current_setting('schemagate_test.{name}', true) = 'on'"
 
 
 def test_backend_killed_mid_migration_loses_nothing_and_a_rerun_finishes(
@@ -54,7 +57,7 @@ def test_backend_killed_mid_migration_loses_nothing_and_a_rerun_finishes(
     project.write(
         "2_killed.sql",
         "create table public.half_done (id int);\n"
-        "select pg_sleep(case when exists (select 1 from public.slow_switch) then 60 else 0 end);\n",
+        f"select pg_sleep(case when {_is_on('slow_switch')} then 60 else 0 end);\n",
     )
     project.write("3_after.sql", "create table public.after (id int);")
     process = _apply_process(db, project)
@@ -98,7 +101,7 @@ def test_connection_dropped_right_after_a_commit_applies_each_exactly_once(
     project.write("1_a.sql", "create table public.a (id int);")
     project.write(
         "2_b.sql",
-        "select pg_terminate_backend(pg_backend_pid()) from public.kill_switch;\n"
+        f"select pg_terminate_backend(pg_backend_pid()) where {_is_on('kill_switch')};\n"
         "create table public.b (id int);\n",
     )
     project.write("3_c.sql", "create table public.c (id int);")

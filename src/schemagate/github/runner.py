@@ -28,6 +28,8 @@ INPUTS = (
     "rollback-to",
     "reason",
     "lock-timeout",
+    "lock-retries",
+    "on-drift",
     "statement-timeout",
     "fail-on",
     "working-directory",
@@ -46,6 +48,15 @@ class Inputs:
         key = "INPUT_" + name.upper()
         value = self._env.get(key, self._env.get(key.replace("-", "_"), ""))
         return value.strip() or default
+
+    def count(self, name: str) -> int | None:
+        """A whole number, 0 or more; None when the input is empty."""
+        value = self.get(name)
+        if not value:
+            return None
+        if not value.isdigit():
+            raise InputError(f"input {name} must be a whole number, 0 or more, not {value!r}")
+        return int(value)
 
     def flag(self, name: str, default: bool) -> bool:
         value = self.get(name).lower()

@@ -13,6 +13,7 @@ import difflib
 
 from schemagate import __version__
 from schemagate.fixes import Edit
+from schemagate.report import picture
 from schemagate.report.escape import code, code_block, html, inline
 from schemagate.report.model import MigrationResult, Report, display_path
 from schemagate.rules import ITEMS, Finding, Severity, registry
@@ -278,7 +279,10 @@ def render(report: Report, *, limit: int = LIMIT, summary_url: str | None = None
         return "\n".join([marker(report.project), nothing, *_footer(report)])
     if all(f.level == Severity.INFO for f in report.findings):
         drafts = [line for m in report.migrations for line in _draft(m)]
-        return "\n".join([*head, "", *_passed(report), *drafts, *_ignored(report), "", *_footer(report)])
+        seen = picture.render(report.picture)
+        return "\n".join(
+            [*head, "", *_passed(report), *seen, *drafts, *_ignored(report), "", *_footer(report)]
+        )
     for full in (FULL, 0):
         body = [line for i, m in enumerate(report.migrations) for line in _migration(m, i < full)]
         text = "\n".join(
@@ -287,6 +291,7 @@ def render(report: Report, *, limit: int = LIMIT, summary_url: str | None = None
                 "",
                 *_summary(report),
                 *body,
+                *picture.render(report.picture),
                 *_others(report),
                 *_whys(report),
                 *_ignored(report),

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from schemagate import __version__
 from schemagate.fixes import Edit
 from schemagate.rules import ITEMS, Finding, Severity
+
+if TYPE_CHECKING:  # the picture needs a database; `lint` never loads one
+    from schemagate.picture import Picture
 
 JSON_SCHEMA_VERSION = 1
 
@@ -83,6 +86,7 @@ class Report:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     project: str = ""  # the project's folder in its repository; "" at the repository's root
+    picture: Picture | None = None  # what the change did to the database, and who can reach it
 
     @property
     def failed(self) -> bool:
@@ -162,6 +166,9 @@ class Report:
             "findings": [_finding_json(f) for f in self.findings],
             "ignored": [{**_finding_json(i.finding), "reason": i.reason} for i in self.ignored],
             "notes": self.notes,
+            "diff": [c.to_json() for c in self.picture.changes] if self.picture else [],
+            "access": [a.to_json() for a in self.picture.access] if self.picture else [],
+            "isolation": [p.to_json() for p in self.picture.proofs] if self.picture else [],
         }
 
 

@@ -9,7 +9,17 @@ from __future__ import annotations
 import functools
 from types import ModuleType
 
-from schemagate.rules import Rule, files, hardcoded, idempotency, platform, runtime, statements
+from schemagate.rules import (
+    Rule,
+    declarative,
+    exposure,
+    files,
+    hardcoded,
+    idempotency,
+    platform,
+    runtime,
+    statements,
+)
 from schemagate.rules.catalog import conventions, keys, rls, security
 
 FAMILIES: dict[str, tuple[ModuleType, ...]] = {
@@ -18,7 +28,7 @@ FAMILIES: dict[str, tuple[ModuleType, ...]] = {
     "hardcoded": (hardcoded,),
     "platform": (platform,),
     "runtime": (runtime,),
-    "catalog": (rls, keys, conventions, security),
+    "catalog": (rls, keys, conventions, security, exposure, declarative),
 }
 
 

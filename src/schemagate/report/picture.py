@@ -1,0 +1,209 @@
+"""The picture of a change in the comment: its schema changes and tables as an ER diagram, folded;
+the access it opens, as a small table; and the isolation proofs of its new tables."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from schemagate.report.escape import code_block, inline
+
+if TYPE_CHECKING:
+    from schemagate.diff import Change
+    from schemagate.inventory import Relations
+    from schemagate.picture import Picture
+
+LINES = 30  # schema changes listed before the rest is counted
+_SIGN = {"added": "+", "removed": "-", "changed": "~"}
+_PLURAL = {"index": "indexes", "policy": "policies"}
+
+
+_HASH = re.compile(r"(?:, )?\b(body|query) ([0-9a-f]{8})\b")
+_TRIGGER = re.compile(r"^CREATE (?:CONSTRAINT )?TRIGGER \S+ (.*?) ON \S+ (.*)$")
+_KEYWORDS = re.compile(
+    r"\b(FOR EACH (ROW|STATEMENT)|EXECUTE (FUNCTION|PROCEDURE)|WHEN|REFERENCING|(NEW|OLD) TABLE AS)\b"
+)
+_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON (?:ONLY )?\S+ USING (\S+) (.*)$")
+
+
+def _short(kind: str, definition: str) -> str:
+    """A definition as a reviewer reads it: no hashes, no repeated names."""
+    if kind == "index" and (found := _INDEX.match(definition)):
+        unique, method, rest = found.groups()
+        return f"{'unique ' if unique else ''}{rest}" + ("" if method == "btree" else f" using {method}")
+    if kind == "trigger" and (found := _TRIGGER.match(definition)):
+        return f"{found[1].lower()}, {_KEYWORDS.sub(lambda m: m[0].lower(), found[2])}"
+    return _HASH.sub("", definition).strip(", ")
+
+
+def _now(change: Change) -> str:
+    """What an object is now (or was, when removed), and a word on what its hash hides."""
+    if change.change != "changed" or " → " not in change.detail:
+        return _short(change.kind, change.detail)
+    old, new = change.detail.split(" → ", 1)
+    was, now = dict(_HASH.findall(old)), dict(_HASH.findall(new))
+    moved = [f"new {word}" for word, digest in now.items() if was.get(word) != digest]
+    return ", ".join(x for x in (_short(change.kind, new), *moved) if x)
+
+
+def _named(change: Change, table: str) -> str:
+    """An object's name within its table: a column as `refunded`, an index without its schema."""
+    if change.object.startswith(table + "."):
+        return change.object[len(table) + 1 :]
+    return change.object.split(".", 1)[-1] if change.kind == "index" else change.object
+
+
+def _part(change: Change, table: str) -> str:
+    """A table's part: `+ column refunded boolean not null`, `~ column total → numeric(12,2)`."""
+    sign = _SIGN[change.change]
+    if change.kind == "rls":
+        return f"{sign} RLS {change.detail.split(' → ')[-1]}"
+    if change.kind == "grant":
+        return f"{sign} grant {change.detail.split(' → ')[-1]} to {change.object.split(' to ', 1)[1]}"
+    if change.change == "removed":
+        return f"{sign} {change.kind} {_named(change, table)}"
+    arrow = "→ " if change.change == "changed" else ""
+    return f"{sign} {change.kind} {_named(change, table)} {arrow}{_now(change)}".rstrip()
+
+
+def lines(changes: list[Change]) -> list[str]:
+    """A line per added or removed table, a table's changed parts under it, a line per other
+    object; each begins with its sign (+ added, - removed, ~ changed), as a diff reads."""
+    tables: dict[str, list[Change]] = {}
+    others: list[Change] = []
+    for c in changes:
+        table = c.table
+        (tables.setdefault(table, []) if table else others).append(c)
+    out = []
+    for table, parts in tables.items():
+        own = next((c for c in parts if c.kind == "table" and c.object == table), None)
+        rest = [c for c in parts if c is not own and c.kind != "table"]
+        if own is not None and own.change == "removed":
+            out.append(f"- table {table}")
+        elif own is not None and own.change == "added":
+            out.append(f"+ table {table} ({', '.join([own.detail, *_counts(rest)])})")
+        elif len(rest) == 1:
+            out.append(f"~ {table}: {_part(rest[0], table)}")
+        else:
+            out += [f"~ {table}:", *(f"{_part(c, table)[0]}   {_part(c, table)[2:]}" for c in rest)]
+    for c in others:
+        detail = _now(c) if c.change != "removed" else ""
+        arrow = "→ " if c.change == "changed" and detail else ""
+        if detail.startswith(("+ ", "- ")):  # enum values: what came and went
+            out.append(f"~ {c.kind} {c.object}: {detail}")
+        else:
+            out.append(f"{_SIGN[c.change]} {c.kind} {c.object} {arrow}{detail}".rstrip())
+    return out
+
+
+def _counts(parts: list[Change]) -> list[str]:
+    kinds = [c.kind for c in parts if c.kind not in {"column", "rls", "grant"}]
+    named = {k: kinds.count(k) for k in dict.fromkeys(kinds)}
+    out = [f"{n} {k if n == 1 else _PLURAL.get(k, k + 's')}" for k, n in named.items()]
+    rls = next((c for c in parts if c.kind == "rls"), None)
+    return [*out, f"RLS {rls.detail}"] if rls else out
+
+
+def _entity(name: str) -> str:
+    """A Mermaid entity name: letters, digits and underscores; public tables by their own name."""
+    schema, _, table = name.partition(".")
+    plain = table.strip('"') if schema == "public" else f"{schema.strip(chr(34))}_{table.strip(chr(34))}"
+    return re.sub(r"\W", "_", plain) or "table"
+
+
+def _entities(names: list[str]) -> dict[str, str]:
+    """Each table's entity name, told apart where two would read the same (a_b.c and a.b_c)."""
+    out: dict[str, str] = {}
+    for name in names:
+        entity, n = _entity(name), 2
+        while entity in out.values():
+            entity, n = f"{_entity(name)}_{n}", n + 1
+        out[name] = entity
+    return out
+
+
+def _token(text: str) -> str:
+    return re.sub(r"\W", "_", text.replace("[]", "_array")) or "x"
+
+
+def mermaid(relations: Relations, columns: int = 8) -> str:
+    """An erDiagram of the tables: the change's own with their keys and first columns, their
+    neighbours by primary key alone, and each foreign key."""
+    entity = _entities(list(relations.tables))
+    out = ["erDiagram"]
+    for table, cols in relations.tables.items():
+        neighbour = relations.touched and table not in relations.touched
+        shown = [c for c in cols if "PK" in c.keys.split(",")] if neighbour else cols
+        keyed = sorted(shown, key=lambda c: not c.keys)[:columns]
+        out.append(f"  {entity[table]} {{")
+        for c in sorted(keyed, key=cols.index):
+            keys = f" {c.keys}" if c.keys else ""
+            out.append(f"    {_token(c.type)} {_token(c.name)}{keys}")
+        out.append("  }")
+    for edge in relations.edges:
+        many = "|o--o{" if edge.optional else "||--o{"
+        label = edge.columns.replace('"', "'")
+        out.append(f'  {entity[edge.parent]} {many} {entity[edge.child]} : "{label}"')
+    return "\n".join(out)
+
+
+def render(picture: Picture | None) -> list[str]:
+    if picture is None or not picture.changes:
+        return []
+    listed = lines(picture.changes)
+    more = [f"… and {len(listed) - LINES} more in the JSON report"] if len(listed) > LINES else []
+    summary = f"<details><summary>🗂️ Schema changes: {_tally(picture.changes)}</summary>"
+    out = ["", summary, "", code_block("\n".join(listed[:LINES] + more), "diff")]
+    if picture.relations and picture.relations.tables:
+        out += ["", code_block(mermaid(picture.relations), "mermaid")]
+        if picture.relations.left_out:
+            out.append(f"\n{picture.relations.left_out} more related tables are left out of the picture.")
+    out += [*_isolation(picture), "", "</details>", *_access(picture)]
+    return out
+
+
+def _tally(changes: list[Change]) -> str:
+    whole = {c.object: c.change for c in changes if c.kind == "table" and c.change != "changed"}
+    added = sum(change == "added" for change in whole.values())
+    removed = len(whole) - added
+    changed = len({c.table for c in changes if c.table} - set(whole))
+    others = len([c for c in changes if c.table is None])
+    parts = [
+        f"{added} table{'' if added == 1 else 's'} added" if added else "",
+        f"{removed} removed" if removed else "",
+        f"{changed} changed" if changed else "",
+        f"{others} other object{'' if others == 1 else 's'}" if others else "",
+    ]
+    return ", ".join(p for p in parts if p) or f"{len(changes)} changes"
+
+
+def _access(picture: Picture) -> list[str]:
+    wide = [a for a in picture.access if a.widened]
+    if not wide:
+        return []
+    header = "| Table | Role | Now can | Through a policy that gives every caller the same rows |"
+    rows = [header, "|---|---|---|---|"]
+    grouped: dict[tuple[str, str, str, str], list[str]] = {}
+    for a in wide:
+        name, expression = a.alike[0]
+        grouped.setdefault((a.table, a.role, name, expression), []).append(a.privilege)
+    for (table, role, name, expression), privileges in grouped.items():
+        cell = f"{inline(repr(name))} {inline(expression)}"
+        rows.append(f"| {inline(table)} | {role} | {', '.join(privileges)} | {cell} |")
+    return ["", "**Access this change opens:**", "", *rows]
+
+
+def _isolation(picture: Picture) -> list[str]:
+    out = []
+    for proof in picture.proofs:
+        if proof.leaks:
+            continue  # a finding of its own
+        if proof.unproven or proof.unsure:
+            why = proof.unproven or "; ".join(proof.unsure)
+            out.append(f"- 🔓 {inline(f'isolation of {proof.table} not proven: {why}')}")
+        else:
+            tried = ", ".join(proof.held)
+            opened = f"; {'; '.join(proof.open)} open to every caller" if proof.open else ""
+            line = f"isolation proven for {proof.table} by {proof.owner} ({tried}){opened}"
+            out.append(f"- 🔒 {inline(line)}")
+    return ["", *out] if out else []
