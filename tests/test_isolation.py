@@ -192,6 +192,23 @@ def test_an_update_writing_the_value_already_there_is_no_leak(db: Database, proj
     assert report.picture is not None and report.picture.proofs[0].leaks == ["update"]
 
 
+def test_a_user_with_two_rows_is_no_leak(db: Database, project: Project) -> None:
+    # a trigger gives each new row a twin: the other user has two rows, and keeps both
+    twin = """
+create or replace function public.twin_note() returns trigger language plpgsql security definer
+  set search_path = '' as $$
+begin
+  insert into public.notes (user_id, body) values (new.user_id, new.body || ' (twin)');
+  return new;
+end $$;
+create trigger notes_twin after insert on public.notes for each row
+  when (pg_trigger_depth() = 0) execute function public.twin_note();
+"""
+    proof, report = _proof(db, project, TABLE + ALL_OWN + twin)
+    assert proof.leaks == [] and {"delete", "update"} <= set(proof.held), proof
+    assert "isolation-leak" not in _ids(report)
+
+
 def test_the_proof_leaves_no_row_behind(db: Database, project: Project) -> None:
     users = db.scalar("select count(*) from auth.users")
     _proof(db, project, TABLE + ALL_OWN)
@@ -212,6 +229,32 @@ create table if not exists public.notebooks (
     )
     proof, _ = _proof(db, project, parent + table + ALL_OWN)
     assert proof.unproven is None and proof.leaks == [] and len(proof.held) == 4
+
+
+def test_required_columns_under_a_check_get_values_it_allows(db: Database, project: Project) -> None:
+    table = TABLE.replace(
+        "body text not null,",
+        "body text not null,\n  rating int not null check (rating between 1 and 5),\n"
+        "  status text not null check (status in ('open', 'it''s closed')),",
+    )
+    proof, _ = _proof(db, project, table + ALL_OWN)
+    assert proof.unproven is None and sorted(proof.held) == ["create", "delete", "read", "update"], proof
+
+
+def test_a_trigger_reading_the_request_headers_does_not_stop_the_proof(
+    db: Database, project: Project
+) -> None:
+    # PostgREST sets request.headers for every request; a trigger may read it without a default
+    agent = """
+create or replace function public.note_agent() returns trigger language plpgsql as $$
+begin
+  new.body := new.body || coalesce(current_setting('request.headers')::json ->> 'user-agent', '');
+  return new;
+end $$;
+create trigger notes_agent before insert on public.notes for each row execute function public.note_agent();
+"""
+    proof, _ = _proof(db, project, TABLE + ALL_OWN + agent)
+    assert proof.unproven is None and "create" in proof.held, proof
 
 
 def test_a_table_no_row_can_be_made_up_for_is_said_unproven_never_passed(

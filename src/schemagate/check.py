@@ -218,7 +218,8 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
             _seed(conn, config, settings, state, shim_on, progress)
         state.findings.extend(proofs.idempotency(conn, state.applied_new, settings, shim_on))
         _catalog(conn, state, config, before or catalog.fingerprints(conn))
-        if declarative.files(config) and not box.named:  # a second database needs our own server
+        applied = all(r.status == "applied" for r in state.results.values())  # else half a schema
+        if applied and declarative.files(config) and not box.named:  # a second database: our server
             state.findings.extend(declarative.judge(box, settings, config, inventory.take(conn)))
         standins = [name for name in extensions.used_standins(conn) if name not in preinstalled]
     results = [

@@ -128,7 +128,12 @@ def prove(conn: Connection, oid: int, table: str, forced: bool, owner: str) -> P
 
 @contextlib.contextmanager
 def _rolled_back(conn: Connection) -> Iterator[None]:
+    """A transaction that is always rolled back, with the settings PostgREST gives every request
+    (a trigger may read request.headers without a default)."""
     conn.execute(b"BEGIN")
+    conn.execute(
+        b"SELECT set_config('request.headers', '{}', true), set_config('request.method', 'POST', true)"
+    )
     try:
         yield
     finally:
@@ -255,7 +260,10 @@ def _attempts(
         target, theirs
     )
     delete = sql.SQL("DELETE FROM {}").format(target)
-    deleted = sql.SQL("SELECT 1 - count(*) FROM {} WHERE {}").format(target, theirs)
+    # fewer of the other's rows than before (a trigger may have given them more than one)
+    deleted = sql.SQL("SELECT cardinality(%(before)s::tid[]) - count(*) FROM {} WHERE {}").format(
+        target, theirs
+    )
     attempts = [
         _Attempt("read", "SELECT", "r", tried(read, None)),
         _Attempt("update", "UPDATE", "w", tried(update, updated, alone=True)),

@@ -25,7 +25,10 @@ SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typcategory, a.attnotn
        (SELECT r.attname FROM pg_constraint k
         JOIN pg_attribute r ON r.attrelid = k.confrelid
          AND r.attnum = k.confkey[array_position(k.conkey, a.attnum)]
-        WHERE k.conrelid = a.attrelid AND k.contype = 'f' AND a.attnum = ANY (k.conkey) LIMIT 1)
+        WHERE k.conrelid = a.attrelid AND k.contype = 'f' AND a.attnum = ANY (k.conkey) LIMIT 1),
+       (SELECT coalesce(substring(pg_get_constraintdef(k.oid) FROM $r$'((?:[^']|'')*)'$r$), '')
+        FROM pg_constraint k WHERE k.conrelid = a.attrelid AND k.contype = 'c' AND k.conkey = ARRAY[a.attnum]
+        ORDER BY k.conname LIMIT 1)
 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
@@ -45,6 +48,8 @@ class Column:
     references: str | None
     settable: bool = False  # a plain column, no key: an UPDATE may set it to anything
     referenced: str | None = None  # the parent's column a foreign key points at
+    # a CHECK on this column alone: its first string literal ('' when it has none), else None
+    checked: str | None = None
 
 
 def typed_value(column: Column, user: uuid.UUID, n: int) -> sql.Composable | None:
@@ -56,9 +61,11 @@ def typed_value(column: Column, user: uuid.UUID, n: int) -> sql.Composable | Non
     elif column.type == "uuid":
         literal = str(uuid.uuid4())
     elif column.category == "N":
-        literal = 900_000 + n
+        # a checked number is likely a rating or a count: small, and still one per row
+        literal = n if column.checked is not None else 900_000 + n
     elif column.category == "S":
-        literal = f"schemagate isolation {n}"
+        # a checked text is likely one of a list (`status in ('pending', 'done')`): its first
+        literal = column.checked.replace("''", "'") if column.checked else f"schemagate isolation {n}"
     elif column.category == "B":
         literal = False
     elif column.category == "D":
@@ -83,8 +90,9 @@ def columns_of(conn: Connection, oid: int) -> list[Column]:
             None if ref is None else str(ref),
             bool(plain) and ref is None,
             None if parent is None else str(parent),
+            None if checked is None else str(checked),
         )
-        for name, kind, category, notnull, defaulted, plain, label, ref, parent in conn.execute(
+        for name, kind, category, notnull, defaulted, plain, label, ref, parent, checked in conn.execute(
             _COLUMNS.encode(), (oid,)
         )
     ]
