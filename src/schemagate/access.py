@@ -71,9 +71,13 @@ class Cell:
     allowed: bool
     via: str  # the grant and the policies that allow it, or why not
     restricted_by: str | None = None  # restrictive policies that narrow it
-    scoped: bool = False  # no policy allowing it gives every caller the same rows
     policies: tuple[str, ...] = ()  # the permissive policies allowing it, quoted as identifiers
     alike: tuple[tuple[str, str], ...] = ()  # (name, expression) of those that give every caller alike
+
+    @property
+    def scoped(self) -> bool:
+        """Policies allow it, and none of them gives every caller the same rows."""
+        return bool(self.policies) and not self.alike
 
 
 @dataclass(frozen=True)
@@ -121,9 +125,7 @@ def _cell(row: tuple[object, ...]) -> Cell:
     names = tuple(str(permissive).split(", "))
     narrowed = str(restrictive) if restrictive else None
     open_to_all = tuple((str(name), str(expr)) for name, expr in (alike or []))  # type: ignore[attr-defined]
-    return Cell(
-        str(table), str(role), str(privilege), True, via, narrowed, not open_to_all, names, open_to_all
-    )
+    return Cell(str(table), str(role), str(privilege), True, via, narrowed, names, open_to_all)
 
 
 def matrix(conn: Connection, schemas: list[str]) -> dict[tuple[str, str, str], Cell]:

@@ -17,12 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from schemagate import diff, engine, history, inventory
+from schemagate import diff, history, inventory, replica
 from schemagate.config import Config
-from schemagate.connection import Connection, connect
+from schemagate.connection import Connection
 from schemagate.errors import SchemagateError
 from schemagate.plan import Plan
-from schemagate.sandbox import throwaway
 from schemagate.sql import ParsedMigration
 from schemagate.supabase import MANAGED_SCHEMAS
 
@@ -72,16 +71,16 @@ def compare(
         return CatalogDrift(compared=False, why_not="the history and the files disagree (schemagate doctor)")
     recorded = {r.version for r in found_history}
     applied = [p for p in local if p.migration.version in recorded]
-    supabase = _has_auth(production)
+    of = replica.shape(production)
     try:
         if applied:
-            built = _expected(config, applied, supabase=supabase, pg_bin=pg_bin, major=_major(production))
+            baseline, expected = _expected(config, of, applied, pg_bin)
         else:  # nothing recorded: a project's own objects are none yet, and no server is needed
-            built = inventory.Inventory({}), inventory.Inventory({})
+            baseline, expected = inventory.Inventory({}), inventory.Inventory({})
     except SchemagateError as exc:
         return CatalogDrift(compared=False, why_not=f"the migrations do not build here: {exc.reason}")
-    baseline, expected = built
-    managed = _managed(baseline, expected, found) if supabase else _extension_schemas(expected, found)
+    theirs = inventory.extension_schemas(expected, found)
+    managed = _managed(baseline) | theirs if of.supabase else theirs
     changes = diff.between(_ours(expected, baseline, managed), _ours(found, baseline, managed))
     return CatalogDrift(diff.folded(changes), versions=len(applied))
 
@@ -96,41 +95,19 @@ def _read(production: Connection) -> tuple[list[history.Recorded], inventory.Inv
 
 
 def _expected(
-    config: Config, applied: list[ParsedMigration], *, supabase: bool, pg_bin: str | None, major: int | None
+    config: Config, of: replica.Shape, applied: list[ParsedMigration], pg_bin: str | None
 ) -> tuple[inventory.Inventory, inventory.Inventory]:
-    settings = engine.Settings.of(config, throwaway=True)
-    with throwaway(supabase=supabase, pg_bin=pg_bin, major=major) as box, connect(box.url) as conn:
-        history.ensure(conn)
-        baseline = inventory.take(conn)
-        for parsed in applied:
-            engine.run_file(conn, parsed, settings, shim=supabase)
+    with replica.replica(config, of, applied, pg_bin) as (_, conn, baseline):
         return baseline, inventory.take(conn)
-
-
-def _has_auth(conn: Connection) -> bool:
-    row = conn.execute(b"SELECT to_regnamespace('auth') IS NOT NULL").fetchone()
-    return bool(row and row[0])
-
-
-def _major(conn: Connection) -> int | None:
-    row = conn.execute(b"SELECT current_setting('server_version_num')::int / 10000").fetchone()
-    return int(str(row[0])) if row else None
 
 
 def _schema(name: str) -> str:
     return name.split(".", 1)[0].strip('"')
 
 
-def _extension_schemas(*found: inventory.Inventory) -> set[str]:
-    schemas = {d.split(" in ", 1)[-1] for f in found for d in f.of("extension").values()}
-    return schemas - {"public"}
-
-
-def _managed(*found: inventory.Inventory) -> set[str]:
-    """Supabase's schemas: its services', the shim's (what it made before any migration), and
-    the extensions' own."""
-    baseline = found[0]
-    return set(_MANAGED) | {_schema(name) for _, name in baseline.objects} | _extension_schemas(*found)
+def _managed(baseline: inventory.Inventory) -> set[str]:
+    """Supabase's schemas: its services', and the shim's (what it made before any migration)."""
+    return set(_MANAGED) | {_schema(name) for _, name in baseline.objects}
 
 
 def _ours(

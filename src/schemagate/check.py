@@ -149,9 +149,16 @@ def _apply(
 
 
 # the catalog rules -------------------------------------------------------------------------------
-def _catalog(conn: Connection, state: _State, config: Config, before: catalog.Fingerprints) -> None:
+def _catalog(
+    conn: Connection,
+    state: _State,
+    config: Config,
+    before: catalog.Fingerprints,
+    final: inventory.Inventory | None,
+) -> None:
     """The catalog rules on what the change made, each finding given to the statement that made
-    its object; the parse-tree detectors they replace are dropped: the catalog is the final word."""
+    its object; the parse-tree detectors they replace are dropped: the catalog is the final word.
+    `final` is the catalog as the migrations left it, taken when the picture needs it."""
     located = scope.places(state.applied_new)
     tables = runtime.user_tables(conn, "oid", "r,p,f,v,m")
     judged = scope.of(before, catalog.fingerprints(conn), located, tables, config.exposed)
@@ -160,8 +167,8 @@ def _catalog(conn: Connection, state: _State, config: Config, before: catalog.Fi
         entry for entry in state.judgement.on_statements if entry[2].rule.id not in catalog.REPLACES
     ]
     rows = catalog.check(conn, judged)
-    if state.seen is not None:
-        state.picture, opened = picture.after(conn, config, state.seen, judged.created)
+    if state.seen is not None and final is not None:
+        state.picture, opened = picture.after(conn, config, state.seen, final, judged.created)
         rows += opened
     for placed in scope.place(rows, located, first):
         if placed.place is None:
@@ -217,10 +224,12 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
         else:
             _seed(conn, config, settings, state, shim_on, progress)
         state.findings.extend(proofs.idempotency(conn, state.applied_new, settings, shim_on))
-        _catalog(conn, state, config, before or catalog.fingerprints(conn))
         applied = all(r.status == "applied" for r in state.results.values())  # else half a schema
-        if applied and declarative.files(config) and not box.named:  # a second database: our server
-            state.findings.extend(declarative.judge(box, settings, config, inventory.take(conn)))
+        declared = applied and bool(declarative.files(config)) and not box.named  # a second database
+        final = inventory.take(conn) if state.seen is not None or declared else None
+        _catalog(conn, state, config, before or catalog.fingerprints(conn), final)
+        if declared and final is not None:
+            state.findings.extend(declarative.judge(box, settings, config, final))
         standins = [name for name in extensions.used_standins(conn) if name not in preinstalled]
     results = [
         state.results.get(p.migration.version)

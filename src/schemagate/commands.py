@@ -18,9 +18,11 @@ from schemagate import lint as static
 from schemagate.config import Config, Overrides, configure, postgres_major
 from schemagate.history_commands import (
     DoctorResult,
+    Progress,
     StatusResult,
     deploy_plan,
     doctor,
+    quiet,
     refuse_catalog_drift,
     repair,
     status,
@@ -45,11 +47,6 @@ __all__ = [
     "settings",
     "status",
 ]
-Progress = Callable[[str], None]
-
-
-def _quiet(_line: str) -> None:
-    return None
 
 
 def settings(overrides: Overrides) -> Config:
@@ -76,7 +73,7 @@ class LocalResult:
     seconds: float
 
 
-def local(options: LocalOptions, progress: Progress = _quiet, notice: Progress = _quiet) -> LocalResult:
+def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = quiet) -> LocalResult:
     """Every migration and supabase/seed.sql on a throwaway database, which is gone afterwards."""
     from schemagate import engine, history, seeding
     from schemagate.connection import link
@@ -110,7 +107,7 @@ def local(options: LocalOptions, progress: Progress = _quiet, notice: Progress =
 
 
 # check and lint --------------------------------------------------------------------------------------
-def check(config: Config, options: CheckOptions, progress: Progress = _quiet) -> Report:
+def check(config: Config, options: CheckOptions, progress: Progress = quiet) -> Report:
     """The PR verdict: every migration applied to a fresh database, the new ones judged."""
     from schemagate import check as checking
 
@@ -140,7 +137,7 @@ class FixResult:
     statements: int = 0  # how many statements the fixes rewrote or completed
 
 
-def fix(config: Config, options: CheckOptions, *, dry_run: bool, progress: Progress = _quiet) -> FixResult:
+def fix(config: Config, options: CheckOptions, *, dry_run: bool, progress: Progress = quiet) -> FixResult:
     """The check's mechanical fixes written into the migrations it judged: only those new since
     the base (HEAD when none is given), never a merged one."""
     from schemagate import fixes
@@ -195,7 +192,7 @@ class ApplyResult:
     approved: RunContext | None = None
 
 
-def apply(options: ApplyOptions, progress: Progress = _quiet, notice: Progress = _quiet) -> ApplyResult:
+def apply(options: ApplyOptions, progress: Progress = quiet, notice: Progress = quiet) -> ApplyResult:
     """The pending migrations to a real database, each in its own transaction, under the lock."""
     from schemagate import engine
     from schemagate.connection import Target, link
@@ -245,7 +242,7 @@ class RollbackResult:
 
 
 def roll_back(
-    options: RollbackOptions, progress: Progress = _quiet, notice: Progress = _quiet
+    options: RollbackOptions, progress: Progress = quiet, notice: Progress = quiet
 ) -> RollbackResult:
     """Reviewed down migrations, newest first, each in its own transaction, under the lock."""
     from schemagate import engine, history, rollback

@@ -88,15 +88,8 @@ def judge(
                 return [Finding(SCHEMAS_OUT_OF_SYNC, message, exc.path or path, exc.line)]
         declared = inventory.take(conn)
     changes = diff.between(_comparable(migrations), _comparable(declared))
-    theirs = _extension_schemas(migrations, declared)
+    theirs = inventory.extension_schemas(migrations, declared)
     return [_finding(c) for c in diff.folded(changes) if c.object.split(".", 1)[0] not in theirs]
-
-
-def _extension_schemas(*found: inventory.Inventory) -> set[str]:
-    """Schemas an extension was installed into (pgmq, gis, extensions): what lives there, such as
-    pgmq's queue tables, the extension's functions make, and no schema file declares."""
-    schemas = {d.split(" in ", 1)[-1] for f in found for d in f.of("extension").values()}
-    return schemas - {"public", "pg_catalog"}
 
 
 def _comparable(found: inventory.Inventory) -> inventory.Inventory:

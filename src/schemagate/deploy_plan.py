@@ -15,13 +15,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from schemagate import engine, history, retries, synthetic
+from schemagate import engine, history, replica, retries, synthetic
 from schemagate.config import Config
 from schemagate.connection import Connection, connect
 from schemagate.errors import SchemagateError
 from schemagate.plan import Plan
 from schemagate.rules import runtime
-from schemagate.sandbox import throwaway
 from schemagate.sql import ParsedMigration
 from schemagate.tree import relation
 
@@ -129,18 +128,11 @@ def build(
     except SchemagateError as exc:
         found.refused = exc.reason
     recorded = {r.version for r in plan.recorded}
-    shape = production.execute(
-        b"SELECT to_regnamespace('auth') IS NOT NULL, current_setting('server_version_num')::int / 10000"
-    ).fetchone()
-    supabase, major = (bool(shape[0]), int(str(shape[1]))) if shape else (False, None)
-    box = throwaway(supabase=supabase, pg_bin=pg_bin, major=major)
-    with box as sandbox, connect(sandbox.url) as conn, connect(sandbox.admin_url) as admin:
-        history.ensure(conn)
-        for parsed in local:
-            if parsed.migration.version in recorded:
-                engine.run_file(conn, parsed, settings, shim=supabase)
+    of = replica.shape(production)
+    applied = [p for p in local if p.migration.version in recorded]
+    with replica.replica(config, of, applied, pg_bin) as (box, conn, _), connect(box.admin_url) as admin:
         for parsed in plan.pending:
-            found.steps.append(_step(conn, admin, production, parsed, settings, supabase, sample, config))
+            found.steps.append(_step(conn, admin, production, parsed, settings, of.supabase, sample, config))
     return found
 
 

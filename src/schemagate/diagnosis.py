@@ -16,6 +16,7 @@ from schemagate.errors import MigrationFailed
 from schemagate.postgres.extensions import PRIVILEGED
 from schemagate.sql import LineIndex, ParsedMigration, Statement
 from schemagate.supabase import ALLOWED_SETTINGS, MANAGED_SCHEMAS
+from schemagate.tree import mappings
 
 _PLPGSQL_LINE = re.compile(r"PL/pgSQL function (?P<fn>\S+) line (?P<line>\d+)")
 _PARAMETER = re.compile(r'permission denied to set parameter "(?P<name>[^"]+)"')
@@ -145,18 +146,12 @@ def _schemas(stmt: Statement) -> set[str]:
     """The schemas a statement names: of its relations (RangeVars, typed or not), functions and
     types."""
     found = set()
-    stack: list[object] = [stmt.node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            if isinstance(current.get("schemaname"), str):
-                found.add(current["schemaname"])
-            names = current.get("List", {}).get("items") if isinstance(current.get("List"), dict) else None
-            if names and len(names) > 1 and "String" in names[0]:  # a qualified name: schema first
-                found.add(str(names[0]["String"]["sval"]))
-            stack.extend(current.values())
-        elif isinstance(current, list):
-            stack.extend(current)
+    for current in mappings(stmt.node):
+        if isinstance(current.get("schemaname"), str):
+            found.add(current["schemaname"])
+        names = current.get("List", {}).get("items") if isinstance(current.get("List"), dict) else None
+        if names and len(names) > 1 and "String" in names[0]:  # a qualified name: schema first
+            found.add(str(names[0]["String"]["sval"]))
     for key in ("funcname", "defnames", "typeName"):
         names = stmt.node.get(key)
         if isinstance(names, list) and len(names) > 1 and "String" in names[0]:

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 Progress = Callable[[str], None]
 
 
-def _quiet(_line: str) -> None:
-    pass
+def quiet(_line: str) -> None:
+    """The progress callback that says nothing: the commands' default."""
 
 
 def refuse_catalog_drift(
@@ -86,7 +86,7 @@ class StatusResult:
         return f"{len(self.plan.pending)} pending, {versions} drifted or missing{catalog}{doctor}"
 
 
-def status(config: Config, url: str, notice: Progress = _quiet, pg_bin: str | None = None) -> StatusResult:
+def status(config: Config, url: str, notice: Progress = quiet, pg_bin: str | None = None) -> StatusResult:
     """What the database recorded, against the files: applied, pending, drifted, missing; and its
     catalog against what its recorded migrations build."""
     from schemagate import catalog_drift, engine, history
@@ -120,7 +120,7 @@ def doctor(config: Config, url: str) -> DoctorResult:
     return DoctorResult(db.target, examining.examine(config.migrations_dir, recorded))
 
 
-def repair(config: Config, url: str, status: str, versions: list[str], progress: Progress = _quiet) -> int:
+def repair(config: Config, url: str, status: str, versions: list[str], progress: Progress = quiet) -> int:
     """Mark versions applied (the row from the file) or reverted (the row removed), as the CLI's
     `migration repair` does; nothing else in the database changes. The number of rows changed."""
     from schemagate import doctor as examining

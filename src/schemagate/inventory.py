@@ -135,6 +135,14 @@ class Inventory:
         return {name: definition for (k, name), definition in self.objects.items() if k == kind}
 
 
+def extension_schemas(*found: Inventory) -> set[str]:
+    """Schemas an extension was installed into (pgmq, gis, extensions), but public: what lives
+    there, such as pgmq's queue tables, the extension's functions make, and no migration or
+    schema file declares."""
+    schemas = {d.split(" in ", 1)[-1] for f in found for d in f.of("extension").values()}
+    return schemas - {"public", "pg_catalog"}
+
+
 def take(conn: Connection) -> Inventory:
     objects: dict[tuple[str, str], str] = {}
     with _qualified(conn):

@@ -33,9 +33,12 @@ def before(conn: Connection, config: Config) -> Before:
     return Before(inventory.take(conn), access.matrix(conn, config.exposed))
 
 
-def after(conn: Connection, config: Config, seen: Before, created: list[int]) -> tuple[Picture, list[Row]]:
-    """The picture, and the findings it makes: access widened to every caller, isolation leaks."""
-    changes = diff.between(seen.inventory, inventory.take(conn))
+def after(
+    conn: Connection, config: Config, seen: Before, now: inventory.Inventory, created: list[int]
+) -> tuple[Picture, list[Row]]:
+    """The picture, from the catalog before the change and `now`, after it; and the findings it
+    makes: access widened to every caller, isolation leaks."""
+    changes = diff.between(seen.inventory, now)
     touched = diff.touched_tables(changes)
     matrix = access.compare(seen.access, access.matrix(conn, config.exposed), touched)
     proofs = [isolation.prove(conn, *candidate) for candidate in isolation.candidates(conn, created)]

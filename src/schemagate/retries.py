@@ -18,7 +18,7 @@ from typing import TypeVar
 from schemagate.connection import Connection
 from schemagate.errors import MigrationFailed
 from schemagate.sql import ParsedMigration
-from schemagate.tree import relation
+from schemagate.tree import mappings, relation
 
 LOCK_NOT_AVAILABLE = "55P03"
 _CAP_S = 30.0
@@ -37,19 +37,8 @@ ORDER BY 1
 
 
 def tables(parsed: ParsedMigration) -> list[str]:
-    """Every table the migration's statements name, as schema.name (a RangeVar is a node of its
-    own in a list, and a bare field, `relation`, elsewhere)."""
-    found: set[str] = set()
-    stack: list[object] = [s.node for s in parsed.body]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            if "relname" in current:
-                found.add(relation(current))
-            stack.extend(current.values())
-        elif isinstance(current, list):
-            stack.extend(current)
-    return sorted(found)
+    """Every table the migration's statements name, as schema.name."""
+    return sorted({relation(m) for s in parsed.body for m in mappings(s.node) if "relname" in m})
 
 
 def holders(conn: Connection, parsed: ParsedMigration) -> str:

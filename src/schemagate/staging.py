@@ -118,8 +118,7 @@ def stage(
     made it) is kept, not written twice."""
     mine = sql.Literal(str(user)) + sql.SQL("::" + owner.type)
     if owner.references and owner.references != "auth.users" and owner.referenced:
-        parent = columns_of(conn, _oid(conn, owner.references))
-        keyed = next(c for c in parent if c.name == owner.referenced)
+        parent, keyed = _parent(conn, owner)
         stage(conn, owner.references, parent, keyed, user, n, reuse=True, depth=_deeper(depth, owner))
     if reuse and _has(conn, table, owner.name, mine):
         return
@@ -160,8 +159,7 @@ def _made_up(conn: Connection, column: Column, user: uuid.UUID, n: int, depth: i
     """A value for a required column: made up from its type, or for a foreign key, the key of a
     parent row staged for it."""
     if column.references and column.references != "auth.users" and column.referenced:
-        parent = columns_of(conn, _oid(conn, column.references))
-        keyed = next(c for c in parent if c.name == column.referenced)
+        parent, keyed = _parent(conn, column)
         if keyed.references == "auth.users":
             # the parent is the user's own (profiles.id): the user's row there
             stage(conn, column.references, parent, keyed, user, n, reuse=True, depth=_deeper(depth, column))
@@ -184,6 +182,13 @@ def _made_up(conn: Connection, column: Column, user: uuid.UUID, n: int, depth: i
     if typed is None:
         raise ValueError(f"no made-up value for {column.name} ({column.type})")
     return typed
+
+
+def _parent(conn: Connection, column: Column) -> tuple[list[Column], Column]:
+    """The columns of the table a foreign key points at, and the one it points at."""
+    assert column.references is not None
+    parent = columns_of(conn, _oid(conn, column.references))
+    return parent, next(c for c in parent if c.name == column.referenced)
 
 
 def _oid(conn: Connection, table: str) -> int:

@@ -77,6 +77,19 @@ def _constraint_names(node_type: str, node: Node, table: str) -> Iterator[str]:
                 yield f"{bare}_{'_'.join(columns)}_fkey"[:63]
 
 
+def mappings(node: Any) -> Iterator[Node]:
+    """Every dict below node, the node included: typed nodes and bare fields alike (a RangeVar is
+    a node of its own in a list, and a bare `relation` field elsewhere)."""
+    stack: list[Any] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            yield current
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
 def walk(node: Any) -> Iterator[tuple[str, Node, bool]]:
     """Every (node type, node, is it inside a sub-select) below node, without recursion."""
     stack: list[tuple[Any, bool]] = [(node, False)]
