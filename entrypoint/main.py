@@ -5,8 +5,10 @@ import sys
 
 from schemagate.action import main
 from schemagate.errors import terminate
+from schemagate.postgres.hardening import hide_process_environment
 
 if __name__ == "__main__":
     # a cancelled workflow, or `docker stop`: the running migration rolls back and the lock goes
     signal.signal(signal.SIGTERM, terminate)
+    hide_process_environment()  # before anything the pull request brings runs
     sys.exit(main())

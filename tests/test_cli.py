@@ -36,15 +36,22 @@ def test_a_migration_that_breaks_the_seed_fails_local(cli: Cli, example: Project
     )
 
 
-def test_local_without_the_shim_runs_as_a_superuser_on_plain_postgres(cli: Cli, project: Project) -> None:
-    project.write(  # event triggers need a superuser: only the plain (unshimmed) mode has one
+def test_local_without_the_shim_runs_as_the_databases_owner(cli: Cli, project: Project) -> None:
+    project.write(  # event triggers need a superuser, which migrations never are unless declared
         "1_a.sql",
         "create function f() returns event_trigger language plpgsql as $$ begin end $$;\n"
         "create event trigger e on ddl_command_end execute function f();",
     )
     run = cli("local", "--supabase", "false")
-    assert run.code == 0, run.text
+    assert run.code == 1, run.text
     assert "Supabase shim" not in run.out
+    assert "permission denied to create event trigger" in run.err
+    assert "superuser: true" in run.err
+    (project.root / ".github").mkdir()
+    (project.root / ".github" / "schemagate.yml").write_text("superuser: true\n")
+    run = cli("local", "--supabase", "false")
+    assert run.code == 0, run.text
+    assert "ran as a superuser" in run.text
 
 
 def test_status_shows_every_state(cli: Cli, db: Database, project: Project) -> None:

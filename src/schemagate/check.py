@@ -81,6 +81,7 @@ def _database(
         pg_bin=options.pg_bin,
         major=options.pg_major,
         wants=needs,
+        superuser=config.superuser,
     ) as box:
         progress(box.banner)
         for note in box.notes:

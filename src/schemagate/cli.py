@@ -21,6 +21,7 @@ from schemagate.cli_history import database_argument, database_url, drift_argume
 from schemagate.config import Overrides, postgres_major, project_root
 from schemagate.errors import ExitCode, SchemagateError, interruption, terminate
 from schemagate.output import Console
+from schemagate.postgres.hardening import hide_process_environment
 from schemagate.report import annotations as annotation_report
 from schemagate.report import markdown, sarif
 from schemagate.report import text as text_report
@@ -307,6 +308,7 @@ def cmd_new(args: argparse.Namespace, console: Console) -> int:
 
 # entry --------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
+    hide_process_environment()
     args = build_parser().parse_args(argv)
     console = Console(quiet=getattr(args, "quiet", False))
     previous = signal.signal(signal.SIGTERM, terminate)

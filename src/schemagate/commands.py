@@ -86,7 +86,11 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
     major = postgres_major(config, options.postgres_version)
     began = time.monotonic()
     with prepared(
-        supabase=config.shim, pg_bin=options.pg_bin, major=major, wants=extensions_created(found)
+        supabase=config.shim,
+        pg_bin=options.pg_bin,
+        major=major,
+        wants=extensions_created(found),
+        superuser=config.superuser,
     ) as box:
         progress(box.banner)
         for note in box.notes:

@@ -27,6 +27,9 @@ class Config:
     rollbacks: Path | None = None  # default: rollbacks/ beside the migrations folder
     supabase: bool | None = None  # None: on when the folder is supabase/migrations
     seed: bool = True
+    # the migrations need a superuser (untrusted extensions, server settings): the check then runs
+    # the PR's SQL as one, and says so; off by default, since a superuser reaches the runner
+    superuser: bool = False
     lock_timeout: str = "5s"
     statement_timeout: str = "0"
     lock_wait: float = 60.0
@@ -82,6 +85,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "rollbacks_dir": str,
     "supabase": (bool, str),
     "seed": bool,
+    "superuser": bool,
     "lock_timeout": (str, int),
     "statement_timeout": (str, int),
     "lock_wait": (int, float),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from schemagate import engine, history, replica, retries, synthetic
 from schemagate.config import Config
-from schemagate.connection import Connection, connect
+from schemagate.connection import Connection
 from schemagate.errors import SchemagateError
 from schemagate.plan import Plan
 from schemagate.rules import runtime
@@ -130,9 +130,9 @@ def build(
     recorded = {r.version for r in plan.recorded}
     of = replica.shape(production)
     applied = [p for p in local if p.migration.version in recorded]
-    with replica.replica(config, of, applied, pg_bin) as (box, conn, _), connect(box.admin_url) as admin:
+    with replica.replica(config, of, applied, pg_bin) as (_, conn, _):
         for parsed in plan.pending:
-            found.steps.append(_step(conn, admin, production, parsed, settings, of.supabase, sample, config))
+            found.steps.append(_step(conn, production, parsed, settings, of.supabase, sample, config))
     return found
 
 
@@ -143,7 +143,6 @@ def _sizes(production: Connection, tables: list[str]) -> dict[str, tuple[int | N
 
 def _step(
     conn: Connection,
-    admin: Connection,
     production: Connection,
     parsed: ParsedMigration,
     settings: engine.Settings,
@@ -154,9 +153,9 @@ def _step(
     step = Step(parsed.migration.filename, parsed.transactional)
     named = retries.tables(parsed)
     sizes = _sizes(production, named)
-    halves = _fill(conn, admin, step, sizes, sample, half=True)
+    halves = _fill(conn, step, sizes, sample, half=True)
     half_s = _rehearsed(conn, parsed, settings, supabase) if halves and parsed.transactional else None
-    samples = _fill(conn, admin, step, sizes, sample, half=False)
+    samples = _fill(conn, step, sizes, sample, half=False)
     locks: list[runtime.Lock] = []
     before = runtime.relfilenodes(conn)
     began = time.monotonic()
@@ -191,7 +190,6 @@ def _step(
 
 def _fill(
     conn: Connection,
-    admin: Connection,
     step: Step,
     sizes: dict[str, tuple[int | None, int | None]],
     sample: int,
@@ -206,7 +204,7 @@ def _fill(
         if not rows or there is None:
             continue
         wanted = min(rows, sample) // (2 if half else 1)
-        why_not = synthetic.fill(admin, table, wanted - there) if there < wanted else None
+        why_not = synthetic.fill(conn, table, wanted - there) if there < wanted else None
         if why_not:
             step.note = f"{table}: {why_not}"
         else:

@@ -14,6 +14,7 @@ from pglast import parser as pg_parser
 
 from schemagate.errors import MigrationFailed
 from schemagate.postgres.extensions import PRIVILEGED
+from schemagate.postgres.hardening import SERVER_ACCESS_ROLES
 from schemagate.sql import LineIndex, ParsedMigration, Statement
 from schemagate.supabase import ALLOWED_SETTINGS, MANAGED_SCHEMAS
 from schemagate.tree import mappings
@@ -77,7 +78,9 @@ def failure(
         path=m.path,
         line=line,
         sqlstate=exc.sqlstate or "connection",
-        hint=_remedy(exc) or (supabase_verdict(stmt, exc, primary) if shim else None),
+        hint=_remedy(exc)
+        or _server_access(stmt, primary)
+        or (supabase_verdict(stmt, exc, primary) if shim else _plain_verdict(exc)),
         detail=exc.diag.message_detail,
         outcome=outcome,
     )
@@ -92,6 +95,29 @@ def _remedy(exc: psycopg.Error) -> str | None:
             "migration of its own, before this one"
         )
     return None
+
+
+def _server_access(stmt: Statement | None, message: str) -> str | None:
+    """A grant of a role that reaches the server's OS, refused: say which and why, shim or not."""
+    if message != "must be superuser to alter superusers" or stmt is None:
+        return None
+    named = [role for role in SERVER_ACCESS_ROLES if role in stmt.text.lower()]
+    if not named:
+        return None
+    return (
+        f'"{named[0]}" role memberships are reserved, only superusers can grant them: hosted Supabase '
+        "refuses it too (supautils' reserved_memberships), as do managed PostgreSQL services"
+    )
+
+
+def _plain_verdict(exc: psycopg.Error) -> str | None:
+    """A plain project's migration refused for want of a superuser's rights."""
+    if exc.sqlstate != "42501":
+        return None
+    return (
+        "migrations run as the database's owner, which is no superuser (as on RDS or Cloud SQL); "
+        "a project whose migrations need one says superuser: true in .github/schemagate.yml"
+    )
 
 
 def supabase_verdict(stmt: Statement | None, exc: psycopg.Error, message: str) -> str | None:

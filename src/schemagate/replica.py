@@ -35,7 +35,10 @@ def replica(
     """The server, a connection as migrations run, and the catalog before the migrations (what
     the shim alone made); a failing migration raises as it would on production."""
     settings = engine.Settings.of(config, throwaway=True)
-    with throwaway(supabase=of.supabase, pg_bin=pg_bin, major=of.major) as box, connect(box.url) as conn:
+    with (
+        throwaway(supabase=of.supabase, pg_bin=pg_bin, major=of.major, superuser=config.superuser) as box,
+        connect(box.url) as conn,
+    ):
         history.ensure(conn)
         baseline = inventory.take(conn)
         for parsed in applied:

@@ -8,15 +8,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from schemagate.connection import connect
-from schemagate.postgres import binaries, extensions, shim
+from schemagate.postgres import binaries, extensions, hardening, shim
 from schemagate.postgres.ephemeral import EphemeralPostgres
 
 BOOTSTRAP_SUPERUSER = "supabase_admin"
+# A plain project's cluster: its superuser is nobody the project's SQL knows
+PLAIN_SUPERUSER = "schemagate_admin"
+AS_SUPERUSER_NOTE = (
+    "the migrations ran as a superuser (superuser: true in the config): a superuser can run "
+    "programs and read files as the throwaway server's OS user, so only a trusted branch should "
+    "be checked this way"
+)
 
 
 @dataclass(frozen=True)
 class Sandbox:
-    url: str  # where migrations run: as `postgres`, a non-superuser in shim mode
+    url: str  # where migrations run: as `postgres`, a non-superuser unless `superuser` was asked
     admin_url: str
     server_version: str
     source: str
@@ -50,11 +57,14 @@ def prepared(
     pg_bin: str | None = None,
     major: int | None = None,
     wants: frozenset[tuple[str, str | None]] = frozenset(),
+    superuser: bool = False,
 ) -> Iterator[Sandbox]:
     """The database a check or a local run applies to: the one at `url`, given the shim when it
     has no auth schema yet, else a throwaway server (see throwaway)."""
     if url is None:
-        with throwaway(supabase=supabase, pg_bin=pg_bin, major=major, wants=wants) as box:
+        with throwaway(
+            supabase=supabase, pg_bin=pg_bin, major=major, wants=wants, superuser=superuser
+        ) as box:
             yield box
         return
     with connect(url) as conn:
@@ -74,29 +84,33 @@ def throwaway(
     pg_bin: str | None = None,
     major: int | None = None,
     wants: frozenset[tuple[str, str | None]] = frozenset(),
+    superuser: bool = False,
 ) -> Iterator[Sandbox]:
     """Start a server, prepare it, and remove it however the block ends.
 
     `wants` are the extensions the migrations create, with the version each asks for: of the
     installed servers, the one that has all of them (real or stand-in) and is nearest to `major`
-    runs.
+    runs. Migrations run as `postgres`, no superuser (hardening), unless `superuser` is asked.
     """
     needs = frozenset(name for name, _ in wants)
     pins = frozenset((name, version) for name, version in wants if version)
     found = binaries.find(pg_bin, major=major, lacks=lambda b: extensions.shortfall(b.bindir, needs))
-    superuser = BOOTSTRAP_SUPERUSER if supabase else "postgres"
-    with EphemeralPostgres(found, superuser=superuser, supabase=supabase, pins=pins) as server:
-        if supabase:
-            with server.connect() as conn:
+    bootstrap = BOOTSTRAP_SUPERUSER if supabase else PLAIN_SUPERUSER
+    with EphemeralPostgres(found, superuser=bootstrap, supabase=supabase, pins=pins) as server:
+        with server.connect() as conn:
+            if supabase:
                 shim.install(conn)
+            else:
+                hardening.make_plain_owner(conn)
+        notes = (_substitution(major, found, needs), *server.notes, AS_SUPERUSER_NOTE if superuser else None)
         yield Sandbox(
-            url=server.url(user=shim.MIGRATION_ROLE),
+            url=server.url() if superuser else server.url(user=shim.MIGRATION_ROLE),
             admin_url=server.url(),
             server_version=server.version,
             source=found.source,
             startup_seconds=server.startup_seconds,
             shim=supabase,
-            notes=tuple(n for n in (_substitution(major, found, needs), *server.notes) if n),
+            notes=tuple(n for n in notes if n),
         )
 
 

@@ -3,8 +3,9 @@ throwaway database at a known size and the time scaled to production's.
 
 Every column that has no default and is no identity or generated column gets a value made from
 the row's number (numbers, text, times and uuids distinct per row, so unique keys hold); foreign
-keys and triggers are not enforced while the rows go in (session_replication_role = replica, on
-the superuser's connection): the rows are there to be rewritten and indexed, not read.
+keys and triggers are not enforced while the rows go in (session_replication_role = replica): the
+rows are there to be rewritten and indexed, not read. They go in as the role migrations run as,
+never a superuser: a default, a CHECK or an ENABLE ALWAYS trigger of the PR's runs as the inserter.
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ def _expression(kind: str, category: str, typname: str, label: str | None) -> st
     return None
 
 
-def fill(admin: Connection, table: str, rows: int) -> str | None:
+def fill(conn: Connection, table: str, rows: int) -> str | None:
     """`rows` synthetic rows into the table; None when done, else why it could not be."""
-    columns = admin.execute(_COLUMNS, (table,)).fetchall()
+    columns = conn.execute(_COLUMNS, (table,)).fetchall()
     names, values = [], []
     for name, kind, category, typname, label in columns:
         made = _expression(str(kind), str(category), str(typname), None if label is None else str(label))
@@ -61,10 +62,10 @@ def fill(admin: Connection, table: str, rows: int) -> str | None:
         sql.SQL(", ").join(values) if values else sql.SQL(""),
     )
     try:
-        with admin.transaction():
-            admin.execute(b"SET LOCAL session_replication_role = replica")
-            admin.execute(insert, (rows,))
-        admin.execute(sql.SQL("ANALYZE {}").format(sql.SQL(table)))
+        with conn.transaction():
+            conn.execute(b"SET LOCAL session_replication_role = replica")
+            conn.execute(insert, (rows,))
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.SQL(table)))
     except Exception as exc:
         return f"synthetic rows do not fit: {str(exc).splitlines()[0]}"
     return None

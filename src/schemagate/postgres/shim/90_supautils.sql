@@ -50,11 +50,27 @@ ON CONFLICT (name) DO NOTHING;
 -- postgres owns the granted tables; for the superuser-only ones, postgres is a superuser. The
 -- command's own permission checks then pass, and the end trigger (or the command's failure,
 -- which rolls the transaction back) puts everything back.
+--
+-- While postgres is a superuser no code of the project's may run, or it would run with the
+-- runner's rights. CREATE and ALTER PUBLICATION call none (a row filter may use built-in functions
+-- and operators only). CREATE FOREIGN DATA WRAPPER calls its validator with the options given:
+-- hosted Supabase runs it as its superuser whoever wrote it; here the command is lifted only when
+-- no function the project could name as a validator exists that a superuser did not install.
 CREATE OR REPLACE FUNCTION schemagate.supautils_start() RETURNS event_trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
   IF session_user <> 'postgres' OR (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = 'postgres') THEN
     RETURN;
+  END IF;
+  IF tg_tag = 'CREATE FOREIGN DATA WRAPPER' AND EXISTS (
+    SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_roles r ON r.oid = p.proowner
+    WHERE p.proargtypes = '1009 26'::pg_catalog.oidvector AND NOT r.rolsuper
+  ) THEN
+    RAISE EXCEPTION 'schemagate runs CREATE FOREIGN DATA WRAPPER only with validators a superuser installed'
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'a function of the project''s takes a validator''s arguments (text[], oid)',
+            HINT = 'hosted Supabase would run that validator as its superuser; here that would give the '
+                   'pull request''s SQL the runner''s rights: use a wrapper''s own validator';
   END IF;
   PERFORM pg_catalog.set_config('schemagate.lifted', tg_tag, true);
   IF tg_tag IN ('CREATE FOREIGN DATA WRAPPER', 'CREATE PUBLICATION', 'ALTER PUBLICATION') THEN

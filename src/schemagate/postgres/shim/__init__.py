@@ -11,9 +11,10 @@ from importlib import resources
 
 import psycopg
 
+from schemagate.postgres.hardening import reserve_server_access
 from schemagate.supabase import ALLOWED_SETTINGS
 
-SHIM_VERSION = 3
+SHIM_VERSION = 4
 # The role hosted Supabase runs migrations as: no superuser, exactly these attributes.
 MIGRATION_ROLE = "postgres"
 
@@ -32,3 +33,4 @@ def install(conn: psycopg.Connection[tuple[object, ...]]) -> None:
     conn.execute("SELECT set_config('schemagate.allowed_settings', %s, false)", (allowed,))
     conn.execute(shim_sql().encode())
     conn.execute(b"RESET schemagate.allowed_settings")
+    reserve_server_access(conn)
