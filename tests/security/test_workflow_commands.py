@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from actionrun import PUSH, pr_payload, run_action, runner_commands
+from actionrun import PUSH, run_action, runner_commands
 from conftest import Database
 from fakegithub import FakeGitHub
 from schemagate import action
@@ -72,14 +72,6 @@ def test_a_production_object_name_in_drift_errors(
     assert status.code == 2, status.log
     errors = [data for name, data in _ours_only(status.log) if name == "error"]
     assert any("::stop-commands::adv" in data for data in errors), status.log
-
-
-def test_a_hostile_file_name_in_the_check_s_log(workspace: tuple[Path, str], github: FakeGitHub) -> None:
-    root, base = workspace
-    (root / "supabase/migrations" / HOSTILE_NAME).write_text("select 1;\n")
-    result = run_action(root, github, "pull_request", pr_payload(base), {})
-    assert result.code == 0, result.log
-    _ours_only(result.log)
 
 
 def test_a_dispatch_mode_with_a_newline_writes_no_output(
