@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -105,8 +106,32 @@ def run_action(
         text=True,
         timeout=300,
     )
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
+    outputs = parse_outputs(output.read_text())
     return Result(done.returncode, done.stdout + done.stderr, outputs, summary.read_text())
+
+
+def parse_outputs(text: str) -> dict[str, str]:
+    """GITHUB_OUTPUT read as the runner reads it: `name=value` lines and `name<<DELIMITER` blocks,
+    whichever of `=` and `<<` comes first on the line."""
+    outputs: dict[str, str] = {}
+    lines = iter(text.split("\n"))
+    for line in lines:
+        if not line:
+            continue
+        equals, heredoc = line.find("="), line.find("<<")
+        if equals >= 0 and (heredoc < 0 or equals < heredoc):
+            outputs[line[:equals]] = line[equals + 1 :]
+            continue
+        assert heredoc >= 0, f"the runner refuses the output line {line!r}"
+        delimiter, value = line[heredoc + 2 :], []
+        for inner in lines:
+            if inner == delimiter:
+                break
+            value.append(inner)
+        else:
+            raise AssertionError(f"the runner refuses output {line[:heredoc]!r}: no closing delimiter")
+        outputs[line[:heredoc]] = "\n".join(value)
+    return outputs
 
 
 def pr_payload(base: str, *, number: int = 7, fork: bool = False) -> dict[str, object]:
@@ -122,3 +147,37 @@ PUSH = {
     "after": "c0ffee",
     "repository": {"full_name": "acme/app", "default_branch": "main"},
 }
+
+
+@dataclass
+class Commands:
+    """What the runner acts on in a step's log: each command and its unescaped data, and the
+    stop-commands token still in force at the end (None when commands are on)."""
+
+    run: list[tuple[str, str]]
+    stopped: str | None
+
+    def named(self, name: str) -> list[str]:
+        return [data for command, data in self.run if command == name]
+
+
+def runner_commands(log: str) -> Commands:
+    """Read a log as the runner does: line by line (\\r, \\n), leading whitespace trimmed, `::name
+    props::data` acted on unless `::stop-commands::TOKEN` is in force until `::TOKEN::`."""
+    run: list[tuple[str, str]] = []
+    stopped: str | None = None
+    for line in re.split(r"\r\n|\r|\n", log):
+        text = line.lstrip()
+        end = text.find("::", 2)
+        if not text.startswith("::") or end < 0:
+            assert stopped is not None or not text.startswith("##["), f"a legacy command: {line!r}"
+            continue
+        name, data = text[2:end].split(" ", 1)[0], text[end + 2 :]
+        if stopped is not None:
+            stopped = None if name == stopped else stopped
+            continue
+        if name == "stop-commands":
+            stopped = data
+            continue
+        run.append((name, data.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")))
+    return Commands(run, stopped)

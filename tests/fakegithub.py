@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 TOKEN = "ghs_faketoken_0123456789abcdefghij"
+ACTIONS_BOT = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}  # the GITHUB_TOKEN's author
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] = field(default_factory=lambda: {"message": "Server Error"})
     hold: bool = False  # never answer (until the server stops): the client must time out
+    raw: str | None = None  # send this text as the body instead of `body` as JSON (a malformed answer)
 
 
 @dataclass
@@ -45,6 +47,9 @@ class State:
     review_comments: list[dict[str, Any]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
     log: list[tuple[str, str, str]] = field(default_factory=list)  # (method, path, body)
+    # whom the token authenticates: None is the Actions GITHUB_TOKEN (GET /user answers 403 and it
+    # writes as github-actions[bot]); a login is a personal access token of that user
+    token_user: str | None = None
     next_id: int = 1000
 
 
@@ -71,12 +76,19 @@ class FakeGitHub:
     def fail(self, method: str, pattern: str, status: int, times: int = 1, **kwargs: Any) -> None:
         self.state.faults.append(Fault(method, pattern, status, times, **kwargs))
 
+    def author(self) -> dict[str, Any]:
+        """The `user` object of what the token writes, as the REST API's payloads carry it."""
+        if self.state.token_user is None:
+            return dict(ACTIONS_BOT)
+        return {"login": self.state.token_user, "id": 7001, "type": "User"}
+
     def add_comment(self, issue: int, body: str, login: str = "someone") -> dict[str, Any]:
         self.state.next_id += 1
+        bot = login.endswith("[bot]")
         comment = {
             "id": self.state.next_id,
             "body": body,
-            "user": {"login": login},
+            "user": {"login": login, "id": 5000 + len(login), "type": "Bot" if bot else "User"},
             "html_url": f"https://github.com/{self.state.repo}/pull/{issue}#issuecomment-{self.state.next_id}",
         }
         self.state.comments.setdefault(issue, []).append(comment)
@@ -122,12 +134,14 @@ class FakeGitHub:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-            def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            def _send(
+                self, status: int, payload: Any, headers: dict[str, str] | None = None, raw: str | None = None
+            ) -> None:
                 if status == 204:  # No Content: no body at all
                     self.send_response(204)
                     self.end_headers()
                     return
-                data = json.dumps(payload).encode()
+                data = (json.dumps(payload) if raw is None else raw).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
@@ -149,7 +163,7 @@ class FakeGitHub:
                         if fault.hold:
                             fake.released.wait()
                             return None
-                        return self._send(fault.status, fault.body, fault.headers)
+                        return self._send(fault.status, fault.body, fault.headers, fault.raw)
                 body = json.loads(raw) if raw else {}
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 status, payload = fake._route(method, parts.path, body, query)
@@ -171,6 +185,14 @@ class FakeGitHub:
 
     def _route(self, method: str, path: str, body: dict[str, Any], query: dict[str, str]) -> tuple[int, Any]:
         s = self.state
+        if path == "/user" and method == "GET":  # GET /user: an installation token may not read it
+            if s.token_user is None:
+                return 403, {
+                    "message": "Resource not accessible by integration",
+                    "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+                    "status": "403",
+                }
+            return 200, self.author()
         prefix = f"/repos/{s.repo}"
         if not path.startswith(prefix):
             return 404, {"message": "Not Found"}
@@ -181,7 +203,9 @@ class FakeGitHub:
                 per_page, page = int(query.get("per_page", 30)), int(query.get("page", 1))
                 items = s.comments.get(issue, [])
                 return 200, items[(page - 1) * per_page : page * per_page]
-            return 201, self.add_comment(issue, body["body"], "github-actions[bot]")
+            made = self.add_comment(issue, body["body"], str(self.author()["login"]))
+            made["user"] = self.author()
+            return 201, made
         if (m := re.fullmatch(r"/issues/comments/(\d+)", path)) and method == "PATCH":
             for items in s.comments.values():
                 for comment in items:

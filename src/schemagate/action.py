@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,10 @@ from schemagate import commands, secrets
 from schemagate.config import Config, Overrides, postgres_major
 from schemagate.errors import ExitCode, InputError, SchemagateError, interruption
 from schemagate.github import approvals, comments, feedback
-from schemagate.github.api import ApiError, GitHubApi
+from schemagate.github.api import ApiError, GitHubApi, whole_field
 from schemagate.github.context import Context
 from schemagate.github.context import load as load_context
+from schemagate.github.events import choose_mode
 from schemagate.github.runner import Inputs, Runner, mask_secrets
 from schemagate.report import annotations as workflow_commands
 from schemagate.report import deploy_plan as plan_report
@@ -70,24 +72,6 @@ class Job:
             os.lchown(path, owner.st_uid, owner.st_gid)
 
 
-def choose_mode(ctx: Context, inputs: Inputs) -> str:
-    mode = inputs.get("mode", "auto")
-    if mode not in {"auto", "check", "deploy", "rollback", "status", "plan"}:
-        raise InputError(f"input mode must be auto, check, deploy, rollback, status or plan, not {mode!r}")
-    if ctx.is_pull_request:
-        if mode not in {"auto", "check"}:
-            raise InputError(f"mode {mode} never runs on {ctx.event_name} events: production is off limits")
-        return "check"
-    if mode != "auto":
-        return mode
-    if ctx.event_name == "push":
-        return "deploy" if ctx.on_default_branch else "check"
-    if ctx.event_name == "workflow_dispatch":
-        wants_rollback = inputs.get("rollback-to") or ctx.dispatch_inputs.get("rollback-to")
-        return ctx.dispatch_inputs.get("mode") or ("rollback" if wants_rollback else "status")
-    return "check"
-
-
 def project_folder(ctx: Context, inputs: Inputs) -> tuple[Path, str]:
     """The Supabase project the job is about: the workspace, or one folder in it (a monorepo)."""
     given = inputs.get("working-directory").strip().strip("/")
@@ -110,8 +94,8 @@ def configure(folder: Path, inputs: Inputs) -> Config:
             config_file=folder / config_path if config_path else None,
             migrations_dir=Path(migrations) if migrations else None,
             supabase=inputs.get("supabase", "auto"),
-            lock_timeout=inputs.get("lock-timeout") or None,
-            statement_timeout=inputs.get("statement-timeout") or None,
+            lock_timeout=inputs.timeout("lock-timeout"),
+            statement_timeout=inputs.timeout("statement-timeout"),
             lock_retries=inputs.count("lock-retries"),
             on_drift=inputs.get("on-drift") or None,
         )
@@ -120,9 +104,7 @@ def configure(folder: Path, inputs: Inputs) -> Config:
 
 # check ---------------------------------------------------------------------------------------------
 def run_check(job: Job) -> int:
-    fail_on = job.inputs.get("fail-on", "error")
-    if fail_on not in {"error", "warning", "info"}:
-        raise InputError(f"input fail-on must be error, warning or info, not {fail_on!r}")
+    fail_on = job.inputs.choice("fail-on", ("error", "warning", "info"))
     base = job.ctx.base_sha if job.ctx.is_pull_request else job.ctx.before_sha
     major = postgres_major(job.config, job.inputs.get("postgres-version") or None)
     options = commands.CheckOptions(
@@ -166,23 +148,21 @@ def run_check(job: Job) -> int:
 def approve(job: Job, what: str, details: Callable[[], str] | None = None) -> approvals.Approval | None:
     """Refuse production unless someone approved this run (when approval is required); an
     approval issue carries `details` (the deploy plan) for the approver to read."""
-    how = job.inputs.get("approval", "environment")
+    how = job.inputs.choice("approval", ("environment", "issue"))
     environment = job.inputs.get("environment", "production")
     if how == "issue":
-        timeout = float(job.inputs.get("approval-timeout", "3600"))
-        shown = f"\n\n{details()}" if details else ""
+        timeout = job.inputs.seconds("approval-timeout", 3600.0)
+        title, body = approvals.issue_text(what, job.ctx.sha, details() if details else "", job.ctx.run_url)
         waiter = approvals.IssueApproval(
             job.api,
-            f"schemagate: approve {what} ({job.ctx.sha[:7]})",
-            f"{what}{shown}\n\nComment `/approve` to go ahead or `/deny` to stop. Run: {job.ctx.run_url}",
+            title,
+            body,
             timeout_s=timeout,
             merger=job.ctx.actor or None,
             allow_self=job.inputs.flag("allow-self-approval", False),
             poll_s=float(os.environ.get("SCHEMAGATE_APPROVAL_POLL", "10")),
         )
         return waiter.wait()
-    if how != "environment":
-        raise InputError(f"input approval must be environment or issue, not {how!r}")
     found = approvals.from_environment(job.api, job.ctx.run_id, environment)
     if found is None and job.inputs.flag("require-approval", True):
         raise approvals.NotApproved(
@@ -202,8 +182,8 @@ def _production_url(job: Job) -> str:
 
 def _deployment(job: Job) -> int | None:
     environment = job.inputs.get("environment", "production")
-    found = job.api.get("/deployments", sha=job.ctx.sha, environment=environment) or []
-    return int(found[0]["id"]) if found else None
+    found = job.api.get_list("/deployments", sha=job.ctx.sha, environment=environment)
+    return whole_field(found[0], "id", "the run's deployment") if found else None
 
 
 def _deployment_status(job: Job, deployment: int | None, state: str) -> None:
@@ -274,10 +254,17 @@ def _comment_on_merged_prs(job: Job, body: str, applied: list[str]) -> None:
     if not applied or not job.inputs.flag("comment", True):
         return
     try:
-        pulls = job.api.get(f"/commits/{job.ctx.sha}/pulls") or []
-        for pull in pulls:
-            comments.upsert(job.api, int(pull["number"]), markdown.marker(job.project, "deploy"), body)
+        for pull in job.api.get_list(f"/commits/{job.ctx.sha}/pulls"):
+            number = whole_field(pull, "number", "a pull request of the merged commit")
+            comments.upsert(job.api, number, markdown.marker(job.project, "deploy"), body)
     except ApiError as exc:
+        if comments.read_only(exc):  # the deploy succeeded: its exit code stays 0
+            job.runner.warning(
+                f"{len(applied)} migration(s) were applied to production; the comment on the merged "
+                f"pull request could not be posted (the token may not write: add pull-requests: write): "
+                f"{exc.message}; the report is in the job summary"
+            )
+            return
         raise ApiError(
             f"{len(applied)} migration(s) were applied to production and recorded; only the PR "
             f"comment failed, so re-running is safe: {exc.message}",
@@ -322,7 +309,7 @@ def run_rollback(job: Job) -> int:
 def run_status(job: Job) -> int:
     found = commands.status(job.config, _production_url(job), notice=job.runner.warning)
     rows = ["| version | name | state |", "|---|---|---|"]
-    rows += [f"| {r.version} | {inline(r.name)} | {r.state.value} |" for r in found.plan.rows()]
+    rows += [f"| {inline(r.version)} | {inline(r.name)} | {r.state.value} |" for r in found.plan.rows()]
     drift = [f"- {inline(line)}" for line in (found.catalog.lines() if found.catalog else [])]
     rows += (
         ["", f"**Catalog drift** (production against its migrations): {len(drift)}", "", *drift]
@@ -365,25 +352,26 @@ def main(env: Mapping[str, str] | None = None) -> int:
         ctx = load_context(env)
         folder, project = project_folder(ctx, inputs)
         os.chdir(folder)
-        mode = choose_mode(ctx, inputs)
+        mode = choose_mode(ctx, inputs)  # a production mode on an untrusted event stops here
+        inputs.validate()  # every input checked before anything reaches GITHUB_OUTPUT
+        job = Job(ctx, inputs, runner, configure(folder, inputs), folder, project)
         runner.output("mode", mode)
         within = f" in {project}" if project else ""
         runner.log(f"schemagate: {mode} on {ctx.event_name} ({ctx.repository}@{ctx.sha[:7]}){within}")
-        job = Job(ctx, inputs, runner, configure(folder, inputs), folder, project)
         return MODES[mode](job)
     except SchemagateError as exc:
         where = display_path(exc.path, project)
-        text = "; ".join(part for part in (exc.reason, exc.outcome) if part)
-        print(
-            secrets.redact(
-                workflow_commands.command("error", text, path=where, line=exc.line, title="schemagate")
-            )
-        )
+        text = secrets.redact("; ".join(part for part in (exc.reason, exc.outcome) if part))
+        print(workflow_commands.command("error", text, path=where, line=exc.line, title="schemagate"))
         return int(exc.exit_code)
     except KeyboardInterrupt as exc:
         line, code = interruption(exc)
         runner.error(line)
         return code
+    except Exception as exc:  # a bug: its text may quote a file, so it too stays off the command channel
+        runner.error(f"schemagate failed unexpectedly: {type(exc).__name__}: {exc}")
+        runner.log(traceback.format_exc())
+        return int(ExitCode.FAILED)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from actionrun import FLAWED, PUSH, Result, pr_payload, read_only_token, runner_env
+from actionrun import FLAWED, PUSH, Result, parse_outputs, pr_payload, read_only_token, runner_env
 from conftest import Database
 from fakegithub import FakeGitHub
 
@@ -81,9 +81,7 @@ def run_container(
     name = f"schemagate-test-{os.getpid()}-{time.monotonic_ns()}"
     process, commands = start(root, github, event, payload, inputs, name=name)
     log, _ = process.communicate(timeout=600)
-    outputs = dict(
-        line.split("=", 1) for line in (commands / "output").read_text().splitlines() if "=" in line
-    )
+    outputs = parse_outputs((commands / "output").read_text())
     return Result(process.returncode, log, outputs, (commands / "summary").read_text())
 
 

@@ -1,10 +1,14 @@
-"""One sticky comment per pull request: found by a hidden marker, updated in place."""
+"""One sticky comment per pull request: found by a hidden marker, updated in place.
+
+Only a comment the token itself wrote is ours: anyone can paste the marker into a comment of their
+own, and the bot must never edit (and so take over, or vouch for) someone else's words.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemagate.github.api import ApiError, GitHubApi
+from schemagate.github.api import ApiError, GitHubApi, login_of, whole_field
 
 
 @dataclass(frozen=True)
@@ -15,14 +19,18 @@ class Posted:
 
 
 def upsert(api: GitHubApi, issue_number: int, marker: str, body: str) -> Posted:
-    """Update the comment that carries `marker`, or create it. Never a second one."""
+    """Update our comment that carries `marker`, or create it. Never a second one."""
     path = f"/issues/{issue_number}/comments"
+    me = api.login()
     for comment in api.pages(path):
-        if marker in str(comment.get("body", "")):
-            updated = api.patch(f"/issues/comments/{comment['id']}", {"body": body})
-            return Posted(int(updated["id"]), str(updated.get("html_url", "")), created=False)
+        if marker in str(comment.get("body", "")) and login_of(comment) == me:
+            number = whole_field(comment, "id", f"a comment on #{issue_number}")
+            updated = api.patch(f"/issues/comments/{number}", {"body": body})
+            return Posted(number, str(updated.get("html_url", "")), created=False)
     made = api.post(path, {"body": body})
-    return Posted(int(made["id"]), str(made.get("html_url", "")), created=True)
+    return Posted(
+        whole_field(made, "id", f"the new comment on #{issue_number}"), str(made.get("html_url", "")), True
+    )
 
 
 def read_only(error: ApiError) -> bool:

@@ -8,20 +8,22 @@ from schemagate.rules import Severity
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def _data(text: str) -> str:
+def command_data(text: str) -> str:
+    """A workflow command's message: the runner unescapes these three, so no line break survives."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _property(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
+def command_property(text: str) -> str:
+    """A property's value (file=, title=): a `:` or `,` would end it early."""
+    return command_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def command(level: str, message: str, *, path: str | None = None, line: int | None = None, title: str) -> str:
     """One workflow command, escaped: data and properties as the toolkit escapes them."""
-    props = [f"file={_property(path)}"] if path else []
+    props = [f"file={command_property(path)}"] if path else []
     props += [f"line={line}"] if path and line else []
-    props.append(f"title={_property(title)}")
-    return f"::{level} {','.join(props)}::{_data(message)}"
+    props.append(f"title={command_property(title)}")
+    return f"::{level} {','.join(props)}::{command_data(message)}"
 
 
 def render(report: Report) -> list[str]:
