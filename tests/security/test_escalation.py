@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from attacks import ATTACKS
 
 from conftest import Database, Project, Run
 from schemagate import check
@@ -24,7 +25,6 @@ from schemagate.config import Config
 from schemagate.lint import Options
 from schemagate.postgres import binaries
 from schemagate.report.model import Report
-from security.attacks import ATTACKS
 
 MAJORS = (15, 16, 17)
 

@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from security.attacks import ATTACKS
+from attacks import ATTACKS
 
 SECRET = "sg-test-Zx81QvLmT0pR"  # in schemagate's environment only
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schemagate import secrets
 from schemagate.report.model import Report, display_path
 from schemagate.rules import Severity
 
@@ -19,11 +20,12 @@ def command_property(text: str) -> str:
 
 
 def command(level: str, message: str, *, path: str | None = None, line: int | None = None, title: str) -> str:
-    """One workflow command, escaped: data and properties as the toolkit escapes them."""
-    props = [f"file={command_property(path)}"] if path else []
+    """One workflow command, escaped: data and properties as the toolkit escapes them. Redacted
+    first: a secret holding `%` or a line break would no longer match once escaped."""
+    props = [f"file={command_property(secrets.redact(path))}"] if path else []
     props += [f"line={line}"] if path and line else []
     props.append(f"title={command_property(title)}")
-    return f"::{level} {','.join(props)}::{command_data(message)}"
+    return f"::{level} {','.join(props)}::{command_data(secrets.redact(message))}"
 
 
 def render(report: Report) -> list[str]:
