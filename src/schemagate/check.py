@@ -285,7 +285,6 @@ def _on_database(
     assert state.watchdog is not None
     dog, shim_on = state.watchdog, box.shim
     with connect(box.url) as conn:
-        _require_empty(conn)
         preinstalled = set(extensions.used_standins(conn))
         history.ensure(conn)
         state.downs = {v: m.path for v, m in find_downs(config.rollbacks_dir).items()}
@@ -326,15 +325,6 @@ def _fixes(report: Report, new: list[ParsedMigration]) -> None:
         if m.version in parsed:
             m.statements = {s.line: s.label for s in parsed[m.version].statements}
             m.edits = fixes.edits(parsed[m.version], m.findings)
-
-
-def _require_empty(conn: Connection) -> None:
-    already = history.recorded(conn)
-    if already:
-        raise InputError(
-            f"check needs an empty database: this one already has {len(already)} applied "
-            "migration(s); give it a fresh one (a new `services:` container)"
-        )
 
 
 def _seed(

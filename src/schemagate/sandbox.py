@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from schemagate.connection import connect
+from schemagate import emptiness
+from schemagate.connection import Connection, connect
 from schemagate.postgres import binaries, extensions, shim
 from schemagate.postgres.ephemeral import EphemeralPostgres
 
@@ -58,12 +59,32 @@ def prepared(
             yield box
         return
     with connect(url) as conn:
+        emptiness.refuse_unless_empty(conn)  # before the shim or the PR's SQL touches it
         version = conn.execute(b"SHOW server_version").fetchone()
         has_auth = conn.execute(b"SELECT to_regnamespace('auth') IS NOT NULL").fetchone()
         if supabase and not (has_auth and has_auth[0]):
             shim.install(conn)
+        notes = _superuser_note(conn)
     yield Sandbox(
-        url, url, str(version[0]) if version else "?", "check-database-url", 0.0, supabase, named=True
+        url,
+        url,
+        str(version[0]) if version else "?",
+        "check-database-url",
+        0.0,
+        supabase,
+        notes=notes,
+        named=True,
+    )
+
+
+def _superuser_note(conn: Connection) -> tuple[str, ...]:
+    """A named database's role that is a superuser runs the PR's SQL with every right on that server."""
+    row = conn.execute(b"SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    if not (row and row[1]):
+        return ()
+    return (
+        f"the PR's SQL runs as superuser {row[0]} in the database check-database-url names "
+        "(server files and programs within its reach); give it a role that is not a superuser",
     )
 
 
