@@ -20,12 +20,14 @@ from schemagate.bounds import Limits
 from schemagate.connection import Connection, connect
 from schemagate.errors import SchemagateError
 
-# every other backend of the run: the database's on a server we share, the server's on our own
+# every other session of the run (and its parallel workers), not the server's own processes
+# (an autovacuum worker is not the PR's): the database's on a server the workflow runs, the
+# server's on our own
 _OVERDUE = b"""
 SELECT pid FROM pg_stat_activity
  WHERE pid <> pg_backend_pid()
    AND (%(whole_server)s OR datname = current_database())
-   AND (state = 'active' OR backend_type = 'client backend' OR leader_pid IS NOT NULL)
+   AND (backend_type = 'client backend' OR leader_pid IS NOT NULL)
    AND (%(all)s OR (state = 'active'
         AND query_start < clock_timestamp() - make_interval(secs => %(limit)s)))
 """

@@ -85,14 +85,20 @@ def test_the_first_few_are_named_and_the_rest_counted(
     assert run.code == 2 and "table public.t0" in run.err and "and 3 more" in run.err, run.text
 
 
-def test_an_extensions_objects_and_the_shim_do_not_count(
+def test_only_what_is_not_an_extensions_or_the_shims_is_named(
     cli: Callable[..., Run], db: Database, project: Project
 ) -> None:
-    """A fresh Supabase-shaped database, with an extension's functions and types in public."""
-    admin(db, "create extension if not exists citext with schema public")
+    """A Supabase-shaped database with citext's functions and types in public, and one function
+    of someone's own: that function is what is named, nothing of the extension or the shim."""
+    admin(
+        db,
+        "create extension if not exists citext with schema public",
+        "create function public.mine() returns int language sql as 'select 1'",
+    )
     project.write("20251201000000_x.sql", "select 1;")
     run = cli("check", "--check-database-url", db.url)
-    assert run.code == 0, run.text
+    assert run.code == 2, run.text
+    assert "holds function public.mine(), and the check would" in run.err
 
 
 def test_a_superuser_role_is_said_plainly(
