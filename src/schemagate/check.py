@@ -12,7 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import psycopg
+from psycopg import sql
+
 from schemagate import declarative, engine, fixes, history, inventory, picture, proofs, seeding, snapshot
+from schemagate.bounds import Limits
 from schemagate.changes import Changes, compare
 from schemagate.config import Config
 from schemagate.connection import Connection, connect
@@ -25,6 +29,7 @@ from schemagate.rules import Finding, catalog, remedies, runtime, statements
 from schemagate.rules.catalog import scope
 from schemagate.sandbox import Sandbox, prepared
 from schemagate.sql import ParsedMigration, extensions_created, parse
+from schemagate.watchdog import Watchdog
 
 __all__ = ["Options", "run"]
 
@@ -59,6 +64,18 @@ class _State:
     downs: dict[str, Path] = field(default_factory=dict)  # reviewed down files by version
     seen: picture.Before | None = None  # the database before the first new migration
     picture: picture.Picture | None = None
+    watchdog: Watchdog | None = None
+    current: Path | None = None  # the file running now: a limit that stops it names it
+
+    @property
+    def stopped(self) -> str | None:
+        """Why a limit stopped the run, once one did."""
+        return self.watchdog.cause if self.watchdog else None
+
+    def stop(self, cause: str) -> None:
+        """The one finding that says a limit stopped the run, on the file it stopped."""
+        if not any(f.message == cause for f in self.findings):
+            self.findings.append(Finding(runtime.APPLY_FAILED, cause, self.current))
 
     @property
     def findings(self) -> list[Finding]:
@@ -90,6 +107,11 @@ def _database(
         yield box
 
 
+def _watchdog(box: Sandbox, config: Config, began: float) -> Watchdog:
+    """On a throwaway server every backend is the run's; on a named database, its database's."""
+    return Watchdog(box.admin_url, Limits.of(config), began, whole_server=not box.named)
+
+
 def _apply(
     conn: Connection,
     parsed: ParsedMigration,
@@ -102,6 +124,7 @@ def _apply(
 ) -> bool:
     """Apply one migration as the engine does; for a new one, watch its locks and rewrites."""
     m = parsed.migration
+    state.current = m.path
     result = state.results.setdefault(m.version, MigrationResult(m.version, m.filename, m.path))
     result.transactional = parsed.transactional
     locks: list[runtime.Lock] = []
@@ -124,6 +147,11 @@ def _apply(
         )
     except SchemagateError as exc:
         result.status = "failed"
+        if state.watchdog:
+            state.watchdog.overran(exc.sqlstate, time.monotonic() - began)
+        if state.stopped:
+            state.stop(state.stopped)
+            return False
         rule = runtime.APPLY_FAILED if new or not isinstance(exc, InputError) else runtime.INVALID_FILE
         state.findings.append(Finding(rule, exc.reason, exc.path or m.path, exc.line))
         return False
@@ -206,32 +234,17 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     settings = engine.Settings.of(config, throwaway=True)
     notes: list[str] = []
     needs = extensions_created(change.local)
-    with _database(config, options, progress, notes, needs) as box, connect(box.url) as conn:
-        shim_on, server = box.shim, box.server
-        _require_empty(conn)
-        preinstalled = set(extensions.used_standins(conn))
-        history.ensure(conn)
-        state.downs = {v: m.path for v, m in find_downs(config.rollbacks_dir).items()}
-        before: catalog.Fingerprints | None = None
-        for parsed in change.local:
-            is_new = change.changes.is_new(parsed.migration)
-            if is_new and before is None:
-                before = catalog.fingerprints(conn)
-                state.seen = picture.before(conn, config)
-            if not _apply(conn, parsed, settings, state, new=is_new, shim_on=shim_on, config=config):
-                break
-            if is_new:
-                progress(f"applied {parsed.migration.filename}")
-        else:
-            _seed(conn, config, settings, state, shim_on, progress)
-        state.findings.extend(proofs.idempotency(conn, state.applied_new, settings, shim_on))
-        applied = all(r.status == "applied" for r in state.results.values())  # else half a schema
-        declared = applied and bool(declarative.files(config)) and not box.named  # a second database
-        final = inventory.take(conn) if state.seen is not None or declared else None
-        _catalog(conn, state, config, before or catalog.fingerprints(conn), final)
-        if declared and final is not None:
-            state.findings.extend(declarative.judge(box, settings, config, final))
-        standins = [name for name in extensions.used_standins(conn) if name not in preinstalled]
+    standins: list[str] = []
+    with _database(config, options, progress, notes, needs) as box, _watchdog(box, config, began) as dog:
+        server, state.watchdog = box.server, dog
+        _first_line(box, settings)
+        try:
+            preinstalled, standins = _on_database(box, change, config, settings, state, progress)
+        except (psycopg.Error, SchemagateError):
+            if state.stopped is None:
+                raise
+            state.stop(state.stopped)  # and the server goes as the block ends
+            preinstalled = set()
     results = [
         state.results.get(p.migration.version)
         or MigrationResult(p.migration.version, p.migration.filename, p.migration.path)
@@ -244,6 +257,66 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     return report
 
 
+def _first_line(box: Sandbox, settings: engine.Settings) -> None:
+    """On a throwaway server, the migration role's default statement_timeout is the check's limit,
+    for whatever runs outside a migration's own SET LOCAL (the watchdog stops what unsets it)."""
+    if box.named:
+        return  # a server the workflow runs: its roles are not ours to change
+    role = psycopg.conninfo.conninfo_to_dict(box.url).get("user")
+    with connect(box.admin_url) as admin:
+        admin.execute(
+            sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(
+                sql.Identifier(str(role)), sql.Literal(settings.statement_timeout)
+            )
+        )
+
+
+def _on_database(
+    box: Sandbox,
+    change: Change,
+    config: Config,
+    settings: engine.Settings,
+    state: _State,
+    progress: Progress,
+) -> tuple[set[str], list[str]]:
+    """Apply, seed, prove and judge on the prepared database, stopping where a limit stops the run:
+    the stand-in extensions there before, and those the migrations added."""
+    assert state.watchdog is not None
+    dog, shim_on = state.watchdog, box.shim
+    with connect(box.url) as conn:
+        preinstalled = set(extensions.used_standins(conn))
+        history.ensure(conn)
+        state.downs = {v: m.path for v, m in find_downs(config.rollbacks_dir).items()}
+        before: catalog.Fingerprints | None = None
+        for parsed in change.local:
+            dog.checkpoint()
+            is_new = change.changes.is_new(parsed.migration)
+            if is_new and before is None:
+                before = catalog.fingerprints(conn)
+                state.seen = picture.before(conn, config)
+            applied = _apply(conn, parsed, settings, state, new=is_new, shim_on=shim_on, config=config)
+            dog.checkpoint()
+            if not applied:
+                break
+            if is_new:
+                progress(f"applied {parsed.migration.filename}")
+        else:
+            _seed(conn, config, settings, state, shim_on, progress)
+            dog.checkpoint()
+        state.current = None
+        state.findings.extend(proofs.idempotency(conn, state.applied_new, settings, shim_on))
+        dog.checkpoint()
+        everything = all(r.status == "applied" for r in state.results.values())  # else half a schema
+        declared = everything and bool(declarative.files(config)) and not box.named  # a second database
+        final = inventory.take(conn) if state.seen is not None or declared else None
+        _catalog(conn, state, config, before or catalog.fingerprints(conn), final)
+        if declared and final is not None:
+            state.findings.extend(declarative.judge(box, settings, config, final))
+            dog.checkpoint()
+        standins = [name for name in extensions.used_standins(conn) if name not in preinstalled]
+    return preinstalled, standins
+
+
 def _fixes(report: Report, new: list[ParsedMigration]) -> None:
     """Each new migration's statements by line, and its mechanical fixes, for the review."""
     parsed = {p.migration.version: p for p in new}
@@ -251,15 +324,6 @@ def _fixes(report: Report, new: list[ParsedMigration]) -> None:
         if m.version in parsed:
             m.statements = {s.line: s.label for s in parsed[m.version].statements}
             m.edits = fixes.edits(parsed[m.version], m.findings)
-
-
-def _require_empty(conn: Connection) -> None:
-    already = history.recorded(conn)
-    if already:
-        raise InputError(
-            f"check needs an empty database: this one already has {len(already)} applied "
-            "migration(s); give it a fresh one (a new `services:` container)"
-        )
 
 
 def _seed(
@@ -272,7 +336,12 @@ def _seed(
 ) -> None:
     if not (config.seed and config.seed_file.exists()):
         return
+    state.current, began = config.seed_file, time.monotonic()
     try:
         seeding.seed(conn, config.seed_file, settings, progress, shim=shim_on)
     except SchemagateError as exc:
+        if state.watchdog:
+            state.watchdog.overran(exc.sqlstate, time.monotonic() - began)
+        if state.stopped:
+            return  # the limit's finding says it
         state.findings.append(Finding(runtime.SEED_FAILED, exc.reason, exc.path, exc.line))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from schemagate.bounds import limit_problem
 from schemagate.errors import InputError
 
 DEFAULT_PATH = Path(".github/schemagate.yml")
@@ -35,6 +36,9 @@ class Config:
     lock_wait: float = 60.0
     lock_retries: int = 3  # a migration that failed on lock_timeout is tried this many more times
     on_drift: str = "fail"  # production's catalog against its migrations: fail, warn or off
+    # what the PR's SQL may take of the check's database (see bounds.py): a statement, the whole check
+    check_statement_timeout: str = "5min"
+    check_timeout: str = "30min"
     # None: supabase/config.toml's [api] schemas (what the Data API serves), else public
     exposed_schemas: list[str] | None = None
     rules: dict[str, str] = field(default_factory=dict)
@@ -91,6 +95,8 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "lock_wait": (int, float),
     "lock_retries": int,
     "on_drift": str,
+    "check_statement_timeout": (str, int),
+    "check_timeout": (str, int),
     "exposed_schemas": list,
     "rules": dict,
 }
@@ -244,6 +250,12 @@ def _from_mapping(
             config.exposed_schemas = [str(v) for v in value]
         elif key in {"lock_timeout", "statement_timeout"}:
             setattr(config, key, str(value))
+        elif key in {"check_statement_timeout", "check_timeout"}:
+            why = limit_problem(key, value)
+            if why:
+                problem(key, why)
+            else:
+                setattr(config, key, str(value).strip())
         elif key == "on_drift" and value not in ON_DRIFT:
             problem(key, f"on_drift must be fail, warn or off, not {value!r}")
         elif key == "lock_retries" and (isinstance(value, bool) or value < 0):

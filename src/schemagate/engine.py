@@ -16,6 +16,7 @@ from pathlib import Path
 import psycopg
 
 from schemagate import diagnosis, history, retries
+from schemagate.bounds import Limits
 from schemagate.config import Config
 from schemagate.connection import Connection, Link
 from schemagate.errors import InputError, MigrationFailed
@@ -49,9 +50,14 @@ class Settings:
 
     @classmethod
     def of(cls, config: Config, *, include_all: bool = False, throwaway: bool = False) -> Settings:
+        """On a throwaway database, statement_timeout is at most the check's statement limit: the
+        first line against a migration that never ends (the watchdog is the second)."""
+        timeout = config.statement_timeout
+        if throwaway:
+            timeout = Limits.of(config).server_timeout(timeout)
         return cls(
             lock_timeout=config.lock_timeout,
-            statement_timeout=config.statement_timeout,
+            statement_timeout=timeout,
             lock_wait_s=config.lock_wait,
             lock_retries=config.lock_retries,
             include_all=include_all,

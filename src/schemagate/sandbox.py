@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+import secrets as secrets_module
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from schemagate.connection import connect
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from schemagate import emptiness
+from schemagate import secrets as redaction
+from schemagate.connection import Connection, connect
+from schemagate.errors import InputError
 from schemagate.postgres import binaries, extensions, hardening, shim
 from schemagate.postgres.ephemeral import EphemeralPostgres
 
@@ -68,12 +75,70 @@ def prepared(
             yield box
         return
     with connect(url) as conn:
+        emptiness.refuse_unless_empty(conn)  # before the shim or the PR's SQL touches it
         version = conn.execute(b"SHOW server_version").fetchone()
         has_auth = conn.execute(b"SELECT to_regnamespace('auth') IS NOT NULL").fetchone()
-        if supabase and not (has_auth and has_auth[0]):
+        install = supabase and not (has_auth and has_auth[0])
+        as_role = _named_migration_role(conn, shim_on=supabase, superuser=superuser)
+        if install:
             shim.install(conn)
+        migrations_url = _login_as(conn, url, as_role) if as_role else url
     yield Sandbox(
-        url, url, str(version[0]) if version else "?", "check-database-url", 0.0, supabase, named=True
+        migrations_url,
+        url,
+        str(version[0]) if version else "?",
+        "check-database-url",
+        0.0,
+        supabase,
+        notes=(_superuser_note(url),) if superuser and not as_role and _is_superuser(url) else (),
+        named=True,
+    )
+
+
+def _is_superuser(url: str) -> bool:
+    with connect(url) as conn:
+        row = conn.execute(b"SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    return bool(row and row[0])
+
+
+def _named_migration_role(conn: Connection, *, shim_on: bool, superuser: bool) -> str | None:
+    """Who runs the migrations in a database the workflow names, when not the URL's own role: a
+    superuser's URL runs them as `postgres` (no superuser there, as the shim makes it), or is
+    refused, unless the project declared that its migrations need a superuser."""
+    row = conn.execute(
+        b"SELECT current_user, r.rolsuper, (SELECT rolsuper FROM pg_roles WHERE rolname = 'postgres') "
+        b"FROM pg_roles r WHERE r.rolname = current_user"
+    ).fetchone()
+    if row is None or not row[1] or superuser:
+        return None
+    user, postgres_is_superuser = str(row[0]), row[2]
+    if shim_on and user != shim.MIGRATION_ROLE and not postgres_is_superuser:
+        return shim.MIGRATION_ROLE
+    raise InputError(
+        f"check-database-url connects as {user}, a superuser, and the pull request's SQL would run "
+        "with a superuser's rights on that server (its programs and files): use a role that is no "
+        "superuser, or Supabase's own image (supabase/postgres), where postgres is none, or say "
+        "superuser: true in the config if the migrations need one"
+    )
+
+
+def _login_as(conn: Connection, url: str, role: str) -> str:
+    """A URL that logs in as `role`, with a password made for this run (the database is a
+    throwaway the workflow started: nothing else logs in as that role)."""
+    password = secrets_module.token_urlsafe(24)
+    redaction.register(password)
+    conn.execute(
+        sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(password))
+    )
+    return make_conninfo(url, user=role, password=password)
+
+
+def _superuser_note(url: str) -> str:
+    """A named database's role that is a superuser runs the PR's SQL with every right on that server."""
+    return (
+        f"the PR's SQL runs as a superuser ({conninfo_to_dict(url).get('user') or 'the URL’s user'}) "
+        "in the database check-database-url names, as the config's superuser: true asks: server "
+        "files and programs are within its reach"
     )
 
 

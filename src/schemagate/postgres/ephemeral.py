@@ -35,6 +35,9 @@ _FAST = {
     "shared_buffers": "64MB",
     "log_min_messages": "fatal",
 }
+# What the PR's SQL may take of the runner: temp_file_limit is a superuser's setting, which the
+# migration role (a non-superuser) cannot raise; time is bounded by the check's watchdog.
+_BOUNDS = {"temp_file_limit": "1GB"}
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,7 @@ class EphemeralPostgres:
     def _server_command(self, bindir: Path, data: Path, preload: list[str]) -> list[str]:
         settings = {
             **_FAST,
+            **_BOUNDS,
             "listen_addresses": "127.0.0.1",
             "port": str(self.port),
             "unix_socket_directories": str(self.workdir),
