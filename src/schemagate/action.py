@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemagate import commands, secrets
-from schemagate.config import Config, Overrides, postgres_major
+from schemagate.config import Config, postgres_major
 from schemagate.errors import ExitCode, InputError, SchemagateError, interruption
 from schemagate.github import approvals, comments, feedback
 from schemagate.github.api import ApiError, GitHubApi, whole_field
 from schemagate.github.context import Context
 from schemagate.github.context import load as load_context
 from schemagate.github.events import choose_mode
+from schemagate.github.project import configure, project_folder
 from schemagate.github.runner import Inputs, Runner, mask_secrets
 from schemagate.report import annotations as workflow_commands
 from schemagate.report import deploy_plan as plan_report
@@ -43,6 +44,7 @@ class Job:
     config: Config
     folder: Path  # the Supabase project: the workspace, or a folder in it
     project: str = ""  # that folder, relative to the repository ("" at its root)
+    config_note: str | None = None  # the pull request's own config file was not used
 
     @property
     def api(self) -> GitHubApi:
@@ -72,36 +74,6 @@ class Job:
             os.lchown(path, owner.st_uid, owner.st_gid)
 
 
-def project_folder(ctx: Context, inputs: Inputs) -> tuple[Path, str]:
-    """The Supabase project the job is about: the workspace, or one folder in it (a monorepo)."""
-    given = inputs.get("working-directory").strip().strip("/")
-    workspace = ctx.workspace.resolve()
-    folder = (workspace / given).resolve() if given else workspace
-    if not folder.is_relative_to(workspace):
-        raise InputError(f"input working-directory {given!r} is outside the repository")
-    if not folder.is_dir():
-        raise InputError(f"input working-directory: the repository has no folder {given!r}")
-    project = folder.relative_to(workspace).as_posix()
-    return folder, "" if project == "." else project
-
-
-def configure(folder: Path, inputs: Inputs) -> Config:
-    """Settings from the inputs over the project's config file; paths are the project's."""
-    config_path = inputs.get("config")
-    migrations = inputs.get("migrations-dir")
-    return commands.settings(
-        Overrides(
-            config_file=folder / config_path if config_path else None,
-            migrations_dir=Path(migrations) if migrations else None,
-            supabase=inputs.get("supabase", "auto"),
-            lock_timeout=inputs.timeout("lock-timeout"),
-            statement_timeout=inputs.timeout("statement-timeout"),
-            lock_retries=inputs.count("lock-retries"),
-            on_drift=inputs.get("on-drift") or None,
-        )
-    )
-
-
 # check ---------------------------------------------------------------------------------------------
 def run_check(job: Job) -> int:
     fail_on = job.inputs.choice("fail-on", ("error", "warning", "info"))
@@ -119,6 +91,9 @@ def run_check(job: Job) -> int:
     finally:
         job.runner.endgroup()
     report.project = job.project  # the input's word, with or without git
+    if job.config_note:
+        report.notes.append(job.config_note)
+        job.runner.warning(job.config_note)
     (job.out_dir / "report.json").write_text(json.dumps(report.to_json(), indent=2), "utf-8")
     (job.out_dir / "report.sarif").write_text(json.dumps(sarif.render(report), indent=2), "utf-8")
     report.write_drafts(job.out_dir / "drafts")
@@ -354,7 +329,9 @@ def main(env: Mapping[str, str] | None = None) -> int:
         os.chdir(folder)
         mode = choose_mode(ctx, inputs)  # a production mode on an untrusted event stops here
         inputs.validate()  # every input checked before anything reaches GITHUB_OUTPUT
-        job = Job(ctx, inputs, runner, configure(folder, inputs), folder, project)
+        base = ctx.base_sha if ctx.is_pull_request and mode == "check" else None
+        config, config_note = configure(folder, inputs, trusted_base=base)
+        job = Job(ctx, inputs, runner, config, folder, project, config_note=config_note)
         runner.output("mode", mode)
         within = f" in {project}" if project else ""
         runner.log(f"schemagate: {mode} on {ctx.event_name} ({ctx.repository}@{ctx.sha[:7]}){within}")

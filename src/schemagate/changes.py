@@ -52,6 +52,16 @@ def head_or_none(folder: Path) -> str | None:
         return None
 
 
+def file_at(path: Path, base: str) -> bytes | None:
+    """A file's content at the base commit; None where the base has no such file."""
+    top = Path(_git(path.parent, "rev-parse", "--show-toplevel").decode().strip())
+    relative = path.resolve().relative_to(top.resolve()).as_posix()
+    listed = _git(top, "ls-tree", "-z", "--name-only", base, "--", relative).decode()
+    if relative not in listed.split("\0"):
+        return None
+    return _git(top, "cat-file", "blob", f"{base}:{relative}")
+
+
 def repository_prefix(folder: Path) -> str:
     """The folder's path inside its git repository: "" at the root, or outside a repository."""
     try:

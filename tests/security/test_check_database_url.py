@@ -12,6 +12,8 @@ from collections.abc import Callable
 import pytest
 
 from conftest import Database, Project, Run
+from schemagate.postgres import binaries
+from schemagate.postgres.ephemeral import EphemeralPostgres
 
 DELETE = "delete from public.customers;\n"
 
@@ -101,16 +103,50 @@ def test_only_what_is_not_an_extensions_or_the_shims_is_named(
     assert "holds function public.mine(), and the check would" in run.err
 
 
-def test_a_superuser_role_is_said_plainly(
+WHO_RUNS = """
+do $$ begin
+  if current_user <> 'postgres' or (select rolsuper from pg_roles where rolname = current_user) then
+    raise exception 'migrations ran as %', current_user;
+  end if;
+end $$;
+"""
+
+
+def test_a_superusers_url_runs_the_migrations_as_postgres(
     cli: Callable[..., Run], plain_db: Database, project: Project
 ) -> None:
-    """A plain server, reached as a superuser: the shim goes in, and the report says whose rights
-    the PR's SQL has there."""
-    project.write("20251201000000_x.sql", "select 1;")
+    """A plain server reached as a superuser: the shim goes in as that superuser, and the PR's SQL
+    runs as postgres, which the shim made no superuser."""
+    project.write("20251201000000_who.sql", WHO_RUNS)
     run = cli("check", "--check-database-url", plain_db.url)
+    assert "migrations ran as" not in run.text, run.text
+    assert "apply-failed" not in run.text, run.text
+
+
+def test_a_url_whose_postgres_is_a_superuser_is_refused(cli: Callable[..., Run], project: Project) -> None:
+    """The official postgres image's `postgres` is its superuser: there is nobody else to run the
+    PR's SQL as, so the check says so and runs nothing."""
+    project.write("20251201000000_who.sql", WHO_RUNS)
+    with EphemeralPostgres(binaries.find(), superuser="postgres") as server:
+        run = cli("check", "--check-database-url", server.url())
+        with server.connect() as conn:
+            left = conn.execute(b"SELECT to_regnamespace('auth') IS NULL").fetchone()
+    assert run.code == 2, run.text
+    (line,) = run.err.strip().splitlines()
+    assert "connects as postgres, a superuser" in line and "superuser: true" in line
+    assert left == (True,)  # not even the shim went in
+
+
+def test_a_declared_superuser_runs_as_one_and_is_said_plainly(
+    cli: Callable[..., Run], project: Project
+) -> None:
+    project.write("20251201000000_x.sql", "select 1;")
+    (project.root / ".github").mkdir()
+    (project.root / ".github" / "schemagate.yml").write_text("superuser: true\n")
+    with EphemeralPostgres(binaries.find(), superuser="postgres") as server:
+        run = cli("check", "--check-database-url", server.url())
     assert run.code == 0, run.text
-    said = "the PR's SQL runs as superuser supabase_admin in the database check-database-url names"
-    assert said in run.text
+    assert "the PR's SQL runs as a superuser (postgres)" in run.text
 
 
 def test_a_second_check_on_the_same_database_is_refused(

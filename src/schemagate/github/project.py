@@ -1,0 +1,70 @@
+"""Which project a job is about and its settings: the working-directory input, and the config file
+a pull request may not loosen (the base's)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from schemagate import commands
+from schemagate.changes import file_at
+from schemagate.config import DEFAULT_PATH, Config, Overrides
+from schemagate.errors import InputError
+from schemagate.github.context import Context
+from schemagate.github.runner import Inputs
+
+
+def project_folder(ctx: Context, inputs: Inputs) -> tuple[Path, str]:
+    """The Supabase project the job is about: the workspace, or one folder in it (a monorepo)."""
+    given = inputs.get("working-directory").strip().strip("/")
+    workspace = ctx.workspace.resolve()
+    folder = (workspace / given).resolve() if given else workspace
+    if not folder.is_relative_to(workspace):
+        raise InputError(f"input working-directory {given!r} is outside the repository")
+    if not folder.is_dir():
+        raise InputError(f"input working-directory: the repository has no folder {given!r}")
+    project = folder.relative_to(workspace).as_posix()
+    return folder, "" if project == "." else project
+
+
+def configure(folder: Path, inputs: Inputs, trusted_base: str | None = None) -> tuple[Config, str | None]:
+    """Settings from the inputs over the project's config file; paths are the project's. With a
+    trusted base (a pull request's), the config file is the base's: the pull request may not
+    loosen its own gate (superuser, rules off, longer limits). The note says when it differs."""
+    config_path = inputs.get("config")
+    config_file = folder / config_path if config_path else None
+    note = None
+    if trusted_base:
+        config_file, note = _base_config(folder, config_file or folder / DEFAULT_PATH, trusted_base)
+    migrations = inputs.get("migrations-dir")
+    config = commands.settings(
+        Overrides(
+            config_file=config_file,
+            migrations_dir=Path(migrations) if migrations else None,
+            supabase=inputs.get("supabase", "auto"),
+            lock_timeout=inputs.timeout("lock-timeout"),
+            statement_timeout=inputs.timeout("statement-timeout"),
+            lock_retries=inputs.count("lock-retries"),
+            on_drift=inputs.get("on-drift") or None,
+        )
+    )
+    return config, note
+
+
+def _base_config(folder: Path, path: Path, base: str) -> tuple[Path | None, str | None]:
+    """The config file as the base has it: the same file when the PR leaves it alone, else a copy
+    of the base's (or none, when the base has none)."""
+    ours = path.read_bytes() if path.is_file() else None
+    theirs = file_at(path, base)
+    if ours == theirs:
+        return (path if ours is not None else None), None
+    note = (
+        f"this pull request changes {path.relative_to(folder).as_posix()}: the check ran with the "
+        f"base's ({base[:7]}), since a pull request may not loosen its own gate; the new settings "
+        "apply once it is merged"
+    )
+    # the base without a config file means defaults: an empty file, since naming none would read
+    # the pull request's from its default place
+    copy = Path(tempfile.mkdtemp(prefix="schemagate-config-")) / path.name
+    copy.write_bytes(theirs or b"")
+    return copy, note

@@ -1,0 +1,66 @@
+"""A pull request may not loosen its own gate: on a pull request the Action reads the config file
+as the base has it, and says so when the pull request changes it."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from actionrun import FLAWED, pr_payload, run_action
+from checking import commit_base
+from conftest import Project
+from fakegithub import FakeGitHub
+
+CONFIG = Path(".github/schemagate.yml")
+
+
+@pytest.fixture
+def drop() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="schemagate-drop-"))
+    folder.chmod(0o777)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_pull_request_cannot_make_its_own_migrations_superuser(
+    workspace: tuple[Path, str], github: FakeGitHub, drop: Path
+) -> None:
+    root, base = workspace
+    (root / CONFIG).parent.mkdir(exist_ok=True)
+    (root / CONFIG).write_text("superuser: true\n")
+    mark = drop / "pwned"
+    migration = root / "supabase/migrations/20251201000000_escape.sql"
+    migration.write_text(f"copy (select 1) to program 'touch {mark}';\n")
+    result = run_action(root, github, "pull_request", pr_payload(base), {})
+    assert not mark.exists()
+    assert result.code == 1 and result.outputs["verdict"] == "fail", result.log
+    said = "this pull request changes .github/schemagate.yml: the check ran with the base's"
+    assert said in result.log
+    assert said.replace(".", "\\.").replace(":", "\\:") in result.summary  # escaped Markdown
+
+
+def test_a_pull_request_cannot_switch_off_the_rule_it_breaks(
+    workspace: tuple[Path, str], github: FakeGitHub
+) -> None:
+    root, base = workspace
+    (root / CONFIG).parent.mkdir(exist_ok=True)
+    (root / CONFIG).write_text("rules:\n  rls-disabled: off\n")
+    (root / "supabase/migrations/20251201000000_flawed.sql").write_text(FLAWED)
+    result = run_action(root, github, "pull_request", pr_payload(base), {})
+    assert result.code == 1 and "rls-disabled" in result.log, result.log
+
+
+def test_the_bases_config_is_used_as_it_is(workspace: tuple[Path, str], github: FakeGitHub) -> None:
+    """A rule the base's config switched off stays off, and nothing is said about the config."""
+    root, _ = workspace
+    (root / CONFIG).parent.mkdir(exist_ok=True)
+    (root / CONFIG).write_text("rules:\n  rls-disabled: off\n")
+    base = commit_base(Project(root))
+    (root / "supabase/migrations/20251201000000_flawed.sql").write_text(FLAWED)
+    result = run_action(root, github, "pull_request", pr_payload(base), {})
+    assert "rls-disabled" not in result.log, result.log
+    assert "changes .github/schemagate.yml" not in result.log
