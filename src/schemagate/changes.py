@@ -52,10 +52,11 @@ def head_or_none(folder: Path) -> str | None:
         return None
 
 
-def file_at(path: Path, base: str) -> bytes | None:
-    """A file's content at the base commit; None where the base has no such file."""
-    top = Path(_git(path.parent, "rev-parse", "--show-toplevel").decode().strip())
-    relative = path.resolve().relative_to(top.resolve()).as_posix()
+def file_at(folder: Path, path: Path, base: str) -> bytes | None:
+    """The content at the base commit of a file in the checkout that holds `folder` (the file
+    itself may be absent here); None where the base has no such file."""
+    top = Path(_git(folder, "rev-parse", "--show-toplevel").decode().strip())
+    relative = (folder.resolve() / path.relative_to(folder)).relative_to(top.resolve()).as_posix()
     listed = _git(top, "ls-tree", "-z", "--name-only", base, "--", relative).decode()
     if relative not in listed.split("\0"):
         return None

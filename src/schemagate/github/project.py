@@ -33,6 +33,8 @@ def configure(folder: Path, inputs: Inputs, trusted_base: str | None = None) -> 
     loosen its own gate (superuser, rules off, longer limits). The note says when it differs."""
     config_path = inputs.get("config")
     config_file = folder / config_path if config_path else None
+    if config_file and not config_file.resolve().is_relative_to(folder.resolve()):
+        raise InputError(f"input config {config_path!r} is outside the project folder")
     note = None
     if trusted_base:
         config_file, note = _base_config(folder, config_file or folder / DEFAULT_PATH, trusted_base)
@@ -55,7 +57,7 @@ def _base_config(folder: Path, path: Path, base: str) -> tuple[Path | None, str 
     """The config file as the base has it: the same file when the PR leaves it alone, else a copy
     of the base's (or none, when the base has none)."""
     ours = path.read_bytes() if path.is_file() else None
-    theirs = file_at(path, base)
+    theirs = file_at(folder, path, base)
     if ours == theirs:
         return (path if ours is not None else None), None
     note = (
