@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,3 +98,13 @@ def compare(directory: Path, migrations: list[Migration], base: str | None) -> C
             changes.edited.append((migration, before))
     changes.deleted = [f for n, f in sorted(at_base.items()) if n not in here]
     return changes
+
+
+def base_blob(path: Path, base: str) -> bytes | None:
+    """The file at `path` (as the working tree names it) in the base revision, or None where the
+    base has no such file."""
+    relative = os.path.relpath(path.resolve(), Path.cwd().resolve())
+    try:
+        return _git(Path.cwd(), "cat-file", "blob", f"{base}:./{Path(relative).as_posix()}")
+    except InputError:
+        return None
