@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,17 +53,6 @@ def head_or_none(folder: Path) -> str | None:
         return None
 
 
-def file_at(folder: Path, path: Path, base: str) -> bytes | None:
-    """The content at the base commit of a file in the checkout that holds `folder` (the file
-    itself may be absent here); None where the base has no such file."""
-    top = Path(_git(folder, "rev-parse", "--show-toplevel").decode().strip())
-    relative = (folder.resolve() / path.relative_to(folder)).relative_to(top.resolve()).as_posix()
-    listed = _git(top, "ls-tree", "-z", "--name-only", base, "--", relative).decode()
-    if relative not in listed.split("\0"):
-        return None
-    return _git(top, "cat-file", "blob", f"{base}:{relative}")
-
-
 def repository_prefix(folder: Path) -> str:
     """The folder's path inside its git repository: "" at the root, or outside a repository."""
     try:
@@ -108,3 +98,13 @@ def compare(directory: Path, migrations: list[Migration], base: str | None) -> C
             changes.edited.append((migration, before))
     changes.deleted = [f for n, f in sorted(at_base.items()) if n not in here]
     return changes
+
+
+def base_blob(path: Path, base: str) -> bytes | None:
+    """The file at `path` (as the working tree names it) in the base revision, or None where the
+    base has no such file."""
+    relative = os.path.relpath(path.resolve(), Path.cwd().resolve())
+    try:
+        return _git(Path.cwd(), "cat-file", "blob", f"{base}:./{Path(relative).as_posix()}")
+    except InputError:
+        return None

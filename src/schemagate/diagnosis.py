@@ -157,6 +157,8 @@ def _refused(stmt: Statement | None, message: str, hint: str) -> str | None:
             "hosted Supabase lets postgres create event triggers (supautils); the throwaway "
             "database cannot yet, so this is no verdict on Supabase"
         )
+    if "the runner's rights" in hint:  # schemagate's own refusal of a route to a superuser
+        return f"schemagate refuses it, whatever hosted Supabase does: {hint}"
     if "superuser" in (message + hint).lower() or message.startswith("permission denied to set role"):
         return "hosted Supabase refuses it too: migrations run as postgres, which is no superuser there"
     schemas = sorted(_schemas(stmt) & MANAGED_SCHEMAS) if stmt is not None else []

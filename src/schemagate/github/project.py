@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from schemagate import commands
-from schemagate.changes import file_at
+from schemagate.changes import base_blob
 from schemagate.config import DEFAULT_PATH, Config, Overrides
 from schemagate.errors import InputError
 from schemagate.github.context import Context
@@ -57,7 +57,7 @@ def _base_config(folder: Path, path: Path, base: str) -> tuple[Path | None, str 
     """The config file as the base has it: the same file when the PR leaves it alone, else a copy
     of the base's (or none, when the base has none)."""
     ours = path.read_bytes() if path.is_file() else None
-    theirs = file_at(folder, path, base)
+    theirs = base_blob(path, base)  # the job runs in the project folder
     if ours == theirs:
         return (path if ours is not None else None), None
     note = (

@@ -171,6 +171,8 @@ def _pin(extdir: Path, name: str, version: str) -> str | None:
     """Let CREATE EXTENSION name VERSION 'v' work where this server has another version of it:
     an empty update script from its default version to v. Hosted Supabase has its own versions;
     the throwaway database has the server's, and the report says which ran."""
+    if not (_plain(name) and _plain(version)):
+        return None  # the server refuses the name itself; a path here would write elsewhere
     control = extdir / f"{name}.control"
     if not control.is_file() or (extdir / f"{name}--{version}.sql").exists():
         return None
@@ -186,6 +188,18 @@ def _pin(extdir: Path, name: str, version: str) -> str | None:
         staging.write_text(f"{_ALIAS_MARK} {name} {version} was asked for; {found[1]} stands in for it\n")
         os.replace(staging, alias)  # several runs may share the overlay: each sees a whole file
     return f"{name} {version} was asked for; this server has {found[1]}, which ran instead"
+
+
+def _plain(name: str) -> bool:
+    """A name PostgreSQL takes for an extension or a version (its own checks): no path, no "--",
+    no "-" at either end. The names come from the pull request's SQL."""
+    return (
+        bool(name)
+        and "--" not in name
+        and name[0] != "-"
+        and name[-1] != "-"
+        and not set(name) & set("/\\\0")
+    )
 
 
 # Hosted Supabase loads these at server start; the ones this server has are loaded the same way

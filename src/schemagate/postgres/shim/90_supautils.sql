@@ -56,6 +56,9 @@ ON CONFLICT (name) DO NOTHING;
 -- and operators only). CREATE FOREIGN DATA WRAPPER calls its validator with the options given:
 -- hosted Supabase runs it as its superuser whoever wrote it; here the command is lifted only when
 -- no function the project could name as a validator exists that a superuser did not install.
+-- The wrapper made must also pair its handler with that handler's own validator (the end trigger
+-- checks): postgres_fdw's handler beside no validator, or another's, would take a user mapping's
+-- password_required 'false', and a loopback login as the superuser with it.
 CREATE OR REPLACE FUNCTION schemagate.supautils_start() RETURNS event_trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
@@ -100,6 +103,24 @@ BEGIN
     RETURN;
   END IF;
   PERFORM pg_catalog.set_config('schemagate.lifted', '', true);
+  IF lifted = 'CREATE FOREIGN DATA WRAPPER' AND EXISTS (
+    SELECT FROM pg_catalog.pg_event_trigger_ddl_commands() d
+    JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = d.objid
+    WHERE d.classid = 'pg_catalog.pg_foreign_data_wrapper'::pg_catalog.regclass
+      AND w.fdwhandler <> 0 AND NOT EXISTS (
+        SELECT FROM pg_catalog.pg_depend h JOIN pg_catalog.pg_depend v
+          ON v.refclassid = h.refclassid AND v.refobjid = h.refobjid
+        WHERE h.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND h.objid = w.fdwhandler
+          AND v.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND v.objid = w.fdwvalidator
+          AND h.deptype = 'e' AND v.deptype = 'e')
+  ) THEN
+    RAISE EXCEPTION 'schemagate runs CREATE FOREIGN DATA WRAPPER only with a handler''s own validator'
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'the wrapper''s handler and validator are not of one extension',
+            HINT = 'without its own validator a handler takes options only a superuser may set '
+                   '(postgres_fdw''s password_required), giving the pull request''s SQL the runner''s '
+                   'rights: name the validator the handler''s extension ships';
+  END IF;
   IF lifted IN ('CREATE FOREIGN DATA WRAPPER', 'CREATE PUBLICATION', 'ALTER PUBLICATION') THEN
     UPDATE pg_catalog.pg_authid SET rolsuper = false WHERE rolname = 'postgres';
     RETURN;
@@ -123,7 +144,45 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION schemagate.supautils_start(), schemagate.supautils_end() FROM PUBLIC;
+-- A trigger runs as whoever writes the row. A superuser's table that postgres may put a trigger on
+-- (GRANT ALL includes TRIGGER; the extensions schema's default privileges give it on every table an
+-- extension's script makes) runs the project's function as that superuser when a SECURITY DEFINER
+-- function of the superuser's writes there, as pg_net's do on their queue. Such a trigger is refused.
+CREATE OR REPLACE FUNCTION schemagate.superuser_tables_end() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+  made record;
+BEGIN
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = session_user) THEN
+    RETURN;
+  END IF;
+  FOR made IN
+    SELECT c.oid::pg_catalog.regclass AS rel FROM pg_catalog.pg_event_trigger_ddl_commands() d
+    JOIN pg_catalog.pg_trigger t ON t.oid = d.objid JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+    JOIN pg_catalog.pg_roles r ON r.oid = c.relowner
+    WHERE d.classid = 'pg_catalog.pg_trigger'::pg_catalog.regclass AND r.rolsuper
+  LOOP
+    RAISE EXCEPTION 'schemagate refuses a trigger on %, a superuser''s table', made.rel
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'a trigger runs as whoever writes the row, a superuser''s function among them',
+            HINT = 'such a trigger would give the pull request''s SQL the runner''s rights: put it on '
+                   'a table of the project''s';
+  END LOOP;
+END
+$$;
+
+REVOKE ALL ON FUNCTION schemagate.supautils_start(), schemagate.supautils_end(),
+  schemagate.superuser_tables_end() FROM PUBLIC;
+
+DO $shim$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger WHERE evtname = 'schemagate_superuser_tables') THEN
+    CREATE EVENT TRIGGER schemagate_superuser_tables ON ddl_command_end WHEN TAG IN ('CREATE TRIGGER')
+      EXECUTE FUNCTION schemagate.superuser_tables_end();
+    ALTER EVENT TRIGGER schemagate_superuser_tables ENABLE ALWAYS;
+  END IF;
+END
+$shim$;
 
 DO $shim$
 BEGIN

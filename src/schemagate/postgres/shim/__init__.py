@@ -14,7 +14,7 @@ import psycopg
 from schemagate.postgres.hardening import reserve_server_access
 from schemagate.supabase import ALLOWED_SETTINGS
 
-SHIM_VERSION = 4
+SHIM_VERSION = 5
 # The role hosted Supabase runs migrations as: no superuser, exactly these attributes.
 MIGRATION_ROLE = "postgres"
 

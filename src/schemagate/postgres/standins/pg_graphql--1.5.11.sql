@@ -7,7 +7,7 @@ CREATE FUNCTION graphql.resolve(query text, variables jsonb DEFAULT '{}', "opera
 $$;
 DO $$
 BEGIN
-  IF to_regnamespace('graphql_public') IS NULL THEN
+  IF pg_catalog.to_regnamespace('graphql_public') IS NULL THEN
     CREATE SCHEMA graphql_public;
   END IF;
 END

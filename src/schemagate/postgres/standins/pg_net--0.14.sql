@@ -56,7 +56,8 @@ DO $$
 BEGIN
   IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'anon') THEN
     GRANT USAGE ON SCHEMA net TO postgres, anon, authenticated, service_role;
-    GRANT ALL ON ALL TABLES IN SCHEMA net TO postgres;
+    -- not TRIGGER: the request functions write the queue as the superuser that owns them
+    GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES ON ALL TABLES IN SCHEMA net TO postgres;
     GRANT ALL ON ALL SEQUENCES IN SCHEMA net TO postgres, anon, authenticated, service_role;
     GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA net TO postgres, anon, authenticated, service_role;
   END IF;

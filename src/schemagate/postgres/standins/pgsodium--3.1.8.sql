@@ -1,13 +1,15 @@
 -- schemagate stand-in for pgsodium 3.1.8: the pgsodium schema, its three roles, the key table and
 -- the functions `db pull` baselines and Vault rely on. Random bytes are real (from
 -- gen_random_uuid); "encryption" is a reversible placeholder that keeps round trips working.
+-- The script runs as the superuser with the extension's schema first on the path, a schema the
+-- project may have made: what runs here names pg_catalog.
 DO $$
 DECLARE
   role text;
 BEGIN
   FOREACH role IN ARRAY ARRAY['pgsodium_keyiduser', 'pgsodium_keyholder', 'pgsodium_keymaker'] LOOP
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = role) THEN
-      EXECUTE format('CREATE ROLE %I NOLOGIN', role);
+      EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', role);
     END IF;
   END LOOP;
 END
