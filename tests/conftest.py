@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -102,6 +103,17 @@ def db(server: EphemeralPostgres) -> Iterator[Database]:
     yield Database(server, name)
     with server.connect() as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def drop() -> Iterator[Path]:
+    """A folder the server's OS user can reach and write to (pytest's own temp folders are
+    private to root): an escalated migration could leave a marker here. A test that proves a
+    superuser does leave one keeps the others from passing for want of a place to write."""
+    folder = Path(tempfile.mkdtemp(prefix="schemagate-drop-"))
+    folder.chmod(0o777)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

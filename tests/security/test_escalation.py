@@ -10,70 +10,16 @@ the test skips, and in CI (SCHEMAGATE_REQUIRE_MAJORS) it fails.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from attacks import ATTACKS
+from attacks import ATTACKS, MAJORS, check_attack, failed
 
 from conftest import Database, Project, Run
 from schemagate import check
 from schemagate.config import Config
 from schemagate.lint import Options
-from schemagate.postgres import binaries
-from schemagate.report.model import Report
-
-MAJORS = (15, 16, 17)
-
-
-def _servers() -> Iterator[tuple[int, binaries.PgBinaries | None]]:
-    before = os.environ.get("SCHEMAGATE_PG_PATH")
-    os.environ["SCHEMAGATE_PG_PATH"] = os.environ.get("SCHEMAGATE_TEST_PG_PATH", before or "")
-    try:
-        found = binaries.installed()
-    finally:
-        if before is None:
-            os.environ.pop("SCHEMAGATE_PG_PATH")
-        else:
-            os.environ["SCHEMAGATE_PG_PATH"] = before
-    for major in MAJORS:
-        yield major, next((b for b in found if b.major == major), None)
-
-
-SERVERS = dict(_servers())
-
-
-def server_for(major: int) -> binaries.PgBinaries:
-    found = SERVERS[major]
-    if found is None:
-        if os.environ.get("SCHEMAGATE_REQUIRE_MAJORS"):
-            pytest.fail(f"PostgreSQL {major} is required here (SCHEMAGATE_TEST_PG_PATH) but was not found")
-        pytest.skip(f"PostgreSQL {major} is not installed")
-    return found
-
-
-@pytest.fixture
-def drop() -> Iterator[Path]:
-    """A folder the server's OS user can reach and write to (pytest's own temp folders are
-    private to root): an escalated migration could leave a marker here. A test that proves a
-    superuser does leave one keeps the others from passing for want of a place to write."""
-    folder = Path(tempfile.mkdtemp(prefix="schemagate-drop-"))
-    folder.chmod(0o777)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def check_attack(project: Project, sql: str, *, major: int, supabase: bool) -> Report:
-    project.write("20250101000000_attack.sql", sql)
-    found = server_for(major)
-    return check.run(Config(supabase=supabase), Options(pg_bin=str(found.bindir)), lambda _line: None)
-
-
-def failed(report: Report) -> list[str]:
-    return [f.message for f in report.findings if f.rule.id == "apply-failed"]
 
 
 @pytest.mark.parametrize("supabase", [True, False], ids=["shim", "plain"])

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from attacks import MAJORS, check_attack, failed, server_for
 
 from checking import commit_base
 from conftest import Project
@@ -19,9 +20,6 @@ from schemagate import check
 from schemagate.config import load
 from schemagate.errors import InputError
 from schemagate.lint import Options
-from security.test_escalation import MAJORS, check_attack, drop, failed, server_for
-
-__all__ = ["drop"]  # the fixture, for pytest
 
 # The first file commits a view that runs a program; the second reaches the same server back as
 # its superuser through postgres_fdw's handler on a wrapper of the migration's own, where the

@@ -3,12 +3,7 @@ as the base has it, and says so when the pull request changes it."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from actionrun import FLAWED, pr_payload, run_action
 from checking import commit_base
@@ -16,14 +11,6 @@ from conftest import Project
 from fakegithub import FakeGitHub
 
 CONFIG = Path(".github/schemagate.yml")
-
-
-@pytest.fixture
-def drop() -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix="schemagate-drop-"))
-    folder.chmod(0o777)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_a_pull_request_cannot_make_its_own_migrations_superuser(
