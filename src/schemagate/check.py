@@ -20,6 +20,7 @@ from schemagate.errors import InputError, SchemagateError
 from schemagate.lint import Judgement, Options, examine, finish, judge, unreadable, validate_rules
 from schemagate.migrations import discover, find_downs
 from schemagate.postgres import extensions
+from schemagate.repofiles import UnreadableFile, present
 from schemagate.report.model import MigrationResult, Report
 from schemagate.rules import Finding, catalog, remedies, runtime, statements
 from schemagate.rules.catalog import scope
@@ -269,9 +270,11 @@ def _seed(
     shim_on: bool,
     progress: Progress,
 ) -> None:
-    if not (config.seed and config.seed_file.exists()):
+    if not (config.seed and present(config.seed_file)):
         return
     try:
         seeding.seed(conn, config.seed_file, settings, progress, shim=shim_on)
+    except UnreadableFile:
+        raise  # not the seed's SQL failing: a file no command reads (exit 2, as everywhere)
     except SchemagateError as exc:
         state.findings.append(Finding(runtime.SEED_FAILED, exc.reason, exc.path, exc.line))
