@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemagate.errors import InputError
-from schemagate.migrations import Migration, parse_name
+from schemagate.migrations import Migration, parse_name, version_order
 
 
 @dataclass
@@ -24,7 +25,7 @@ class Changes:
     new: set[str] = field(default_factory=set)  # versions new in this change
     edited: list[tuple[Migration, BaseFile]] = field(default_factory=list)
     deleted: list[BaseFile] = field(default_factory=list)
-    base_newest: int | None = None
+    base_newest: str | None = None  # the version, as written
     base_names: set[str] = field(default_factory=set)  # every file name in the folder at base
 
     def is_new(self, migration: Migration) -> bool:
@@ -87,16 +88,18 @@ def compare(directory: Path, migrations: list[Migration], base: str | None) -> C
     except InputError:
         raise InputError(f"--base {base!r} is not a commit in this repository (fetch it first?)") from None
     files, names = _base_files(directory, base)
-    at_base = {int(f.version): f for f in files}
-    changes = Changes(base, base_newest=max(at_base, default=None), base_names=names)
-    here = {m.number: m for m in migrations}
-    for number, migration in here.items():
-        before = at_base.get(number)
+    # by the version's text, as the Supabase CLI tells files apart: 0001 is not 1
+    at_base = {f.version: f for f in sorted(files, key=lambda f: version_order(f.version))}
+    newest = max(at_base, key=version_order, default=None)
+    changes = Changes(base, base_newest=newest, base_names=names)
+    here = {m.version: m for m in migrations}
+    for version, migration in here.items():
+        before = at_base.get(version)
         if before is None:
             changes.new.add(migration.version)
-        elif before.content != migration.path.read_bytes():
+        elif hashlib.sha256(before.content).hexdigest() != migration.sha256:  # the bytes that were read
             changes.edited.append((migration, before))
-    changes.deleted = [f for n, f in sorted(at_base.items()) if n not in here]
+    changes.deleted = [f for v, f in at_base.items() if v not in here]
     return changes
 
 

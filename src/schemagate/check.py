@@ -25,6 +25,7 @@ from schemagate.errors import InputError, SchemagateError
 from schemagate.lint import Judgement, Options, examine, finish, judge, unreadable, validate_rules
 from schemagate.migrations import discover, find_downs
 from schemagate.postgres import extensions
+from schemagate.repofiles import UnreadableFile, present
 from schemagate.report.model import MigrationResult, Report
 from schemagate.rules import Finding, catalog, remedies, runtime, statements
 from schemagate.rules.catalog import scope
@@ -356,11 +357,13 @@ def _seed(
     shim_on: bool,
     progress: Progress,
 ) -> None:
-    if not (config.seed and config.seed_file.exists()):
+    if not (config.seed and present(config.seed_file)):
         return
     state.current, began = config.seed_file, time.monotonic()
     try:
         seeding.seed(conn, config.seed_file, settings, progress, shim=shim_on)
+    except UnreadableFile:
+        raise  # not the seed's SQL failing: a file no command reads (exit 2, as everywhere)
     except SchemagateError as exc:
         if state.watchdog:
             state.watchdog.overran(exc.sqlstate, time.monotonic() - began)

@@ -77,6 +77,7 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
     """Every migration and supabase/seed.sql on a throwaway database, which is gone afterwards."""
     from schemagate import engine, history, seeding
     from schemagate.connection import link
+    from schemagate.repofiles import present
     from schemagate.sandbox import prepared
     from schemagate.sql import extensions_created
 
@@ -104,7 +105,7 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
                 progress=progress,
                 shim=box.shim,
             )
-            seeded = config.seed and config.seed_file.exists()
+            seeded = config.seed and present(config.seed_file)
             if seeded:
                 seeding.seed(db.conn, config.seed_file, settings, progress, shim=box.shim)
     return LocalResult(box.banner, list(box.notes), result.applied, seeded, time.monotonic() - began)
@@ -146,6 +147,7 @@ def fix(config: Config, options: CheckOptions, *, dry_run: bool, progress: Progr
     the base (HEAD when none is given), never a merged one."""
     from schemagate import fixes
     from schemagate.changes import head_or_none
+    from schemagate.repofiles import SQL_LIMIT, read_repository_file
     from schemagate.rules import Severity
 
     if options.base is None:
@@ -153,7 +155,7 @@ def fix(config: Config, options: CheckOptions, *, dry_run: bool, progress: Progr
     report = check(config, options, progress)
     changed, done, statements = [], set(), 0
     for m in [] if report.unreadable else report.migrations:
-        raw = m.path.read_bytes().decode("utf-8")
+        raw = read_repository_file(m.path, SQL_LIMIT).decode("utf-8")
         before = raw.replace("\r\n", "\n")
         chosen = [e for e in m.edits if fixes.fits(before, e)]
         after = fixes.apply(before, chosen)

@@ -14,6 +14,7 @@ from typing import Any
 
 from schemagate.bounds import limit_problem
 from schemagate.errors import InputError
+from schemagate.repofiles import CONFIG_LIMIT, present, read_repository_file
 
 DEFAULT_PATH = Path(".github/schemagate.yml")
 DEFAULT_MIGRATIONS = Path("supabase/migrations")
@@ -144,20 +145,23 @@ def configure(overrides: Overrides, known_rules: Iterable[str] = ()) -> Config:
 def supabase_toml(config: Config) -> dict[str, Any]:
     """supabase/config.toml beside the migrations folder, or nothing."""
     toml = config.migrations_dir.parent / "config.toml"
-    if not toml.is_file():
+    if not present(toml):
         return {}
     import tomllib  # only when the file exists: `schemagate lint` should start fast
 
+    raw = read_repository_file(toml, CONFIG_LIMIT)
     try:
-        return tomllib.loads(toml.read_text("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {toml}: {exc}", path=toml) from None
+    except RecursionError:
+        raise InputError(f"cannot read {toml}: nested too deeply", path=toml) from None
 
 
 def postgres_major(config: Config, explicit: str | None = None) -> int | None:
     """The major to check on: the explicit input, else supabase/config.toml's [db] major_version."""
     if explicit:
-        if not explicit.isdigit():
+        if not (explicit.isascii() and explicit.isdigit()):
             raise InputError(f"postgres-version must be a major version such as 15, not {explicit!r}")
         return int(explicit)
     major = supabase_toml(config).get("db", {}).get("major_version")
@@ -170,16 +174,20 @@ def load(path: Path | None, problems: list[str] | None = None, known_rules: Iter
     Mistakes go into `problems` (each naming its line and key) when a list is given, and are
     raised at once otherwise."""
     chosen = path or DEFAULT_PATH
-    if not chosen.exists():
+    if not present(chosen):
         if path is not None:
             raise InputError(f"config file not found: {path}")
         return Config()
     import yaml  # only when the file exists: `schemagate lint` should start fast
 
+    raw = read_repository_file(chosen, CONFIG_LIMIT)
     try:
-        text = chosen.read_text("utf-8")
+        text = raw.decode("utf-8")
+        _refuse_aliases(text, chosen)
         data = yaml.safe_load(text) or {}
         lines = _key_lines(yaml.compose(text))
+    except RecursionError:
+        raise InputError("malformed YAML: nested too deeply", path=chosen) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -196,6 +204,20 @@ def load(path: Path | None, problems: list[str] | None = None, known_rules: Iter
     if problems is not None:
         problems += found
     return config
+
+
+def _refuse_aliases(text: str, where: Path) -> None:
+    """Anchors and aliases, refused before anything is built: a config has no use for them, and
+    nine aliases of nine aliases (a "billion laughs") expand to gigabytes in what reads them."""
+    import yaml
+
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise InputError(
+                "YAML anchors and aliases (& and *) are not allowed in the config: write the value out",
+                path=where,
+                line=event.start_mark.line + 1 if event.start_mark else None,
+            )
 
 
 def _key_lines(node: Any, prefix: str = "") -> dict[str, int]:

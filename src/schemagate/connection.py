@@ -31,11 +31,13 @@ class Target:
         if "://" not in url:
             return cls("", None, "")
         validate_url(url)  # else a badly encoded password is read, in part, as a host
-        parts = urlsplit(url)
+        # only what follows the last @: whatever the password holds (# ? : too), none of it is here
+        scheme, _, host = secrets.split_url(url)
         try:
+            parts = urlsplit(f"{scheme}://{host}")
             port = parts.port
         except ValueError:
-            port = None
+            return cls("", None, "")
         return cls(parts.hostname or "", port, parts.path.lstrip("/"))
 
     @property
@@ -68,16 +70,16 @@ def link(url: str, *, timeout_s: int = 10) -> Iterator[Link]:
 
 
 def validate_url(url: str) -> None:
-    """A URL whose password has an unencoded @ or / is cut in the wrong place by libpq, which then
-    prints part of the password as a host or a database name: refuse it, saying nothing of it."""
+    """A URL whose password has an unencoded @ or / is cut in the wrong place by libpq (at the first
+    @ or /), which then prints part of the password as a host or a database name: refuse it, saying
+    nothing of it. An @ after the host (in the query, say) is as ambiguous, and refused alike."""
     if "://" not in url:
         return
-    rest = url.split("://", 1)[1]
-    authority, _, after_slash = rest.partition("/")
-    if authority.count("@") > 1 or (":" in authority and "@" not in authority and "@" in after_slash):
+    info = secrets.split_url(url)[1]
+    if info is not None and ":" in info and ("@" in info or "/" in info):
         raise InputError(
-            "the database URL's password holds an @ or / that is not percent-encoded: encode "
-            "special characters in it (@ as %40, / as %2F, : as %3A, # as %23)"
+            "the database URL holds an @ or / that is not percent-encoded, in the password or after "
+            "the host: encode special characters in it (@ as %40, / as %2F, : as %3A, # as %23)"
         )
 
 
@@ -103,6 +105,21 @@ def connect(url: str, *, timeout_s: int = 10) -> Connection:
         raise describe_failure(url, exc) from None
     except Exception as exc:  # malformed URLs surface as ProgrammingError/ValueError
         raise ConnectionFailure(f"invalid database URL: {secrets.redact(str(exc))}") from None
+
+
+def reopen(lost: Connection, *, timeout_s: int = 10) -> Connection:
+    """A new connection to where a lost one went, with its parameters and password: to look at
+    what it left behind. psycopg errors pass through: the caller knows what not reaching it means."""
+    conninfo = lost.info.dsn  # all but the password
+    if lost.info.password:
+        conninfo = psycopg.conninfo.make_conninfo(conninfo, password=lost.info.password)
+    return psycopg.connect(
+        conninfo,
+        autocommit=True,
+        prepare_threshold=None,
+        connect_timeout=timeout_s,
+        application_name=APPLICATION_NAME,
+    )
 
 
 def _ipv6_only(host: str) -> bool:

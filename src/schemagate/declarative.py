@@ -22,8 +22,9 @@ from schemagate import diff, engine, inventory
 from schemagate.config import Config, supabase_toml
 from schemagate.connection import connect
 from schemagate.errors import SchemagateError
-from schemagate.migrations import read_migration
+from schemagate.migrations import project_root, read_migration
 from schemagate.postgres import shim
+from schemagate.repofiles import UnreadableFile
 from schemagate.rules import Finding
 from schemagate.rules.declarative import SCHEMAS_OUT_OF_SYNC
 from schemagate.sandbox import Sandbox
@@ -81,8 +82,12 @@ def judge(
     with _second_database(box) as url, connect(url) as conn:
         for path in paths:
             try:
-                parsed = parse(read_migration(path, "0", path.stem))
+                # schema_paths comes from the pull request too: its globs may not leave the checkout
+                root = project_root(config.migrations_dir)
+                parsed = parse(read_migration(path, "0", path.stem, root=root, advice=""))
                 engine.run_file(conn, parsed, settings, shim=box.shim)
+            except UnreadableFile:
+                raise  # a file no command reads (exit 2, as everywhere), not a disagreement
             except SchemagateError as exc:
                 message = f"the schema files do not apply: {exc.reason}"
                 return [Finding(SCHEMAS_OUT_OF_SYNC, message, exc.path or path, exc.line)]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from schemagate.history import Recorded
-from schemagate.migrations import Migration, parse_name, read_migration
+from schemagate.migrations import Migration, is_number, parse_name, read_migration, version_order
 from schemagate.plan import Plan
 from schemagate.sql import parse
 
@@ -41,7 +41,7 @@ def files(directory: Path) -> list[Migration]:
         parsed = parse_name(path.name)
         if parsed is not None and path.is_file() and not parsed[1].endswith(".down"):
             found.append(read_migration(path, *parsed))
-    return sorted(found, key=lambda m: (m.number, m.filename))
+    return sorted(found, key=lambda m: (m.order, m.filename))
 
 
 def examine(directory: Path, recorded: list[Recorded]) -> list[Problem]:
@@ -56,7 +56,7 @@ def examine(directory: Path, recorded: list[Recorded]) -> list[Problem]:
     problems += [_missing(r, directory) for r in plan.missing]
     problems += [_out_of_order(p.migration, newest) for p in plan.out_of_order]
     problems += [_differs(p.migration) for p in plan.drifted]
-    return sorted(problems, key=lambda p: (int(p.version) if p.version.isdigit() else -1, p.kind))
+    return sorted(problems, key=lambda p: (version_order(p.version), p.kind))
 
 
 def _missing(r: Recorded, directory: Path) -> Problem:
@@ -110,7 +110,7 @@ def _out_of_order(m: Migration, newest: str) -> Problem:
 def _duplicate(twins: list[Migration], files: list[Migration], recorded: list[Recorded]) -> Problem:
     applied = {r.version: r.name for r in recorded}
     keep = next((m for m in twins if applied.get(m.version) == m.name), twins[0])
-    newest = max([m.version for m in files] + [r.version for r in recorded], key=int)
+    newest = max([m.version for m in files] + [r.version for r in recorded], key=version_order)
     moves = []
     for n, m in enumerate(t for t in twins if t is not keep):
         version = _after(newest, n + 1)
@@ -157,5 +157,8 @@ def _after(version: str, seconds: int = 1) -> str:
     try:
         when = datetime.strptime(version, _STAMP).replace(tzinfo=UTC)
     except ValueError:
-        return str(int(version) + seconds)
+        if is_number(version) and len(version) <= 18:
+            return str(int(version) + seconds)
+        # a history row of any text: no file name sorts after it, so say what the CLI would name one
+        when = datetime.now(UTC)
     return (when + timedelta(seconds=seconds)).strftime(_STAMP)

@@ -17,7 +17,7 @@ from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME
 from schemagate.sql import ParsedMigration, Statement
 from schemagate.tree import Node, strings
 
-_SIMPLE = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_SIMPLE = re.compile(r"^[a-z_][a-z0-9_$]*\Z")  # \Z: `$` passes "name\n" unquoted
 _KEYWORDS = set(RESERVED_KEYWORDS) | set(TYPE_FUNC_NAME_KEYWORDS) | set(COL_NAME_KEYWORDS)
 
 

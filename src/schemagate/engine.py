@@ -17,6 +17,7 @@ import psycopg
 
 from schemagate import diagnosis, history, retries
 from schemagate.bounds import Limits
+from schemagate.commits import CommitUnknown, commit, record_and_commit, settle
 from schemagate.config import Config
 from schemagate.connection import Connection, Link
 from schemagate.errors import InputError, MigrationFailed
@@ -200,7 +201,7 @@ def _run_in_transaction(
         if observe:
             observe(conn)
         record(int((time.monotonic() - began) * 1000))
-        conn.execute(b"COMMIT")
+        commit(conn, parsed, shim=shim)  # a reply lost on the way is CommitUnknown, no psycopg.Error
     except psycopg.Error as exc:
         with contextlib.suppress(psycopg.Error):
             conn.execute(b"ROLLBACK")
@@ -226,8 +227,7 @@ def _run_outside_transaction(
             conn.execute(current.text.encode())
             ran += 1
         current = None
-        with conn.transaction():
-            record(int((time.monotonic() - began) * 1000))
+        record_and_commit(conn, parsed, lambda: record(int((time.monotonic() - began) * 1000)), shim=shim)
     except psycopg.Error as exc:
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             with contextlib.suppress(psycopg.Error):  # a part the file itself opened with BEGIN
@@ -246,10 +246,8 @@ def run_file(
     observe: Callable[[Connection], None] | None = None,
 ) -> None:
     """Run one file's statements: atomically when it can be, statement by statement otherwise.
-
     `observe` sees the connection inside the open transaction, after the body and before the
-    history row (the check reads the locks held there).
-    """
+    history row (the check reads the locks held there)."""
     if parsed.transactional and not parsed.transaction_splits():
         _run_in_transaction(conn, parsed, settings, record, pooled=pooled, shim=shim, observe=observe)
     else:
@@ -396,6 +394,8 @@ def _apply_one(
     except AppliedElsewhere:
         progress(f"skipped {m.filename}: a concurrent run applied it")
         return None
+    except CommitUnknown as exc:
+        raise settle(exc, conn, lambda fresh: history.is_recorded(fresh, m.version)) from None
     seconds = time.monotonic() - began
     progress(f"applied {m.filename} ({duration(seconds)}){_describe(parsed)}")
     return Applied(parsed, seconds)

@@ -18,6 +18,7 @@ import psycopg
 
 from schemagate.connection import Connection, Link, check_writable
 from schemagate.errors import LockTimeout
+from schemagate.migrations import VersionOrder, version_order
 
 SCHEMA = "supabase_migrations"
 TABLE = f"{SCHEMA}.schema_migrations"
@@ -59,8 +60,8 @@ class Recorded:
     applied_at: datetime | None = None
 
     @property
-    def number(self) -> int:
-        return int(self.version)
+    def order(self) -> VersionOrder:
+        return version_order(self.version)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def recorded(conn: Connection) -> list[Recorded]:
         f"FROM {TABLE} m".encode()
     ).fetchall()
     found = [Recorded(str(v), str(n), tuple(s), at) for v, n, s, at in rows]  # type: ignore[arg-type]
-    return sorted(found, key=lambda r: (int(r.version) if r.version.isdigit() else -1, r.version))
+    return sorted(found, key=lambda r: r.order)  # a row of any text or length sorts, none is int()
 
 
 def insert(

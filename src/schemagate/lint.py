@@ -15,7 +15,7 @@ from schemagate import workers
 from schemagate.changes import Changes, compare
 from schemagate.config import Config
 from schemagate.errors import InputError
-from schemagate.migrations import Migration, discover
+from schemagate.migrations import Migration, discover, version_order
 from schemagate.report.model import Ignored, MigrationResult, Report
 from schemagate.rules import (
     Finding,
@@ -120,7 +120,7 @@ def _new_table(broken: statements.Broken, version: str, first_made: dict[str, st
     made = first_made.get(broken.unless_created or "")
     if made is None:
         return False
-    return changes.base is not None or int(made) >= int(version)
+    return changes.base is not None or version_order(made) >= version_order(version)
 
 
 def unreadable(exc: InputError, options: Options, server: str, began: float, config: Config) -> Report:

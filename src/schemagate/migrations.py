@@ -14,11 +14,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemagate.errors import InputError
+from schemagate.repofiles import SQL_LIMIT, read_limited, repository_root
 
-MIGRATION_NAME = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.*)\.sql$")
+# \Z, not $: `$` also matches before a final newline, so `1_x.sql\n` would pass; Go's `$` (the
+# Supabase CLI's) is the end of the text. `.` never matches a newline, so a name holds none.
+MIGRATION_NAME = re.compile(r"(?P<version>[0-9]+)_(?P<name>.*)\.sql\Z")
 EXPECTED = "expected <digits>_<name>.sql, e.g. 20251120170000_add_user_preferences.sql"
-MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILE_BYTES = SQL_LIMIT
+_TOO_BIG = " for a migration; load bulk data from supabase/seed.sql or COPY instead"
 _BOM = "\ufeff"
+
+# (significant digits, the digits, the text as written): see version_order
+VersionOrder = tuple[int, str, str]
+
+
+def is_number(version: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²" and "٣", which int() reads or refuses."""
+    return version.isascii() and version.isdigit()
+
+
+def version_order(version: str) -> VersionOrder:
+    """Where a version sorts: by its number, computed without int() (which refuses a history row of
+    over 4,300 digits and is slow below that); anything that is not a number sorts first.
+
+    Only the order is numeric. Whether a file was applied is decided, as the Supabase CLI decides
+    it, by the version's text: `020250103000000` in the history is not `20250103000000`."""
+    if not is_number(version):
+        return (-1, "", version)
+    digits = version.lstrip("0")
+    return (len(digits), digits, version)
 
 
 @dataclass(frozen=True)
@@ -30,8 +54,8 @@ class Migration:
     sha256: str
 
     @property
-    def number(self) -> int:
-        return int(self.version)
+    def order(self) -> VersionOrder:
+        return version_order(self.version)
 
     @property
     def filename(self) -> str:
@@ -49,7 +73,7 @@ class Discovery:
 
 
 def parse_name(filename: str) -> tuple[str, str] | None:
-    match = MIGRATION_NAME.match(filename)
+    match = MIGRATION_NAME.fullmatch(filename)
     if match is None:
         return None
     return match["version"], match["name"]
@@ -74,37 +98,20 @@ def decode(path: Path, raw: bytes) -> str:
     return text.removeprefix(_BOM)
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    # os-level calls: half the cost of a Python file object, which counts at a thousand files
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        size = os.fstat(fd).st_size  # of the file that is read, not of whatever the name means later
-        if size > max_bytes:
-            raise InputError(
-                f"file is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.0f} MB limit for a "
-                "migration; load bulk data from supabase/seed.sql or COPY instead",
-                path=path,
-            )
-        chunks = [os.read(fd, size + 1)]
-        while chunks[-1]:  # a short read is allowed; the file ends at an empty one
-            chunks.append(os.read(fd, 1 << 16))
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def read_migration(path: Path, version: str, name: str, max_bytes: int = MAX_FILE_BYTES) -> Migration:
+def read_migration(
+    path: Path,
+    version: str,
+    name: str,
+    max_bytes: int = MAX_FILE_BYTES,
+    *,
+    root: Path | None = None,
+    advice: str = _TOO_BIG,
+) -> Migration:
+    """A SQL file of the repository (a migration, a down file, a seed, a schema file): refused
+    unless it is a regular file of at most max_bytes inside the repository (repofiles.py)."""
     # An empty or comments-only file is a migration too: the Supabase CLI applies and records it.
-    raw = _read_bytes(path, max_bytes)
+    raw = read_limited(path, max_bytes, root=root or repository_root(path), advice=advice)
     return Migration(version, name, path, decode(path, raw), hashlib.sha256(raw).hexdigest())
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
 
 
 def project_root(directory: Path) -> Path:
@@ -121,19 +128,12 @@ def _candidates(directory: Path) -> list[os.DirEntry[str]]:
         return sorted((e for e in listing if not e.name.startswith(".")), key=lambda e: e.name)
 
 
-def _check_entry(entry: os.DirEntry[str], path: Path, root: Path) -> None:
-    if entry.is_symlink() and not _inside(path, root):
-        raise InputError(f"symlink points outside the repository ({root})", path=path)
-    if not entry.is_file():
-        raise InputError("is not a regular file", path=path)
-
-
 def discover(directory: Path, *, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Discovery:
-    """Every migration in the folder, sorted by version as an integer."""
+    """Every migration in the folder, sorted by version as a number."""
     if not directory.is_dir():
         raise InputError(f"migrations folder not found: {directory}")
     root = root or project_root(directory)
-    found: dict[int, Migration] = {}
+    found: dict[str, Migration] = {}  # by number: 0001 and 1 would sort as one, so both are refused
     notices: list[str] = []
     skipped: list[Path] = []
     for entry in _candidates(directory):
@@ -151,17 +151,17 @@ def discover(directory: Path, *, root: Path | None = None, max_bytes: int = MAX_
                 "`supabase db push` would run this file as a migration",
                 path=path,
             )
-        _check_entry(entry, path, root)
-        migration = read_migration(path, *parsed, max_bytes=max_bytes)
-        twin = found.get(migration.number)
+        migration = read_migration(path, *parsed, max_bytes=max_bytes, root=root)
+        number = migration.version.lstrip("0")
+        twin = found.get(number)
         if twin is not None:
             raise InputError(
                 f"version {migration.version} is also used by {twin.filename}; "
                 "every migration needs its own version",
                 path=path,
             )
-        found[migration.number] = migration
-    return Discovery([found[k] for k in sorted(found)], notices, skipped)
+        found[number] = migration
+    return Discovery(sorted(found.values(), key=lambda m: m.order), notices, skipped)
 
 
 def _ignored(path: Path) -> str:
@@ -179,6 +179,7 @@ def find_downs(directory: Path) -> dict[str, Migration]:
     if not directory.is_dir():
         return {}
     downs: dict[str, Migration] = {}
+    root = project_root(directory)
     for path in sorted(directory.glob("*.sql")):
         parsed = parse_name(path.name)
         if parsed is None:
@@ -187,5 +188,5 @@ def find_downs(directory: Path) -> dict[str, Migration]:
             raise InputError(
                 f"version {parsed[0]} has two down files, this and {downs[parsed[0]].filename}", path=path
             )
-        downs[parsed[0]] = read_migration(path, *parsed)
+        downs[parsed[0]] = read_migration(path, *parsed, root=root)
     return downs

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from schemagate.errors import DriftError
 from schemagate.history import Recorded
+from schemagate.migrations import is_number, version_order
 from schemagate.sql import ParsedMigration, normalize
 
 
@@ -39,20 +40,21 @@ class Plan:
     @classmethod
     def build(cls, local: list[ParsedMigration], recorded: list[Recorded]) -> Plan:
         plan = cls(local, recorded)
+        # A file is applied when its version's text is in the history, as `supabase db push`
+        # decides (pkg/migration/apply.go): a row 020250103000000 does not stand for 20250103000000.
         by_version = {r.version: r for r in recorded}
-        by_number = {r.number: r for r in recorded if r.version.isdigit()}
-        newest = max((r.number for r in recorded if r.version.isdigit()), default=-1)
+        newest = max((r.order for r in recorded if is_number(r.version)), default=None)
         for parsed in local:
             migration = parsed.migration
-            record = by_version.get(migration.version) or by_number.get(migration.number)
+            record = by_version.get(migration.version)
             if record is None:
                 plan.pending.append(parsed)
-                if migration.number < newest:
+                if newest is not None and migration.order < newest:
                     plan.out_of_order.append(parsed)
             elif normalize(record.statements) != normalize(parsed.history_statements):
                 plan.drifted.append(parsed)
-        local_numbers = {p.migration.number for p in local}
-        plan.missing = [r for r in recorded if not (r.version.isdigit() and r.number in local_numbers)]
+        local_versions = {p.migration.version for p in local}
+        plan.missing = [r for r in recorded if r.version not in local_versions]
         return plan
 
     def verify(self, *, include_all: bool = False) -> None:
@@ -82,17 +84,17 @@ class Plan:
 
     @property
     def newest_recorded(self) -> str:
-        numbered = [r for r in self.recorded if r.version.isdigit()]
-        return max(numbered, key=lambda r: r.number).version if numbered else ""
+        numbered = [r for r in self.recorded if is_number(r.version)]
+        return max(numbered, key=lambda r: r.order).version if numbered else ""
 
     def rows(self) -> list[Row]:
         pending = {p.migration.version for p in self.pending}
         drifted = {p.migration.version for p in self.drifted}
-        by_number = {r.number: r for r in self.recorded if r.version.isdigit()}
+        by_version = {r.version: r for r in self.recorded}
         rows = []
         for parsed in self.local:
             m = parsed.migration
-            record = by_number.get(m.number)
+            record = by_version.get(m.version)
             state = (
                 State.PENDING
                 if m.version in pending
@@ -102,4 +104,4 @@ class Plan:
             )
             rows.append(Row(m.version, m.name, True, record is not None, state, record))
         rows += [Row(r.version, r.name, False, True, State.MISSING, r) for r in self.missing]
-        return sorted(rows, key=lambda r: int(r.version) if r.version.isdigit() else -1)
+        return sorted(rows, key=lambda r: version_order(r.version))

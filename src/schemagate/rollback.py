@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemagate import engine, history
+from schemagate.commits import CommitUnknown, settle
 from schemagate.connection import Connection, Link
 from schemagate.errors import InputError, MigrationFailed
 from schemagate.history import Recorded, RunContext
-from schemagate.migrations import Migration, find_downs
+from schemagate.migrations import Migration, find_downs, is_number, version_order
 
 __all__ = ["find_downs", "plan", "run"]
 from schemagate.sql import ParsedMigration, parse
@@ -40,7 +41,7 @@ class Plan:
 
 
 def _range(recorded: list[Recorded], to: str | None, steps: int | None) -> tuple[list[Recorded], str]:
-    applied = [r for r in recorded if r.version.isdigit()]
+    applied = [r for r in recorded if is_number(r.version)]
     if (to is None) == (steps is None):
         raise InputError("say how far: --to VERSION or --steps N")
     if steps is not None:
@@ -53,9 +54,9 @@ def _range(recorded: list[Recorded], to: str | None, steps: int | None) -> tuple
         if to not in {"0", "none"} and to not in {r.version for r in applied}:
             known = ", ".join(r.version for r in applied[-5:]) or "none"
             raise InputError(f"version {to} is not applied here (latest applied: {known})")
-        keep = 0 if to in {"0", "none"} else int(to)
-        chosen = [r for r in applied if r.number > keep]
-        rest = [r for r in applied if r.number <= keep]
+        keep = version_order("0" if to == "none" else to)
+        chosen = [r for r in applied if r.order > keep]
+        rest = [r for r in applied if r.order <= keep]
     return list(reversed(chosen)), rest[-1].version if rest else "none"
 
 
@@ -115,6 +116,9 @@ def run(
                 done.append(step)
                 name = f"{step.recorded.version}_{step.recorded.name}"
                 progress(f"rolled back {name} with {step.down.migration.filename}")
+        except CommitUnknown as exc:  # what became of this step is said; the ones before it stand
+            exc.outcome = f"{exc.outcome} ({len(done)} step(s) before it rolled back)"
+            raise
         except MigrationFailed as exc:
             now = done[-1] if done else None
             exc.outcome = (
@@ -150,4 +154,7 @@ def _run_step(
             context=context,
         )
 
-    engine.run_file(conn, down, settings, record=record, pooled=pooled)
+    try:
+        engine.run_file(conn, down, settings, record=record, pooled=pooled)
+    except CommitUnknown as exc:  # the step is in when the history row is gone
+        raise settle(exc, conn, lambda fresh: not history.is_recorded(fresh, recorded.version)) from None

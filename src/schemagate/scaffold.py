@@ -10,7 +10,7 @@ from pathlib import Path
 from schemagate.errors import InputError
 from schemagate.migrations import parse_name
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*\Z")  # \Z: `$` lets a final newline into a file name
 _VERBS = ("add_", "create_", "new_")
 STAMP = "%Y%m%d%H%M%S"
 

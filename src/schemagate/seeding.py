@@ -9,11 +9,12 @@ from pathlib import Path
 from schemagate.connection import Connection
 from schemagate.engine import Progress, Settings, duration, run_file, validate
 from schemagate.migrations import read_migration
+from schemagate.repofiles import SEED_LIMIT
 from schemagate.sql import parse
 
 
 def seed(conn: Connection, path: Path, settings: Settings, progress: Progress, *, shim: bool) -> None:
-    migration = read_migration(path, "0", "seed")
+    migration = read_migration(path, "0", "seed", SEED_LIMIT, advice="")
     parsed = parse(migration)
     validate(parsed, allow_splits=settings.allow_splits)
     began = time.monotonic()

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from schemagate.changes import Changes
-from schemagate.migrations import EXPECTED, Migration
+from schemagate.migrations import EXPECTED, Migration, version_order
 from schemagate.rules import Finding, rule
 
 SKIPPED = rule(
@@ -110,7 +110,7 @@ def check(new: list[Migration], changes: Changes, root: Path, skipped: Sequence[
                     1,
                 )
             )
-        if changes.base_newest is not None and migration.number <= changes.base_newest:
+        if changes.base_newest is not None and migration.order <= version_order(changes.base_newest):
             findings.append(
                 Finding(
                     OUT_OF_ORDER,

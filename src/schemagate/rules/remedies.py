@@ -41,7 +41,7 @@ _DROP_PREFIX = (
 )
 _TYPES = {"CreateEnumStmt", "CompositeTypeStmt", "CreateDomainStmt"}
 _AUTH_CALL = re.compile(r"\bauth\s*\.\s*(uid|jwt|role|email)\s*\(\s*\)", _FLAGS)
-_SIMPLE = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_SIMPLE = re.compile(r"^[a-z_][a-z0-9_$]*\Z")  # \Z: `$` passes "name\n" unquoted
 
 
 def _ident(name: str) -> str:

@@ -1,0 +1,114 @@
+"""Read a file the repository supplies: only a regular file, only up to a limit, never outside it.
+
+A pull request controls every file it carries, and git stores symlinks: `seed.sql -> /dev/zero`, a
+config that points at `/proc/self/environ`, a FIFO that never ends. Each is refused here with one
+line naming the file, before a byte of it is trusted. A symlink to a regular file inside the same
+repository is followed: the target is part of the same checkout, so it shows nothing the pull
+request does not already carry, and it passes the same checks.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from schemagate.errors import InputError
+
+MIB = 1024 * 1024
+SQL_LIMIT = 10 * MIB  # a migration, a rollback, a schema file
+SEED_LIMIT = 32 * MIB  # seed files carry data, so they may be larger
+CONFIG_LIMIT = 1 * MIB  # .github/schemagate.yml, supabase/config.toml
+
+_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+class UnreadableFile(InputError):
+    """A repository file that is not a regular file of bounded size inside the repository."""
+
+
+def repository_root(path: Path) -> Path:
+    """The checkout a file belongs to: the nearest folder up holding .git, else the working folder
+    when the file lies under it, else the file's own folder."""
+    start = Path(os.path.abspath(path)).parent
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    cwd = Path.cwd()
+    return cwd if _within(start, cwd) else start
+
+
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _target(path: Path, root: Path | None) -> str:
+    """The real file behind the name; a symlink may not lead out of the repository."""
+    real = os.path.realpath(path)
+    if root is not None:
+        real_root = Path(os.path.realpath(root))
+        if not _within(Path(real), real_root):
+            if os.path.islink(path) or _within(Path(os.path.abspath(path)), Path(os.path.abspath(root))):
+                raise UnreadableFile(f"symlink points outside the repository ({root})", path=path)
+            raise UnreadableFile(f"file is outside the repository ({root})", path=path)
+    return real
+
+
+def _open(path: Path, real: str) -> int:
+    # O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; O_NOFOLLOW: the
+    # resolved name must still be the file, not a symlink swapped in since
+    try:
+        return os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise UnreadableFile("file not found (a symlink to nothing?)", path=path) from None
+    except OSError as exc:
+        raise UnreadableFile(f"cannot open: {exc.strerror}", path=path) from None
+
+
+def _too_big(path: Path, size: int | str, limit: int, advice: str) -> UnreadableFile:
+    shown = f"{size / MIB:.1f} MB" if isinstance(size, int) else size
+    return UnreadableFile(f"file is {shown}, over the {limit / MIB:.0f} MB limit{advice}", path=path)
+
+
+def read_limited(path: Path, limit: int, *, root: Path | None = None, advice: str = "") -> bytes:
+    """The file's bytes, when it is a regular file of at most `limit` bytes (inside `root`, when
+    given); any other file is an UnreadableFile naming it. At most limit + 1 bytes are ever read, so
+    a file that grows while it is read cannot exhaust memory either."""
+    fd = _open(path, _target(path, root))
+    try:
+        info = os.fstat(fd)  # of what was opened, not of whatever the name means later
+        if not stat.S_ISREG(info.st_mode):
+            kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+            raise UnreadableFile(f"is {kind}, not a regular file", path=path)
+        if info.st_size > limit:
+            raise _too_big(path, info.st_size, limit, advice)
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:
+            raise _too_big(path, "growing", limit, advice)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_repository_file(path: Path, limit: int, *, advice: str = "") -> bytes:
+    """A file of the checkout: symlinks may lead anywhere inside it and nowhere else."""
+    return read_limited(path, limit, root=repository_root(path), advice=advice)
+
+
+def present(path: Path) -> bool:
+    """Whether the repository has something at this name: a dangling symlink counts, so that it is
+    refused with its reason rather than skipped in silence."""
+    return os.path.lexists(path)
