@@ -165,9 +165,9 @@ class CommitCutter:
     def _drop(self, *ends: socket.socket) -> None:
         if self.refuse_after:  # first, so that no reconnection can come before it
             _shut(self.listener)
+        self.cut.set()  # before the client can see the cut and finish
         for end in ends:  # shutdown wakes the other pump, blocked in recv, where close would not
             _shut(end)
-        self.cut.set()
 
     def _upstream(self, client: socket.socket, server: socket.socket, cutting: threading.Event) -> None:
         armed = False
@@ -247,7 +247,7 @@ def test_a_connection_cut_at_commit_is_reported_as_what_happened(
     proxy = cutter(when, refuse_after=refuse_after)
     url = f"postgresql://postgres@127.0.0.1:{proxy.port}/{db.name}?sslmode=disable&gssencmode=disable"
     run = cli("apply", "--database-url", url)
-    assert proxy.cut.is_set()
+    assert proxy.cut.is_set(), run.text
     assert run.code == 1, run.text
     assert "Traceback" not in run.text
     errors = [line for line in run.err.splitlines() if line.startswith("error: ")]

@@ -139,7 +139,7 @@ def test_an_unexpected_failure_is_one_error_and_an_inert_traceback(
         raise RuntimeError(f"bug near {HOSTILE_NAME}")
 
     monkeypatch.setitem(action.MODES, "check", broken)
-    monkeypatch.setattr(action, "configure", lambda folder, inputs: None)
+    monkeypatch.setattr(action, "configure", lambda folder, inputs, trusted_base=None: (None, None))
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"repository": {"default_branch": "main"}}))
     env = {
