@@ -98,3 +98,17 @@ def test_a_draft_is_not_a_reviewed_rollback(db: Database, project: Project) -> N
     rows = [line for line in text.splitlines() if line.startswith("| 20251201000000")]
     assert rows and "no reviewed down file" in rows[0]  # passes everything else, and is not ✅ for this
     assert "2 new migrations" in text.splitlines()[1]
+
+
+def test_each_note_is_its_own_quoted_paragraph_and_the_footer_stands_apart(
+    db: Database, project: Project
+) -> None:
+    base = commit_base(project)
+    project.write("20251201000000_things.sql", GOOD)
+    report = run_check(db, base=base)
+    report.notes = ["the first note", "the second note"]
+    page = html_of(markdown.render(report))
+    quote = re.search(r"<blockquote>(.*?)</blockquote>", page, flags=re.S)
+    assert quote is not None, page
+    assert re.findall(r"<p>(.*?)</p>", quote[1]) == ["the first note", "the second note"]
+    assert "<sub>" not in quote[1] and "<sub>schemagate" in page

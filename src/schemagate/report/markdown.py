@@ -254,7 +254,9 @@ def _ignored(report: Report) -> list[str]:
 
 
 def _footer(report: Report) -> list[str]:
-    lines = [f"> {inline(n)}" for n in report.notes]
+    # a quoted paragraph per note, and a blank line after them: the footer would join the quote
+    lines = [line for n in report.notes for line in (f"> {inline(n)}", ">")][:-1]
+    lines += [""] if lines else []
     lines.append(
         f"<sub>schemagate {__version__} · {inline(report.server)} · {report.seconds:.1f} s · "
         f"reproduce: <code>{html(report.reproduce())}</code></sub>"
