@@ -188,3 +188,41 @@ def test_annotations_escape_like_the_actions_toolkit() -> None:
     )
     info = Finding(runtime.EXCLUSIVE_LOCK, "lock", None, None, Severity.INFO)
     assert annotation_report.render(_report_with([info])) == ["::notice title=access-exclusive-lock::lock"]
+
+
+def _wide_findings(count: int, width: int, letter: str = "x") -> list[Finding]:
+    return [
+        Finding(
+            catalog.rls.RLS_DISABLED,
+            f"table public.t{i} has row level security disabled " + letter * width,
+            Path("supabase/migrations/20251201000000_x.sql"),
+            i + 1,
+        )
+        for i in range(count)
+    ]
+
+
+def test_the_job_summary_fits_githubs_limit_in_bytes() -> None:
+    # 3-byte letters: under a million characters, over a million bytes, which GitHub refuses
+    report = _report_with(_wide_findings(1500, 400, "語"), migrations=3)
+    text = markdown.render_summary(report)
+    assert markdown.utf8_size(text) <= markdown.SUMMARY_LIMIT_BYTES
+    html_of(text)
+
+
+def test_a_fallback_of_huge_lines_is_still_cut_to_the_limit() -> None:
+    # the fallback keeps the notes whole (they can quote what a server said): past the limit here
+    report = _report_with(_wide_findings(3000, 200), migrations=400)
+    report.notes = [f"could not verify extension e{i}: " + "y" * 5_000 for i in range(20)]
+    text = markdown.render(report)
+    assert len(text) <= markdown.LIMIT
+    assert text.startswith(markdown.marker())
+    assert "cut at GitHub's size limit" in html_of(text)
+
+
+def test_a_project_folder_cannot_close_the_hidden_marker() -> None:
+    mark = markdown.marker("apps/a-->b <img src=x>")
+    assert mark.startswith("<!--") and mark.endswith("-->")
+    assert "-->" not in mark[4:-3] and ">" not in mark[4:-3]
+    assert html_of(mark).strip() == mark  # one HTML comment, nothing shown
+    assert markdown.marker("apps/web") == "<!-- schemagate:check apps/web -->"  # existing markers kept

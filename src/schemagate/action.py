@@ -100,7 +100,7 @@ def run_check(job: Job) -> int:
     job.hand_over()
     for line in workflow_commands.render(report):
         print(secrets.redact(line), flush=True)
-    job.runner.summary(markdown.render(report, limit=1_000_000))
+    job.runner.summary(markdown.render_summary(report))
     for name, value in (
         ("verdict", report.verdict),
         ("findings", str(len(report.findings))),

@@ -10,6 +10,8 @@ many similar migrations stays short; past GitHub's limit the comment points at t
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
+from urllib.parse import quote
 
 from schemagate import __version__
 from schemagate.fixes import Edit
@@ -18,7 +20,10 @@ from schemagate.report.escape import code, code_block, html, inline
 from schemagate.report.model import MigrationResult, Report, display_path
 from schemagate.rules import ITEMS, Finding, Severity, registry
 
-LIMIT = 65_536  # GitHub's limit for a comment body
+LIMIT = 65_536  # GitHub's limit for a comment body, in characters
+# GitHub refuses a step's summary past 1 MiB of UTF-8: bytes, not characters (a name in a script of
+# three-byte letters would otherwise lose the whole summary); room is left for the other sections.
+SUMMARY_LIMIT_BYTES = 1_000_000
 FULL = 2  # migrations shown with their fixes; the rest list their findings by statement
 _LEVEL_ICON = {Severity.INFO: "ℹ️", Severity.WARNING: "⚠️", Severity.ERROR: "❌"}
 _SHORT = {
@@ -48,6 +53,10 @@ def marker(project: str = "", kind: str = "check") -> str:
     """The hidden line that finds a sticky comment again: one per project of a repository, so that
     two Supabase projects in one repository keep a comment each."""
     where = project.strip("/")
+    if "--" in where or ">" in where or not where.isprintable():
+        # a folder named `a-->b` would close the hidden comment and show the rest; encoded only
+        # then, so that the markers of existing comments stay what they were
+        where = quote(where, safe="/").replace("-", "%2D")
     return f"<!-- schemagate:{kind} {where} -->" if where else f"<!-- schemagate:{kind} -->"
 
 
@@ -272,9 +281,44 @@ def _passed(report: Report) -> list[str]:
     return [f"Checked {names}: every checklist item passes{rollback}."]
 
 
-def render(report: Report, *, limit: int = LIMIT, summary_url: str | None = None) -> str:
+def utf8_size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def render_summary(report: Report) -> str:
+    """The job summary: the comment's text with a budget in bytes."""
+    return render(report, limit=SUMMARY_LIMIT_BYTES, size=utf8_size)
+
+
+def render(
+    report: Report,
+    *,
+    limit: int = LIMIT,
+    summary_url: str | None = None,
+    size: Callable[[str], int] = len,
+) -> str:
     """The comment: in full, or with every migration's findings only, or past the limit a summary
-    that points at the job summary."""
+    that points at the job summary; never past the limit, however long what the change named."""
+    return _within(_render(report, limit, summary_url, size), limit, size)
+
+
+def _within(text: str, limit: int, size: Callable[[str], int]) -> str:
+    """Whole lines up to the limit: the fallback is short unless its own lines are huge (a finding
+    quoting a long statement), and an answer GitHub refuses would leave the PR without a verdict."""
+    if size(text) <= limit:
+        return text
+    cut = "\n\n*… cut at GitHub's size limit: the job summary and report.json have it all.*"
+    kept: list[str] = []
+    used = size(cut)
+    for line in text.split("\n"):
+        used += size(line) + 1
+        if used > limit:
+            break
+        kept.append(line)
+    return "\n".join(kept) + cut
+
+
+def _render(report: Report, limit: int, summary_url: str | None, size: Callable[[str], int]) -> str:
     head = [marker(report.project), headline(report)]
     if not report.migrations and not report.findings:
         nothing = f"### ✅ {_title(report)}: no new migrations in this change"
@@ -301,7 +345,7 @@ def render(report: Report, *, limit: int = LIMIT, summary_url: str | None = None
                 *_footer(report),
             ]
         )
-        if len(text) <= limit:
+        if size(text) <= limit:
             return text
     pointer = "The full report is too long for a comment: see the " + (
         f"[job summary]({summary_url})." if summary_url else "job summary."
@@ -309,10 +353,10 @@ def render(report: Report, *, limit: int = LIMIT, summary_url: str | None = None
     top = [_finding_line(f) for f in report.findings[:20]]
     short = [*head, "", pointer, "", *top]
     rows = _summary(report)
-    budget = limit - len("\n".join([*short, *_footer(report)])) - 200
+    budget = limit - size("\n".join([*short, *_footer(report)])) - 200
     kept: list[str] = []
     for line in rows:
-        if len("\n".join(kept)) + len(line) > budget:
+        if size("\n".join(kept)) + size(line) > budget:
             kept.append(f"| … {len(rows) - len(kept)} more rows in the job summary | | |")
             break
         kept.append(line)
