@@ -55,6 +55,26 @@ def test_fork_pr_falls_back_to_summary_without_failing(
     assert "schemagate" in result.summary and result.outputs["verdict"] == "pass"
 
 
+@pytest.mark.parametrize("flawed", [False, True])
+def test_github_trouble_never_changes_the_verdict(
+    workspace: tuple[Path, str], github: FakeGitHub, flawed: bool
+) -> None:
+    root, base = workspace
+    if flawed:
+        (root / "supabase/migrations/20251201000000_flawed.sql").write_text(FLAWED)
+    github.fail("GET", r"/issues/7/comments$", 500, times=-1)
+    github.fail("GET", r"/pulls/7/files$", 500, times=-1)
+    env = {"SCHEMAGATE_GITHUB_RETRIES": "0"}
+    result = run_action(root, github, "pull_request", pr_payload(base), {}, env)
+    assert result.code == (1 if flawed else 0), result.log
+    assert result.outputs["verdict"] == ("fail" if flawed else "pass")
+    assert "::warning::could not post the checklist comment (GitHub API GET" in result.log
+    assert "::error::" not in result.log
+    assert result.summary.startswith("<!-- schemagate:check -->")
+    if flawed:
+        assert "::warning::could not post the fixes as review suggestions" in result.log
+
+
 def test_5xx_and_secondary_rate_limits_are_retried(workspace: tuple[Path, str], github: FakeGitHub) -> None:
     root, base = workspace
     github.fail("GET", r"/issues/7/comments$", 502, times=2)

@@ -1,7 +1,10 @@
 """What a check says on its pull request: the sticky checklist comment and the review suggestions.
 
-A token that may not write (a fork's pull request) is no failure: the job summary and the
-annotations carry the report, and a warning says why the pull request itself has nothing.
+A token that may not write (a fork's pull request) is no failure, and neither is GitHub's API
+failing (an outage, a timeout, an answer we cannot read): the job summary and the annotations carry
+the report, the step's exit code is the verdict's, and a warning says what could not be posted and
+why. A gate that fails a clean change because the comment could not be written teaches people to
+re-run until green.
 """
 
 from __future__ import annotations
@@ -35,7 +38,11 @@ class PullRequest:
                     "requests from forks); the report is in the job summary and annotations"
                 )
                 return
-            raise
+            self.runner.warning(
+                f"could not post the checklist comment ({exc}); the report is in the job summary and "
+                "annotations, and the verdict stands"
+            )
+            return
         self.runner.log(f"{'created' if posted.created else 'updated'} the checklist comment {posted.url}")
 
     def suggest(self, head_sha: str, edits: list[Edit]) -> None:
@@ -56,7 +63,11 @@ class PullRequest:
                     "requests from forks); they are in the job summary"
                 )
                 return
-            raise
+            self.runner.warning(
+                f"could not post the fixes as review suggestions ({exc}); they are in the checklist "
+                "comment and the job summary, and the verdict stands"
+            )
+            return
         self.runner.log(
             f"review suggestions: {posted.added} posted, {posted.kept} already there, "
             f"{posted.removed} removed for statements fixed since"
