@@ -16,7 +16,7 @@ from schemagate.errors import MigrationFailed, Unverified
 from schemagate.postgres.extensions import PRIVILEGED, STANDIN_MARK
 from schemagate.postgres.hardening import SERVER_ACCESS_ROLES
 from schemagate.sql import LineIndex, ParsedMigration, Statement
-from schemagate.supabase import ALLOWED_SETTINGS, MANAGED_SCHEMAS
+from schemagate.supabase import ALLOWED_SETTING_FAMILIES, ALLOWED_SETTINGS, MANAGED_SCHEMAS
 from schemagate.tree import mappings
 
 _PLPGSQL_LINE = re.compile(r"PL/pgSQL function (?P<fn>\S+) line (?P<line>\d+)")
@@ -104,7 +104,16 @@ def ours(stmt: Statement | None, exc: psycopg.Error, message: str) -> bool:
         return True
     if stmt is not None and _standin_index_parameters(stmt, message):
         return True
+    if _family_setting(message):
+        return True
     return state == "42501" and "event trigger" in message
+
+
+def _family_setting(message: str) -> str | None:
+    """The family hosted lets postgres set (`pgrst.`) that a refused setting belongs to."""
+    found = _PARAMETER.search(message)
+    name = found["name"] if found else ""
+    return next((family for family in ALLOWED_SETTING_FAMILIES if name.startswith(family)), None)
 
 
 def _remedy(exc: psycopg.Error) -> str | None:
@@ -159,6 +168,11 @@ def supabase_verdict(stmt: Statement | None, exc: psycopg.Error, message: str) -
         return f"hosted Supabase does not offer {found['name']} either"
     if state != "42501":
         return None
+    if family := _family_setting(message):
+        return (
+            f"hosted Supabase lets postgres set {family}* (supautils' privileged_role_allowed_configs); "
+            "PostgreSQL grants a setting by its name only, so the throwaway database cannot"
+        )
     return _refused(stmt, message, exc.diag.message_hint or "")
 
 

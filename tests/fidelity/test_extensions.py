@@ -128,5 +128,6 @@ def test_index_parameters_the_vector_stand_in_cannot_take_are_explained(
     if comment is None or not str(comment[0]).startswith(extensions.STANDIN_MARK):
         assert failed == []  # the real pgvector takes them
         return
-    (found,) = failed
+    assert failed == []  # the stand-in's gap is no verdict on the project
+    (found,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
     assert found.line == 3 and "vector is a stand-in, which takes no index parameters" in found.message

@@ -9,13 +9,17 @@ functions) and supautils' `privileged_extensions` (`facts.json`).
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 import pytest
 
 from checking import rule_ids, run_check
 from conftest import Database, Project
-from schemagate import cli
-from schemagate.postgres import facts
+from schemagate import check, cli
+from schemagate.config import Config
+from schemagate.lint import Options
+from schemagate.postgres import binaries, facts
 from schemagate.report.model import Report
 
 # a project that keeps its integrations' credentials in Vault, as database.build-like apps do
@@ -180,3 +184,46 @@ def test_local_gives_check_s_could_not_verify(project: Project, capsys: pytest.C
     config.parent.mkdir()
     config.write_text("rules:\n  could-not-verify: error\n")
     assert cli.main(["local"]) == 1
+
+
+def _on_major(monkeypatch: pytest.MonkeyPatch, major: int) -> Options:
+    monkeypatch.setenv("SCHEMAGATE_PG_PATH", os.environ.get("SCHEMAGATE_TEST_PG_PATH", ""))
+    found = [b for b in binaries.installed() if b.major == major]
+    if not found:
+        pytest.skip(f"PostgreSQL {major} is not installed")
+    return Options(pg_bin=str(found[0].bindir))
+
+
+@pytest.mark.parametrize("major", [15, 16, 17])
+def test_authenticator_s_settings_may_be_changed_on_every_major(
+    monkeypatch: pytest.MonkeyPatch, project: Project, major: int
+) -> None:
+    """supautils' reserved_roles mark authenticator `*` (its settings may change): that applies
+    on 16 and 17 too, where PostgreSQL asks for ADMIN OPTION to alter another role."""
+    options = _on_major(monkeypatch, major)
+    project.write(
+        "20231130133139_authenticator_timeout.sql", "alter role authenticator set statement_timeout = '8s';\n"
+    )
+    report = check.run(Config(), options, lambda _line: None)
+    assert report.server.startswith(f"PostgreSQL {major}.")
+    assert _failures(report) == []
+    assert "supabase-reserved-role" not in rule_ids(report)
+
+
+@pytest.mark.parametrize("major", [15, 17])
+def test_a_setting_of_a_family_hosted_allows_is_unverified_not_refused(
+    monkeypatch: pytest.MonkeyPatch, project: Project, major: int
+) -> None:
+    """privileged_role_allowed_configs names `pgrst.*`: Supabase's PostgREST guide turns
+    aggregates on with ALTER ROLE authenticator SET pgrst.db_aggregates_enabled. PostgreSQL grants
+    settings by name only, so here that is "could not verify", never "hosted refuses it too"."""
+    assert "pgrst.*" in facts.recorded().allowed_configs
+    options = _on_major(monkeypatch, major)
+    project.write(
+        "20240311031610_enable_pg_aggregates.sql",
+        "alter role authenticator set pgrst.db_aggregates_enabled = 'true';\n",
+    )
+    report = check.run(Config(), options, lambda _line: None)
+    assert _failures(report) == []
+    (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
+    assert "hosted Supabase lets postgres set pgrst.*" in unverified.message

@@ -7,7 +7,8 @@ name the platform it imitates and refreshing them is a routine:
 
 reads supabase/postgres at that clone's HEAD (a bare git directory or a checkout) and rewrites
 `facts.json`. What it reads: supautils' `privileged_extensions` (the extensions `postgres` may
-create) from `ansible/files/postgresql_config/supautils.conf.j2`.
+create) and `privileged_role_allowed_configs` (the superuser-only settings it may set) from
+`ansible/files/postgresql_config/supautils.conf.j2`.
 """
 
 from __future__ import annotations
@@ -30,13 +31,19 @@ class Facts:
     commit: str  # the supabase/postgres commit they were read from
     date: str  # that commit's date: the platform as of then
     privileged_extensions: frozenset[str]
+    allowed_configs: frozenset[str]  # privileged_role_allowed_configs, `pgrst.*` families included
 
 
 @cache
 def recorded() -> Facts:
     """The facts this package ships."""
     data = json.loads(resources.files("schemagate.postgres").joinpath("facts.json").read_text())
-    return Facts(data["commit"], data["date"], frozenset(data["privileged_extensions"]))
+    return Facts(
+        data["commit"],
+        data["date"],
+        frozenset(data["privileged_extensions"]),
+        frozenset(data["privileged_role_allowed_configs"]),
+    )
 
 
 def supautils_settings(conf: str) -> dict[str, str]:
@@ -53,13 +60,17 @@ def derive(gitdir: Path) -> dict[str, object]:
         ).stdout
 
     settings = supautils_settings(git("show", f"HEAD:{SUPAUTILS_CONF}"))
-    names = sorted({n.strip() for n in settings["privileged_extensions"].split(",") if n.strip()})
     return {
         "source": f"supabase/postgres {SUPAUTILS_CONF}",
         "commit": git("rev-parse", "HEAD").strip(),
         "date": git("show", "-s", "--format=%cs", "HEAD").strip(),
-        "privileged_extensions": names,
+        "privileged_extensions": _names(settings["privileged_extensions"]),
+        "privileged_role_allowed_configs": _names(settings["privileged_role_allowed_configs"]),
     }
+
+
+def _names(value: str) -> list[str]:
+    return sorted({name.strip() for name in value.split(",") if name.strip()})
 
 
 def main(argv: list[str]) -> int:
