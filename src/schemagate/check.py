@@ -21,7 +21,7 @@ from schemagate.bounds import Limits
 from schemagate.changes import Changes, base_blob, compare
 from schemagate.config import DEFAULT_PATH, Config, load
 from schemagate.connection import Connection, connect
-from schemagate.errors import InputError, SchemagateError
+from schemagate.errors import InputError, SchemagateError, Unverified
 from schemagate.lint import Judgement, Options, examine, finish, judge, unreadable, validate_rules
 from schemagate.migrations import discover, find_downs
 from schemagate.postgres import extensions
@@ -155,6 +155,8 @@ def _apply(
             state.stop(state.stopped)
             return False
         rule = runtime.APPLY_FAILED if new or not isinstance(exc, InputError) else runtime.INVALID_FILE
+        if isinstance(exc, Unverified):
+            rule, result.status = runtime.COULD_NOT_VERIFY, "unverified"
         state.findings.append(Finding(rule, exc.reason, exc.path or m.path, exc.line))
         return False
     result.status, result.seconds = "applied", time.monotonic() - began
@@ -369,4 +371,5 @@ def _seed(
             state.watchdog.overran(exc.sqlstate, time.monotonic() - began)
         if state.stopped:
             return  # the limit's finding says it
-        state.findings.append(Finding(runtime.SEED_FAILED, exc.reason, exc.path, exc.line))
+        rule = runtime.COULD_NOT_VERIFY if isinstance(exc, Unverified) else runtime.SEED_FAILED
+        state.findings.append(Finding(rule, exc.reason, exc.path, exc.line))

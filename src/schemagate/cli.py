@@ -19,7 +19,7 @@ from pathlib import Path
 from schemagate import __version__, commands, secrets
 from schemagate.cli_history import database_argument, database_url, drift_arguments, history_commands
 from schemagate.config import Overrides, postgres_major, project_root
-from schemagate.errors import ExitCode, SchemagateError, interruption, terminate
+from schemagate.errors import ExitCode, SchemagateError, Unverified, interruption, terminate
 from schemagate.output import Console
 from schemagate.postgres.hardening import hide_process_environment
 from schemagate.report import annotations as annotation_report
@@ -27,6 +27,7 @@ from schemagate.report import markdown, sarif
 from schemagate.report import text as text_report
 from schemagate.report.model import Report
 from schemagate.rules import Severity
+from schemagate.rules.runtime import COULD_NOT_VERIFY
 
 
 # arguments ----------------------------------------------------------------------------------------
@@ -174,7 +175,13 @@ def overrides(args: argparse.Namespace, cwd: Path) -> Overrides:
 # commands -----------------------------------------------------------------------------------------
 def cmd_local(args: argparse.Namespace, console: Console) -> int:
     options = commands.LocalOptions(args.config_, args.pg_bin, args.postgres_version)
-    result = commands.local(options, progress=console.info, notice=console.notice)
+    try:
+        result = commands.local(options, progress=console.info, notice=console.notice)
+    except Unverified as exc:
+        # our gap, not the project's: `check` reports it as could-not-verify, and so does local
+        strict = args.config_.rules.get(COULD_NOT_VERIFY.id) == "error"
+        (console.error if strict else console.say)(f"{exc}; what follows it was not tried")
+        return ExitCode.FAILED if strict else ExitCode.OK
     console.say(
         f"{len(result.applied)} migration(s) applied on a throwaway database in "
         f"{result.seconds:.1f} s; server stopped"

@@ -12,16 +12,21 @@ import re
 import psycopg
 from pglast import parser as pg_parser
 
-from schemagate.errors import MigrationFailed
-from schemagate.postgres.extensions import PRIVILEGED
+from schemagate.errors import MigrationFailed, Unverified
+from schemagate.postgres.extensions import PRIVILEGED, STANDIN_MARK
 from schemagate.postgres.hardening import SERVER_ACCESS_ROLES
 from schemagate.sql import LineIndex, ParsedMigration, Statement
-from schemagate.supabase import ALLOWED_SETTINGS, MANAGED_SCHEMAS
+from schemagate.supabase import ALLOWED_SETTING_FAMILIES, ALLOWED_SETTINGS, MANAGED_SCHEMAS
 from schemagate.tree import mappings
 
 _PLPGSQL_LINE = re.compile(r"PL/pgSQL function (?P<fn>\S+) line (?P<line>\d+)")
 _PARAMETER = re.compile(r'permission denied to set parameter "(?P<name>[^"]+)"')
 _EXTENSION = re.compile(r'extension "(?P<name>[^"]+)" is not available')
+_REFUSED_OBJECT = re.compile(
+    r"(?:permission denied for|must be owner of) "
+    r'(?P<kind>table|relation|schema|view|sequence|function) "?(?P<name>[^"\s]+)'
+)
+_ANN_METHOD = re.compile(r"\busing\s+(hnsw|ivfflat)\b", re.IGNORECASE)
 _CREATE_EXTENSION = re.compile(r'permission denied to create extension "(?P<name>[^"]+)"')
 
 
@@ -73,7 +78,8 @@ def failure(
         outcome = f"the connection was lost; {m.filename} was not committed, rerun to continue"
     else:
         outcome = f"{m.filename} was rolled back"
-    return MigrationFailed(
+    kind = Unverified if shim and ours(stmt, exc, primary) else MigrationFailed
+    return kind(
         primary,
         path=m.path,
         line=line,
@@ -84,6 +90,30 @@ def failure(
         detail=exc.diag.message_detail,
         outcome=outcome,
     )
+
+
+def ours(stmt: Statement | None, exc: psycopg.Error, message: str) -> bool:
+    """Whether the failure is a gap of the throwaway database's rather than the project's fault:
+    an extension hosted Supabase offers that this server lacks, a stand-in's limit, or what
+    supautils allows and the shim cannot emulate. Then nothing is known of hosted's verdict."""
+    state = exc.sqlstate or ""
+    if state == "0A000" and (found := _EXTENSION.search(message)):
+        return found["name"] in PRIVILEGED
+    said = " ".join(part or "" for part in (message, exc.diag.message_detail, exc.diag.context))
+    if STANDIN_MARK in said:
+        return True
+    if stmt is not None and _standin_index_parameters(stmt, message):
+        return True
+    if _family_setting(message):
+        return True
+    return state == "42501" and "event trigger" in message
+
+
+def _family_setting(message: str) -> str | None:
+    """The family hosted lets postgres set (`pgrst.`) that a refused setting belongs to."""
+    found = _PARAMETER.search(message)
+    name = found["name"] if found else ""
+    return next((family for family in ALLOWED_SETTING_FAMILIES if name.startswith(family)), None)
 
 
 def _remedy(exc: psycopg.Error) -> str | None:
@@ -138,6 +168,11 @@ def supabase_verdict(stmt: Statement | None, exc: psycopg.Error, message: str) -
         return f"hosted Supabase does not offer {found['name']} either"
     if state != "42501":
         return None
+    if family := _family_setting(message):
+        return (
+            f"hosted Supabase lets postgres set {family}* (supautils' privileged_role_allowed_configs); "
+            "PostgreSQL grants a setting by its name only, so the throwaway database cannot"
+        )
     return _refused(stmt, message, exc.diag.message_hint or "")
 
 
@@ -161,13 +196,36 @@ def _refused(stmt: Statement | None, message: str, hint: str) -> str | None:
         return f"schemagate refuses it, whatever hosted Supabase does: {hint}"
     if "superuser" in (message + hint).lower() or message.startswith("permission denied to set role"):
         return "hosted Supabase refuses it too: migrations run as postgres, which is no superuser there"
-    schemas = sorted(_schemas(stmt) & MANAGED_SCHEMAS) if stmt is not None else []
-    if schemas:
+    schema = _refused_schema(stmt, message) if stmt is not None else None
+    if schema:
         return (
-            f"hosted Supabase refuses it too: schema {schemas[0]} belongs to Supabase's own services, "
+            f"hosted Supabase refuses it too: schema {schema} belongs to Supabase's own services, "
             "and postgres may use its tables but not create in it or alter them"
         )
     return None
+
+
+def _refused_schema(stmt: Statement, message: str) -> str | None:
+    """The managed schema of the object the server refused, named by the message ("permission
+    denied for table secrets" in a statement that also names auth.users is vault's refusal); the
+    statement's only managed schema where the message names no object of it."""
+    named = _schemas(stmt) & MANAGED_SCHEMAS
+    found = _REFUSED_OBJECT.search(message)
+    if found and found["kind"] == "schema":
+        return found["name"] if found["name"] in MANAGED_SCHEMAS else None
+    owners = {schema for schema, relation in _relations(stmt) if found and relation == found["name"]}
+    if owners:  # the statement names the refused object: its schema decides
+        return min(owners & MANAGED_SCHEMAS, default=None)
+    return next(iter(named)) if len(named) == 1 else None
+
+
+def _relations(stmt: Statement) -> set[tuple[str, str]]:
+    """The schema-qualified relations a statement names, as (schema, relation)."""
+    return {
+        (current["schemaname"], current["relname"])
+        for current in mappings(stmt.node)
+        if isinstance(current.get("schemaname"), str) and isinstance(current.get("relname"), str)
+    }
 
 
 def _schemas(stmt: Statement) -> set[str]:
@@ -188,6 +246,11 @@ def _schemas(stmt: Statement) -> set[str]:
 
 
 def _standin_index_parameters(stmt: Statement, message: str) -> bool:
-    """An hnsw/ivfflat index with WITH (m = ..) refused by the vector stand-in's index method."""
-    method = stmt.node.get("accessMethod") if stmt.node_type == "IndexStmt" else None
-    return method in {"hnsw", "ivfflat"} and message.startswith("unrecognized parameter")
+    """An hnsw/ivfflat index with WITH (m = ..) refused by the vector stand-in's index method,
+    written as a CREATE INDEX or run by a DO block's or function's EXECUTE (real pgvector takes
+    these parameters, so the refusal can only be the stand-in's)."""
+    if not message.startswith("unrecognized parameter"):
+        return False
+    if stmt.node_type == "IndexStmt":
+        return stmt.node.get("accessMethod") in {"hnsw", "ivfflat"}
+    return _ANN_METHOD.search(stmt.text) is not None

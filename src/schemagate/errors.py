@@ -105,6 +105,17 @@ class MigrationFailed(SchemagateError):
     exit_code = ExitCode.FAILED
 
 
+class Unverified(MigrationFailed):
+    """A statement failed for a gap of the throwaway database's, not the project's: an extension
+    hosted Supabase offers that this server has no build of, or a stand-in's limit. It is no
+    verdict on the project: the front ends say "could not verify", and it fails a build only
+    where the project asks (`rules: could-not-verify: error`)."""
+
+    @property
+    def reason(self) -> str:
+        return f"could not verify: {super().reason}"
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (a cancelled workflow, `docker stop`), handled as Ctrl-C is.
 

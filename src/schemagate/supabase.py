@@ -7,9 +7,13 @@ Facts only, each from Supabase's own sources: supautils' settings as Supabase co
 
 from __future__ import annotations
 
+from schemagate.postgres import facts
+
 # supautils.privileged_role_allowed_configs: the superuser-only settings `postgres` may SET and
-# ALTER ROLE ... SET. The shim grants exactly these (GRANT SET ON PARAMETER).
-ALLOWED_SETTINGS = frozenset(
+# ALTER ROLE ... SET. The shim grants exactly these (GRANT SET ON PARAMETER): those facts.json
+# records by name, and these, which later supautils configurations added (written before the
+# facts were derived; a newer record that names them makes this list redundant).
+_NAMED_SINCE_RECORD = frozenset(
     {
         "session_replication_role",
         "track_io_timing",
@@ -36,6 +40,17 @@ ALLOWED_SETTINGS = frozenset(
         "pg_stat_statements.track_planning",
         "safeupdate.enabled",
     }
+)
+
+ALLOWED_SETTINGS = _NAMED_SINCE_RECORD | frozenset(
+    name for name in facts.recorded().allowed_configs if not name.endswith(".*")
+)
+
+# privileged_role_allowed_configs also names families (`pgrst.*`): PostgreSQL grants SET on a
+# parameter by its name only, so the shim cannot grant a family; a setting of one that the
+# throwaway database refuses is a gap of its own, not hosted's verdict.
+ALLOWED_SETTING_FAMILIES = frozenset(
+    name.removesuffix("*") for name in facts.recorded().allowed_configs if name.endswith(".*")
 )
 
 # supautils.reserved_roles: `postgres` may not create, alter, drop, rename or grant to these. Those

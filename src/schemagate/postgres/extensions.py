@@ -24,82 +24,14 @@ from pathlib import Path
 import psycopg
 
 from schemagate import __version__
-from schemagate.postgres import cache
+from schemagate.postgres import cache, facts
 from schemagate.postgres.binaries import pg_config
 
 STANDIN_MARK = "schemagate stand-in"
 
-# supautils' privileged_extensions on hosted Supabase: `postgres` may create these.
-PRIVILEGED = frozenset(
-    [
-        "address_standardizer",
-        "address_standardizer_data_us",
-        "autoinc",
-        "bloom",
-        "btree_gin",
-        "btree_gist",
-        "citext",
-        "cube",
-        "dict_int",
-        "dict_xsyn",
-        "earthdistance",
-        "fuzzystrmatch",
-        "hstore",
-        "http",
-        "hypopg",
-        "index_advisor",
-        "insert_username",
-        "intarray",
-        "isn",
-        "ltree",
-        "moddatetime",
-        "pg_buffercache",
-        "pg_cron",
-        "pg_graphql",
-        "pg_hashids",
-        "pg_jsonschema",
-        "pg_net",
-        "pg_prewarm",
-        "pg_repack",
-        "pg_stat_monitor",
-        "pg_stat_statements",
-        "pg_tle",
-        "pg_trgm",
-        "pg_walinspect",
-        "pgaudit",
-        "pgcrypto",
-        "pgjwt",
-        "pgmq",
-        "pgroonga",
-        "pgroonga_database",
-        "pgrouting",
-        "pgrowlocks",
-        "pgsodium",
-        "pgstattuple",
-        "pgtap",
-        "plpgsql_check",
-        "plv8",
-        "postgis",
-        "postgis_raster",
-        "postgis_sfcgal",
-        "postgis_tiger_geocoder",
-        "postgis_topology",
-        "postgres_fdw",
-        "refint",
-        "rum",
-        "seg",
-        "sslinfo",
-        "supabase_vault",
-        "tablefunc",
-        "tcn",
-        "tsm_system_rows",
-        "tsm_system_time",
-        "unaccent",
-        "uuid-ossp",
-        "vector",
-        "wrappers",
-    ]
-)
+# supautils' privileged_extensions on hosted Supabase: `postgres` may create these. Read from
+# Supabase's own configuration by `python -m schemagate.postgres.facts`, never written by hand.
+PRIVILEGED = facts.recorded().privileged_extensions
 # A new hosted project has these and the usual PostgreSQL packages do not: naming them in every
 # report would be noise (the README says they are stand-ins).
 EVERYWHERE = frozenset({"supabase_vault", "pg_graphql", "pgsodium", "pgjwt"})

@@ -74,6 +74,8 @@ def headline(report: Report) -> str:
             x for x in (errors and _plural(errors, "error"), warnings and _plural(warnings, "warning")) if x
         )
         return f"### ❌ {_title(report)}: {counts or 'failed'} in {scope}"
+    if report.unverified:
+        return f"### ❔ {_title(report)}: could not verify all of {scope} (a gap of the check's, see below)"
     tail = f" ({_plural(warnings, 'warning')})" if warnings else ""
     return f"### ✅ {_title(report)}: {scope} {'passes' if n == 1 else 'pass'} the checklist{tail}"
 
@@ -82,7 +84,9 @@ def headline(report: Report) -> str:
 def _open_items(m: MigrationResult) -> str:
     """The checklist items the migration does not pass, worst first; "" when it passes all."""
     if m.status == "not run":
-        return "⏭️ not run: an earlier migration failed"
+        return "⏭️ not run: an earlier migration failed or could not be verified"
+    if m.status == "unverified":
+        return "❔ could not verify: the throwaway database lacks what hosted Supabase has (see below)"
     parts = []
     for level in (Severity.ERROR, Severity.WARNING):
         names = [_SHORT[i] for i in ITEMS if m.item_level(i) == level]
@@ -96,6 +100,8 @@ def _open_items(m: MigrationResult) -> str:
 def _icon(m: MigrationResult) -> str:
     if m.status == "not run":
         return "⏭️"
+    if m.status == "unverified":
+        return "❔"
     worst = m.worst
     return "❌" if worst == Severity.ERROR else "⚠️" if worst == Severity.WARNING else "✅"
 

@@ -23,7 +23,7 @@ def render(report: Report) -> str:
     lines += [f"note: {note}" for note in report.notes]
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     n = len(report.migrations)
-    verdict = "FAIL" if report.failed else "PASS"
+    verdict = {"fail": "FAIL", "unverified": "COULD NOT VERIFY ALL"}.get(report.verdict, "PASS")
     notes = report.count(Severity.INFO)
     tally = ((errors, "error"), (warnings, "warning"), (notes, "note"))
     counts = ", ".join(_plural(k, word) for k, word in tally)

@@ -30,6 +30,22 @@ INVALID_FILE = rule(
     bad="selec 1;",
     good="select 1;",
 )
+COULD_NOT_VERIFY = rule(
+    "could-not-verify",
+    "warning",
+    "applies",
+    "Verified on a database like hosted Supabase",
+    "The throwaway database could not give hosted Supabase's verdict on this migration or seed: an "
+    "extension hosted offers has no build here, or a stand-in cannot honour the call. That is a gap "
+    "of the check's, not a fault of the project's, so it does not fail the build unless the project "
+    "asks (`could-not-verify: error`); what it stopped at, and everything after it, is unverified.",
+    "-- run the check on a server that has the extension (the README lists which are real where)",
+    scenario=(
+        "A migration creates pg_hashids and a trigger that calls id_encode(); the seed inserts a row. "
+        "The throwaway server has no pg_hashids build, only a stand-in that computes no hashids: the "
+        "seed could not be verified, and the report says so instead of blaming the seed."
+    ),
+)
 SEED_FAILED = rule(
     "seed-failed",
     "error",

@@ -63,6 +63,12 @@ BEGIN
   -- postgres manage other roles, so it holds the API roles WITH ADMIN OPTION.
   IF current_setting('server_version_num')::int >= 160000 THEN
     GRANT anon, authenticated, service_role TO postgres WITH ADMIN OPTION;
+    -- supautils' reserved_roles mark authenticator `*`: postgres may change its settings (ALTER
+    -- ROLE authenticator SET pgrst.db_aggregates_enabled, as Supabase's PostgREST guide has it),
+    -- which supautils runs as the superuser. PostgreSQL 16 asks for ADMIN OPTION for that; without
+    -- INHERIT or SET it gives no use of the role's rights. Granting authenticator on stays
+    -- refused by the supabase-reserved-role rule (reserved_memberships).
+    EXECUTE 'GRANT authenticator TO postgres WITH ADMIN TRUE, INHERIT FALSE, SET FALSE';
   END IF;
   EXECUTE format('ALTER DATABASE %I OWNER TO postgres', current_database());
   EXECUTE format('GRANT ALL ON DATABASE %I TO postgres, dashboard_user', current_database());

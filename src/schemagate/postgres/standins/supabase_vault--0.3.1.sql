@@ -37,7 +37,11 @@ DO $$
 BEGIN
   IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'anon') THEN
     GRANT USAGE ON SCHEMA vault TO postgres, service_role;
-    GRANT SELECT, DELETE ON vault.secrets, vault.decrypted_secrets TO postgres, service_role;
+    -- as supabase/postgres nix/tests/expected/vault.out records them: postgres may read, delete,
+    -- truncate and reference (a foreign key to vault.secrets), never insert or update
+    GRANT SELECT, DELETE, REFERENCES, TRUNCATE ON vault.secrets, vault.decrypted_secrets TO postgres;
+    GRANT SELECT, DELETE ON vault.secrets, vault.decrypted_secrets TO service_role;
+    REVOKE EXECUTE ON FUNCTION vault.create_secret, vault.update_secret FROM public;
     GRANT EXECUTE ON FUNCTION vault.create_secret, vault.update_secret TO postgres, service_role;
     REVOKE ALL ON SCHEMA vault FROM public;
   END IF;

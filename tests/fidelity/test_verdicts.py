@@ -1,0 +1,229 @@
+"""Verdicts on projects written in the style of real ones, where the throwaway database used to
+give a verdict hosted Supabase would not: a refusal hosted does not make, a failure of the
+check's own blamed on the project, a hint naming the wrong schema.
+
+Each fact comes from Supabase's own record: supabase/postgres `nix/tests/expected/vault.out` (what
+postgres may do with vault.secrets), `z_15_ext_interface.out` (pg_jsonschema's and pg_hashids'
+functions) and supautils' `privileged_extensions` (`facts.json`).
+"""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+import pytest
+
+from checking import rule_ids, run_check
+from conftest import Database, Project
+from schemagate import check, cli
+from schemagate.config import Config
+from schemagate.lint import Options
+from schemagate.postgres import binaries, facts
+from schemagate.report.model import Report
+
+# a project that keeps its integrations' credentials in Vault, as database.build-like apps do
+VAULT_REFERENCE = """
+create table if not exists public.integrations (
+  id bigint primary key generated always as identity,
+  user_id uuid not null references auth.users (id) on delete cascade default auth.uid(),
+  credentials uuid references vault.secrets (id) on delete set null,
+  created_at timestamptz not null default now()
+);
+alter table public.integrations enable row level security;
+"""
+
+# profiles whose settings column is validated by pg_jsonschema, as Supabase's guide shows
+JSONSCHEMA = """
+create extension if not exists pg_jsonschema with schema extensions;
+create table if not exists public.profiles (
+  id uuid primary key references auth.users (id) on delete cascade,
+  settings jsonb not null default '{}'::jsonb,
+  constraint settings_shape check (
+    extensions.jsonb_matches_schema(
+      '{"type": "object", "properties": {"theme": {"type": "string"}}}', settings
+    )
+  )
+);
+alter table public.profiles enable row level security;
+"""
+
+# short public ids made by pg_hashids in a trigger, as a db pull baseline has them
+HASHIDS = """
+create extension if not exists pg_hashids with schema extensions;
+create table if not exists public.projects (
+  id bigint primary key generated always as identity,
+  ref text unique
+);
+create or replace function public.set_project_ref() returns trigger
+  language plpgsql set search_path = '' as $$
+begin
+  new.ref := extensions.id_encode(new.id, 'projects', 8);
+  return new;
+end
+$$;
+create or replace trigger set_project_ref before insert on public.projects
+  for each row execute function public.set_project_ref();
+"""
+
+# an ANN index built by a DO block, as migrations that pick the index by row count do
+VECTOR_DO = """
+create extension if not exists vector with schema extensions;
+create table if not exists public.chunks (id bigint primary key, embedding extensions.vector(3));
+do $$
+begin
+  execute 'create index if not exists chunks_embedding_idx on public.chunks '
+          'using hnsw (embedding extensions.vector_cosine_ops) with (m = 32, ef_construction = 180)';
+end
+$$;
+"""
+
+
+def _seed(project: Project, sql: str) -> None:
+    (project.root / "supabase" / "seed.sql").write_text(sql, "utf-8")
+
+
+def _failures(report: Report) -> list[str]:
+    return [f"{f.rule.id}: {f.message}" for f in report.findings if f.rule.id.endswith("-failed")]
+
+
+def _available(db: Database, extension: str) -> tuple[bool, str]:
+    """Whether the server has the extension, and whether it is one of schemagate's stand-ins."""
+    with psycopg.connect(db.url) as conn:
+        row = conn.execute(
+            b"select comment from pg_available_extensions where name = %s", (extension,)
+        ).fetchone()
+    return row is not None, str(row[0] if row else "")
+
+
+def test_a_foreign_key_to_vault_secrets_applies_as_on_hosted(db: Database, project: Project) -> None:
+    """vault.out: postgres holds REFERENCES on vault.secrets (and SELECT, DELETE, TRUNCATE)."""
+    project.write("20241003131953_integrations.sql", VAULT_REFERENCE)
+    report = run_check(db)
+    assert _failures(report) == []
+
+
+def test_vault_still_refuses_what_hosted_refuses(db: Database, project: Project) -> None:
+    """vault.out: no INSERT or UPDATE on vault.secrets for postgres; the hint names vault, not the
+    auth schema the same statement also names."""
+    project.write(
+        "20241003131953_seed_secret.sql",
+        "insert into vault.secrets (secret, name) select coalesce(email, ''), 'owner' from auth.users;\n",
+    )
+    report = run_check(db)
+    (failed,) = [f for f in report.findings if f.rule.id == "apply-failed"]
+    assert "permission denied for table secrets" in failed.message
+    assert "schema vault belongs to Supabase's own services" in failed.message
+
+
+def test_pg_jsonschema_is_created_and_its_checks_are_unverified_not_failed(
+    db: Database, project: Project
+) -> None:
+    """Hosted offers pg_jsonschema (supautils' privileged_extensions): the migration applies with a
+    stand-in of the same signatures; a seed row the stand-in cannot judge is "could not verify"."""
+    assert "pg_jsonschema" in facts.recorded().privileged_extensions
+    project.write("20240119031838_profiles.sql", JSONSCHEMA)
+    _seed(
+        project,
+        "insert into auth.users (id) values ('00000000-0000-0000-0000-000000000001');\n"
+        "insert into public.profiles (id, settings) "
+        "values ('00000000-0000-0000-0000-000000000001', '{\"theme\": \"dark\"}');\n",
+    )
+    report = run_check(db)
+    assert _failures(report) == []
+    (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
+    assert unverified.path is not None and unverified.path.name == "seed.sql"
+    assert "pg_jsonschema is a schemagate stand-in" in unverified.message
+    assert not report.failed and report.verdict == "unverified"
+
+
+def test_pg_hashids_in_a_trigger_is_unverified_not_failed(db: Database, project: Project) -> None:
+    project.write("20250210063552_remote_schema.sql", HASHIDS)
+    _seed(project, "insert into public.projects default values;\n")
+    report = run_check(db)
+    assert _failures(report) == []
+    assert "could-not-verify" in rule_ids(report)
+
+
+def test_an_extension_hosted_offers_and_this_server_lacks_is_unverified(
+    db: Database, project: Project
+) -> None:
+    """timescaledb is in supautils' privileged_extensions; without a build here the check cannot
+    say what hosted would do with the migration, and says that, instead of "does not offer"."""
+    present, _ = _available(db, "timescaledb")
+    if present:
+        pytest.skip("this server has timescaledb")
+    assert "timescaledb" in facts.recorded().privileged_extensions
+    project.write("20250323084830_metrics.sql", "create extension if not exists timescaledb;\n")
+    report = run_check(db)
+    (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
+    assert "hosted Supabase offers timescaledb" in unverified.message
+    assert _failures(report) == [] and not report.failed
+
+
+def test_vector_index_parameters_in_a_do_block_are_the_stand_in_s_gap(db: Database, project: Project) -> None:
+    present, comment = _available(db, "vector")
+    if not present or "stand-in" not in comment:
+        pytest.skip("this server's pgvector is real: the index applies")
+    project.write("20250301000000_chunks.sql", VECTOR_DO)
+    report = run_check(db)
+    (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
+    assert "vector is a stand-in" in unverified.message
+    assert _failures(report) == []
+
+
+def test_local_gives_check_s_could_not_verify(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    """`schemagate local` stops where check stops, says why, and exits 0 unless the project made
+    could-not-verify an error."""
+    project.write("20250210063552_remote_schema.sql", HASHIDS)
+    _seed(project, "insert into public.projects default values;\n")
+    assert cli.main(["local"]) == 0
+    out = capsys.readouterr().out
+    assert "could not verify" in out and "pg_hashids is a schemagate stand-in" in out
+    config = project.root / ".github" / "schemagate.yml"
+    config.parent.mkdir()
+    config.write_text("rules:\n  could-not-verify: error\n")
+    assert cli.main(["local"]) == 1
+
+
+def _on_major(monkeypatch: pytest.MonkeyPatch, major: int) -> Options:
+    monkeypatch.setenv("SCHEMAGATE_PG_PATH", os.environ.get("SCHEMAGATE_TEST_PG_PATH", ""))
+    found = [b for b in binaries.installed() if b.major == major]
+    if not found:
+        pytest.skip(f"PostgreSQL {major} is not installed")
+    return Options(pg_bin=str(found[0].bindir))
+
+
+@pytest.mark.parametrize("major", [15, 16, 17])
+def test_authenticator_s_settings_may_be_changed_on_every_major(
+    monkeypatch: pytest.MonkeyPatch, project: Project, major: int
+) -> None:
+    """supautils' reserved_roles mark authenticator `*` (its settings may change): that applies
+    on 16 and 17 too, where PostgreSQL asks for ADMIN OPTION to alter another role."""
+    options = _on_major(monkeypatch, major)
+    project.write(
+        "20231130133139_authenticator_timeout.sql", "alter role authenticator set statement_timeout = '8s';\n"
+    )
+    report = check.run(Config(), options, lambda _line: None)
+    assert report.server.startswith(f"PostgreSQL {major}.")
+    assert _failures(report) == []
+    assert "supabase-reserved-role" not in rule_ids(report)
+
+
+@pytest.mark.parametrize("major", [15, 17])
+def test_a_setting_of_a_family_hosted_allows_is_unverified_not_refused(
+    monkeypatch: pytest.MonkeyPatch, project: Project, major: int
+) -> None:
+    """privileged_role_allowed_configs names `pgrst.*`: Supabase's PostgREST guide turns
+    aggregates on with ALTER ROLE authenticator SET pgrst.db_aggregates_enabled. PostgreSQL grants
+    settings by name only, so here that is "could not verify", never "hosted refuses it too"."""
+    assert "pgrst.*" in facts.recorded().allowed_configs
+    options = _on_major(monkeypatch, major)
+    project.write(
+        "20240311031610_enable_pg_aggregates.sql",
+        "alter role authenticator set pgrst.db_aggregates_enabled = 'true';\n",
+    )
+    report = check.run(Config(), options, lambda _line: None)
+    assert _failures(report) == []
+    (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
+    assert "hosted Supabase lets postgres set pgrst.*" in unverified.message
