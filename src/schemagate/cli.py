@@ -201,7 +201,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
         report.write_drafts(args.drafts)
     for path, kind in ((args.markdown, "markdown"), (args.json, "json"), (args.sarif, "sarif")):
         if path:
-            repofiles.write_output(path, secrets.redact(_render(report, kind)) + "\n")
+            repofiles.write_output(path, _render(report, kind) + "\n")
     if args.annotations:
         for line in annotation_report.render(report):
             console.say(line)

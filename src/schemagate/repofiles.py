@@ -13,6 +13,7 @@ import os
 import stat
 from pathlib import Path
 
+from schemagate import secrets
 from schemagate.errors import InputError
 
 MIB = 1024 * 1024
@@ -139,7 +140,8 @@ def output_folder(folder: Path, *, under: Path | None = None) -> Path:
 
 
 def write_output(path: Path, text: str) -> None:
-    """Write a report file, never through a symlink and only over a regular file."""
+    """Write a report file, redacted as every line schemagate prints is, never through a symlink
+    and only over a regular file."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags, 0o644)
@@ -150,7 +152,7 @@ def write_output(path: Path, text: str) -> None:
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # truncate only what is a plain file
             raise UnwritableOutput("cannot write the report: not a regular file", path=path)
         os.ftruncate(fd, 0)
-        data = text.encode("utf-8")
+        data = secrets.redact(text).encode("utf-8")
         while data:
             data = data[os.write(fd, data) :]
     finally:
