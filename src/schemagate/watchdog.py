@@ -99,7 +99,7 @@ class Watchdog:
 
     def _connect(self) -> Connection | None:
         try:
-            return connect(self.url)
+            return connect(self.url, own=True)  # as a superuser: no migration's search_path
         except SchemagateError:
             self._stop.wait(self._poll_s)  # the database went away: the run will say so
             return None
