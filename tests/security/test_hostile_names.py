@@ -60,3 +60,31 @@ def test_names_cannot_break_out_of_the_picture_or_hide_what_they_are(project: Pr
     fenced = {line for block in _blocks(comment, r"\w*") for line in block}
     headings = [line for line in comment.split("\n") if line.startswith("#") and line not in fenced]
     assert [h for h in headings if not h.startswith("### ❌ schemagate")] == [], headings
+
+
+QUOTED = """
+create schema if not exists "s""; drop table public.keep; --";
+create table if not exists public."t""; drop table public.keep; --" (id int primary key);
+alter table public."t""; drop table public.keep; --" enable row level security;
+create index if not exists "i""; drop table public.keep; --" on public."t""; drop table public.keep; --" (id);
+create policy "p""; drop table public.keep; --" on public."t""; drop table public.keep; --"
+  for select to authenticated using (true);
+create function public."f""; drop table public.keep; --"() returns int language sql
+  set search_path = '' as $$ select 1 $$;
+create type public."e""; drop table public.keep; --" as enum ('a''; drop table public.keep; --');
+alter table public."t""; drop table public.keep; --" add column "d""; drop table public.keep; --" text;
+comment on table public."t""; drop table public.keep; --" is 'x''; drop table public.keep; --';
+"""
+
+
+def test_a_draft_down_migration_keeps_every_name_quoted(project: Project) -> None:
+    """A reviewer commits the draft, and a rollback runs it in production: a name that ended its
+    quotes there would run the rest as SQL."""
+    from pglast import parse_sql
+
+    report = check_attack(project, QUOTED, major=17, supabase=True)
+    (migration,) = report.migrations
+    assert migration.draft is not None
+    statements = parse_sql(migration.draft.text)
+    assert len(statements) == 9, migration.draft.text  # one undo per statement, no more
+    assert "sval='keep'" not in repr(statements)  # public.keep is only ever part of a name
