@@ -258,7 +258,9 @@ def run_file(
             conn.execute(b"RESET ALL")  # one file's SET never leaks into the next
             _run_outside_transaction(conn, parsed, settings, record, shim=shim)
     finally:
-        take_back(conn)
+        # through a transaction pooler a session's SET outlives us, in another client's session
+        if not pooled:
+            take_back(conn)
 
 
 def take_back(conn: Connection) -> None:
