@@ -116,7 +116,8 @@ class FakeGitHub:
             review = {"id": self._next(), "state": "COMMENTED", "body": body.get("body", "")}
             s.reviews.append(review)
             for c in body.get("comments", ()):
-                s.review_comments.append({"id": self._next(), "pull_request_review_id": review["id"], **c})
+                made = {"id": self._next(), "pull_request_review_id": review["id"], "user": self.author()}
+                s.review_comments.append(made | c)
             return 200, review
         return 404, {"message": f"Not Found: {method} {path}"}
 

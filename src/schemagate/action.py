@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemagate import commands, secrets
+from schemagate import commands, repofiles, secrets
 from schemagate.config import Config, postgres_major
 from schemagate.errors import ExitCode, InputError, SchemagateError, interruption
 from schemagate.github import approvals, comments, feedback
@@ -55,9 +55,8 @@ class Job:
 
     @property
     def out_dir(self) -> Path:
-        folder = self.folder / ".schemagate"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        # the repository may carry `.schemagate` as a symlink out of the checkout: refused
+        return repofiles.output_folder(self.folder / ".schemagate", under=self.folder)
 
     @property
     def title(self) -> str:
@@ -94,9 +93,9 @@ def run_check(job: Job) -> int:
     if job.config_note:
         report.notes.append(job.config_note)
         job.runner.warning(job.config_note)
-    (job.out_dir / "report.json").write_text(json.dumps(report.to_json(), indent=2), "utf-8")
-    (job.out_dir / "report.sarif").write_text(json.dumps(sarif.render(report), indent=2), "utf-8")
-    report.write_drafts(job.out_dir / "drafts")
+    repofiles.write_output(job.out_dir / "report.json", json.dumps(report.to_json(), indent=2))
+    repofiles.write_output(job.out_dir / "report.sarif", json.dumps(sarif.render(report), indent=2))
+    report.write_drafts(job.out_dir / "drafts", under=job.folder)
     job.hand_over()
     for line in workflow_commands.render(report):
         print(secrets.redact(line), flush=True)

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from schemagate import __version__, commands, secrets
+from schemagate import __version__, commands, repofiles, secrets
 from schemagate.cli_history import database_argument, database_url, drift_arguments, history_commands
 from schemagate.config import Overrides, postgres_major, project_root
 from schemagate.errors import ExitCode, SchemagateError, Unverified, interruption, terminate
@@ -208,7 +208,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
         report.write_drafts(args.drafts)
     for path, kind in ((args.markdown, "markdown"), (args.json, "json"), (args.sarif, "sarif")):
         if path:
-            path.write_text(secrets.redact(_render(report, kind)) + "\n", "utf-8")
+            repofiles.write_output(path, _render(report, kind) + "\n")
     if args.annotations:
         for line in annotation_report.render(report):
             console.say(line)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from schemagate import commands, secrets
+from schemagate import commands, repofiles, secrets
 from schemagate.errors import ExitCode, InputError
 from schemagate.output import Console, table
 
@@ -130,7 +130,7 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     }
     for path, kind in ((args.json, "json"), (args.markdown, "markdown")):
         if path is not None:
-            path.write_text(text[kind] + "\n", "utf-8")
+            repofiles.write_output(path, text[kind] + "\n")
     console.say(text[args.format])
     return ExitCode.INPUT if found.refused else ExitCode.OK
 

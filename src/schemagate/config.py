@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from schemagate.bounds import limit_problem
+from schemagate.bounds import limit_problem, size_problem
 from schemagate.errors import InputError
 from schemagate.repofiles import CONFIG_LIMIT, present, read_repository_file
 
@@ -40,6 +40,7 @@ class Config:
     # what the PR's SQL may take of the check's database (see bounds.py): a statement, the whole check
     check_statement_timeout: str = "5min"
     check_timeout: str = "30min"
+    check_disk_limit: str = "4GB"  # the check's databases, tables and temp tables together
     # None: supabase/config.toml's [api] schemas (what the Data API serves), else public
     exposed_schemas: list[str] | None = None
     rules: dict[str, str] = field(default_factory=dict)
@@ -98,6 +99,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "on_drift": str,
     "check_statement_timeout": (str, int),
     "check_timeout": (str, int),
+    "check_disk_limit": str,
     "exposed_schemas": list,
     "rules": dict,
 }
@@ -278,6 +280,12 @@ def _from_mapping(
                 problem(key, why)
             else:
                 setattr(config, key, str(value).strip())
+        elif key == "check_disk_limit":
+            why = size_problem(key, value)
+            if why:
+                problem(key, why)
+            else:
+                config.check_disk_limit = str(value).strip()
         elif key == "on_drift" and value not in ON_DRIFT:
             problem(key, f"on_drift must be fail, warn or off, not {value!r}")
         elif key == "lock_retries" and (isinstance(value, bool) or value < 0):

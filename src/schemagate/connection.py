@@ -83,8 +83,31 @@ def validate_url(url: str) -> None:
         )
 
 
-def connect(url: str, *, timeout_s: int = 10) -> Connection:
-    """Autocommit, no server-side prepared statements (transaction poolers cannot keep them)."""
+# schemagate's own queries: pg_catalog first, pg_temp named (so searched last, not first), no
+# schema a migration can create objects in; see engine.take_back
+OWN_PATH = "pg_catalog, pg_temp"
+OWN_SEARCH_PATH = f"SET search_path = {OWN_PATH}".encode()
+OWN_SEARCH_PATH_LOCAL = f"SET LOCAL search_path = {OWN_PATH}".encode()
+
+
+@contextlib.contextmanager
+def own_search_path(conn: Connection) -> Iterator[None]:
+    """Queries whose text depends on the search_path (how a type, a function or a default
+    is spelled) read the same whatever path the session had, and run no migration's operator;
+    the session's own path comes back afterwards."""
+    row = conn.execute(b"SELECT pg_catalog.current_setting('search_path')").fetchone()
+    conn.execute(OWN_SEARCH_PATH)
+    try:
+        yield
+    finally:
+        path = str(row[0]) if row else ""
+        conn.execute(b"SELECT pg_catalog.set_config('search_path', %s, false)", (path,))
+
+
+def connect(url: str, *, timeout_s: int = 10, own: bool = False) -> Connection:
+    """Autocommit, no server-side prepared statements (transaction poolers cannot keep them).
+    `own`: a session that runs only schemagate's queries, whatever search_path a migration gave
+    the database (`ALTER DATABASE … SET search_path`) or its role."""
     secrets.register_url(url)
     validate_url(url)
     try:
@@ -94,13 +117,16 @@ def connect(url: str, *, timeout_s: int = 10) -> Connection:
             "the database URL is not a connection string: postgresql://user:password@host:port/database"
         ) from None
     try:
-        return psycopg.connect(
+        conn = psycopg.connect(
             url,
             autocommit=True,
             prepare_threshold=None,
             connect_timeout=timeout_s,
             application_name=APPLICATION_NAME,
         )
+        if own:
+            conn.execute(OWN_SEARCH_PATH)
+        return conn
     except psycopg.Error as exc:
         raise describe_failure(url, exc) from None
     except Exception as exc:  # malformed URLs surface as ProgrammingError/ValueError

@@ -19,7 +19,7 @@ from schemagate import diagnosis, history, retries
 from schemagate.bounds import Limits
 from schemagate.commits import CommitUnknown, commit, record_and_commit, settle
 from schemagate.config import Config
-from schemagate.connection import Connection, Link
+from schemagate.connection import OWN_SEARCH_PATH, OWN_SEARCH_PATH_LOCAL, Connection, Link
 from schemagate.errors import InputError, MigrationFailed
 from schemagate.history import RunContext
 from schemagate.migrations import discover
@@ -198,6 +198,9 @@ def _run_in_transaction(
         if body:  # an empty or comments-only file only records its history row, as the CLI does
             conn.execute(parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)].encode())
         recording = True
+        # from here on the queries are ours: the body's SET search_path (and its operators,
+        # functions and temp tables in public or pg_temp) must not answer them
+        conn.execute(OWN_SEARCH_PATH_LOCAL)
         if observe:
             observe(conn)
         record(int((time.monotonic() - began) * 1000))
@@ -248,11 +251,27 @@ def run_file(
     """Run one file's statements: atomically when it can be, statement by statement otherwise.
     `observe` sees the connection inside the open transaction, after the body and before the
     history row (the check reads the locks held there)."""
-    if parsed.transactional and not parsed.transaction_splits():
-        _run_in_transaction(conn, parsed, settings, record, pooled=pooled, shim=shim, observe=observe)
-    else:
-        conn.execute(b"RESET ALL")  # one file's SET never leaks into the next
-        _run_outside_transaction(conn, parsed, settings, record, shim=shim)
+    try:
+        if parsed.transactional and not parsed.transaction_splits():
+            _run_in_transaction(conn, parsed, settings, record, pooled=pooled, shim=shim, observe=observe)
+        else:
+            conn.execute(b"RESET ALL")  # one file's SET never leaks into the next
+            _run_outside_transaction(conn, parsed, settings, record, shim=shim)
+    finally:
+        # through a transaction pooler a session's SET outlives us, in another client's session
+        if not pooled:
+            take_back(conn)
+
+
+def take_back(conn: Connection) -> None:
+    """After a file: the session's settings, role and search_path are schemagate's again (the
+    next file's prologue resets them for it). A file's SET (not LOCAL) outlives its COMMIT:
+    `SET search_path = public, pg_catalog` with an operator `public.=(oid, oid)`, or a temp table
+    named pg_class, would otherwise answer every catalog query schemagate makes afterwards."""
+    if conn.closed or conn.broken or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        return
+    with contextlib.suppress(psycopg.Error):
+        conn.execute(b"RESET ALL; RESET ROLE; " + OWN_SEARCH_PATH)
 
 
 @contextlib.contextmanager
@@ -264,6 +283,7 @@ def rolled_back(conn: Connection, settings: Settings) -> Iterator[None]:
     finally:
         with contextlib.suppress(psycopg.Error):
             conn.execute(b"ROLLBACK")
+        take_back(conn)  # the prologue's RESET ALL is no part of the transaction
 
 
 def execute_each(conn: Connection, parsed: ParsedMigration, *, shim: bool = False) -> None:
@@ -273,6 +293,7 @@ def execute_each(conn: Connection, parsed: ParsedMigration, *, shim: bool = Fals
             conn.execute(statement.text.encode())
         except psycopg.Error as exc:
             raise diagnosis.failure(parsed, statement, exc, shim=shim) from None
+    conn.execute(OWN_SEARCH_PATH_LOCAL)  # what the caller reads next in this transaction is ours
 
 
 def execute_each_savepoint(
@@ -289,6 +310,7 @@ def execute_each_savepoint(
             yield diagnosis.failure(parsed, statement, exc, shim=shim)
         else:
             conn.execute(b"RELEASE SAVEPOINT schemagate_statement")
+    conn.execute(OWN_SEARCH_PATH_LOCAL)
 
 
 # apply --------------------------------------------------------------------------------------------

@@ -8,11 +8,9 @@ a change), except the migration history's.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from schemagate.connection import Connection
+from schemagate.connection import Connection, own_search_path
 
 _USER = (
     "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'supabase_migrations') "
@@ -145,23 +143,13 @@ def extension_schemas(*found: Inventory) -> set[str]:
 
 def take(conn: Connection) -> Inventory:
     objects: dict[tuple[str, str], str] = {}
-    with _qualified(conn):
+    # types and functions spelled with their schema, whatever the session's search_path: two
+    # databases (or one before and after) compare equal only when they are
+    with own_search_path(conn):
         for kind, query in QUERIES.items():
             for name, definition in conn.execute(query.encode()).fetchall():
                 objects[(kind, str(name))] = str(definition or "")
     return Inventory(objects)
-
-
-@contextlib.contextmanager
-def _qualified(conn: Connection) -> Iterator[None]:
-    """Types and functions spelled with their schema, whatever the session's search_path: two
-    databases (or one before and after) compare equal only when they are."""
-    row = conn.execute(b"SELECT current_setting('search_path')").fetchone()
-    conn.execute(b"SELECT set_config('search_path', '', false)")
-    try:
-        yield
-    finally:
-        conn.execute(b"SELECT set_config('search_path', %s, false)", (str(row[0]) if row else "",))
 
 
 # the picture of a change's tables: their columns, keys and foreign keys ---------------------------

@@ -23,7 +23,7 @@ import psycopg
 from psycopg import sql
 
 from schemagate import staging
-from schemagate.connection import Connection
+from schemagate.connection import OWN_SEARCH_PATH_LOCAL, Connection
 from schemagate.staging import Column
 
 # `auth.uid() = owner` either way round, the uid perhaps in a sub-select; a qualified column
@@ -155,7 +155,15 @@ class _Attempt:
     reached: Callable[[], bool]  # tried as the first user: was the second user's row reached?
 
 
+def _ours(conn: Connection) -> None:
+    """Before each query of ours in the proof's transaction: the project's triggers ran in it, and
+    one may have set a search_path that puts its own `=` for uuid first (answering false: no row
+    reached, a leak "held"); SET LOCAL, so the rollback takes it back."""
+    conn.execute(OWN_SEARCH_PATH_LOCAL)
+
+
 def _judge(conn: Connection, proof: Proof, table: str, attempt: _Attempt) -> None:
+    _ours(conn)
     if not _may(conn, table, attempt.privilege):
         return
     if not attempt.reached():
@@ -179,6 +187,7 @@ def _judge(conn: Connection, proof: Proof, table: str, attempt: _Attempt) -> Non
 def _alone(conn: Connection, table: str, attempt: _Attempt) -> list[tuple[str, bool, bool]]:
     """The policies that let the attempt through on their own, each tried with the others dropped
     (inside the proof's transaction, rolled back with it): (name, always true, asks more)."""
+    _ours(conn)
     found_policies = conn.execute(_POLICIES.encode(), (table, attempt.command)).fetchall()
     policies = [(str(n), bool(t), bool(m)) for n, t, m in found_policies]
     found = []
@@ -186,6 +195,7 @@ def _alone(conn: Connection, table: str, attempt: _Attempt) -> list[tuple[str, b
         conn.execute(b"SAVEPOINT alone")
         try:
             for other, _, _ in policies:
+                _ours(conn)
                 if other != name:
                     conn.execute(
                         sql.SQL("DROP POLICY {} ON {}").format(sql.Identifier(other), sql.SQL(table))
@@ -234,16 +244,21 @@ def _attempts(
         def reached() -> bool:
             conn.execute(b"SAVEPOINT attempt")
             try:
+                _ours(conn)
                 if alone:
                     conn.execute(clear)
+                    _ours(conn)
                     left = conn.execute(still).fetchone()
                     if not (left and left[0]):
                         return False  # the other's row went with the first user's: nothing to try
+                _ours(conn)
                 before = [str(r[0]) for r in conn.execute(versions).fetchall()]
                 _as_user(conn, me)
+                _ours(conn)
                 done = conn.execute(statement)
                 seen = done.fetchone() if counted is None else None
                 conn.execute(b"RESET ROLE")
+                _ours(conn)
                 row = seen if counted is None else conn.execute(counted, {"before": before}).fetchone()
                 return bool(row and row[0])
             except psycopg.Error:

@@ -72,6 +72,17 @@ class Discovery:
         return {m.version: m for m in self.migrations}
 
 
+def _refuse_hidden(path: Path) -> None:
+    """A name holding a control or invisible character (ESC, CR, U+202E, U+200B) would print as
+    another name, rewrite a terminal line or end the SQL comment a draft names it in: refused."""
+    hidden = next((c for c in path.name if not c.isprintable()), None)
+    if hidden is not None:
+        raise InputError(
+            f"file name holds an invisible or control character (U+{ord(hidden):04X}); rename the file",
+            path=path,
+        )
+
+
 def parse_name(filename: str) -> tuple[str, str] | None:
     match = MIGRATION_NAME.fullmatch(filename)
     if match is None:
@@ -145,6 +156,7 @@ def discover(directory: Path, *, root: Path | None = None, max_bytes: int = MAX_
                 skipped.append(path)
             notices.append(notice)
             continue
+        _refuse_hidden(path)
         if parsed[1].endswith(".down"):
             raise InputError(
                 "down migrations belong in supabase/rollbacks/<version>_<name>.sql: "
@@ -182,6 +194,7 @@ def find_downs(directory: Path) -> dict[str, Migration]:
     root = project_root(directory)
     for path in sorted(directory.glob("*.sql")):
         parsed = parse_name(path.name)
+        _refuse_hidden(path)
         if parsed is None:
             raise InputError("rollback file name does not fit <version>_<name>.sql", path=path)
         if parsed[0] in downs:

@@ -1,4 +1,6 @@
-"""Every line schemagate prints goes through here, so no secret can reach a terminal or a log."""
+"""Every line schemagate prints goes through here, so no secret can reach a terminal or a log, and
+no name from a repository or a database can send the terminal a control sequence (ESC, CR) or a
+bidi override: those show as escapes."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import sys
 from typing import TextIO
 
 from schemagate import secrets
+from schemagate.report.escape import visible
 
 
 class Console:
@@ -15,17 +18,21 @@ class Console:
         self.quiet = quiet
 
     def say(self, line: str = "") -> None:
-        print(secrets.redact(line), file=self.out, flush=True)
+        print(_shown(line), file=self.out, flush=True)
 
     def info(self, line: str) -> None:
         if not self.quiet:
             self.say(line)
 
     def notice(self, line: str) -> None:
-        print(f"notice: {secrets.redact(line)}", file=self.err, flush=True)
+        print(f"notice: {_shown(line)}", file=self.err, flush=True)
 
     def error(self, line: str) -> None:
-        print(f"error: {secrets.redact(line)}", file=self.err, flush=True)
+        print(f"error: {_shown(line)}", file=self.err, flush=True)
+
+
+def _shown(line: str) -> str:
+    return visible(secrets.redact(line), keep="\n\t")
 
 
 def table(headers: list[str], rows: list[list[str]]) -> list[str]:

@@ -13,6 +13,7 @@ import os
 import stat
 from pathlib import Path
 
+from schemagate import secrets
 from schemagate.errors import InputError
 
 MIB = 1024 * 1024
@@ -112,3 +113,47 @@ def present(path: Path) -> bool:
     """Whether the repository has something at this name: a dangling symlink counts, so that it is
     refused with its reason rather than skipped in silence."""
     return os.path.lexists(path)
+
+
+class UnwritableOutput(InputError):
+    """Where a report would go is a symlink or not a regular file: the repository may have put it
+    there (git stores symlinks), so writing through it could overwrite any file the job can."""
+
+
+def output_folder(folder: Path, *, under: Path | None = None) -> Path:
+    """`folder`, made when missing; it and every folder between `under` and it must be real
+    folders, never symlinks (a checkout's `.schemagate -> /home/runner` is refused)."""
+    top = Path(os.path.abspath(under)) if under is not None else None
+    target = Path(os.path.abspath(folder))
+    if top is None:  # the folders above are the caller's own choice
+        os.makedirs(target.parent, exist_ok=True)
+    chain = [target] if top is None else [p for p in (*reversed(target.parents), target) if top in p.parents]
+    for step in chain:
+        if os.path.islink(step):
+            raise UnwritableOutput("is a symlink; schemagate never writes through one", path=step)
+        try:
+            os.mkdir(step, 0o755)
+        except FileExistsError:
+            if not os.path.isdir(step):
+                raise UnwritableOutput("is not a folder", path=step) from None
+    return target
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a report file, redacted as every line schemagate prints is, never through a symlink
+    and only over a regular file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        why = "is a symlink; schemagate never writes through one" if os.path.islink(path) else exc.strerror
+        raise UnwritableOutput(f"cannot write the report: {why}", path=path) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # truncate only what is a plain file
+            raise UnwritableOutput("cannot write the report: not a regular file", path=path)
+        os.ftruncate(fd, 0)
+        data = secrets.redact(text).encode("utf-8")
+        while data:
+            data = data[os.write(fd, data) :]
+    finally:
+        os.close(fd)

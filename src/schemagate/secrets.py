@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import unquote
 
@@ -71,6 +72,8 @@ def _query_passwords(url: str) -> list[str]:
 def redact(text: str) -> str:
     for secret in registered():
         text = text.replace(secret, MASK)
+        # as a JSON string holds it (report.json, SARIF): quotes, backslashes, non-ASCII escaped
+        text = text.replace(json.dumps(secret)[1:-1], MASK)
     text = _URL_PASSWORD.sub(lambda m: f"{m['head']}{MASK}{m['at']}", text)
     return _DSN_PASSWORD.sub(lambda m: f"{m['head']}{MASK}", text)
 

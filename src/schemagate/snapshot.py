@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemagate.connection import Connection
+from schemagate.connection import Connection, own_search_path
 
 _USER_SCHEMAS = (
     "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'supabase_migrations') "
@@ -97,7 +97,8 @@ def _weight(line: str) -> tuple[int, str]:
 
 def take(conn: Connection) -> Snapshot:
     lines: set[str] = set()
-    for kind, query in _QUERIES.items():
-        for (line,) in conn.execute(query.encode()).fetchall():
-            lines.add(f"{kind}: {line}")
+    with own_search_path(conn):  # the same spelling before and after, none of a migration's operators
+        for kind, query in _QUERIES.items():
+            for (line,) in conn.execute(query.encode()).fetchall():
+                lines.add(f"{kind}: {line}")
     return Snapshot(frozenset(lines))

@@ -4,7 +4,9 @@ A server-side statement_timeout is not enough: a migration can `SET statement_ti
 plpgsql block can catch `query_canceled` and loop on. A thread with a connection of its own polls
 pg_stat_activity and ends, with pg_terminate_backend (which nothing can catch), every backend of the
 run that has been on one statement longer than check_statement_timeout, and every backend of the
-run once the whole check is past check_timeout. The check then reads `cause` to say why.
+run once the whole check is past check_timeout or its databases take more than check_disk_limit
+(a table or a temp table filled from generate_series; temp_file_limit counts neither). The check
+then reads `cause` to say why.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ SELECT pid FROM pg_stat_activity
    AND (backend_type = 'client backend' OR leader_pid IS NOT NULL)
    AND (%(all)s OR (state = 'active'
         AND query_start < clock_timestamp() - make_interval(secs => %(limit)s)))
+"""
+
+
+# what the run's databases take on disk, temp tables included (their files live there too)
+_SIZE = b"""
+SELECT coalesce(sum(pg_database_size(oid)), 0) FROM pg_database
+ WHERE datallowconn AND (%(whole_server)s OR datname = current_database())
 """
 
 
@@ -99,7 +108,7 @@ class Watchdog:
 
     def _connect(self) -> Connection | None:
         try:
-            return connect(self.url)
+            return connect(self.url, own=True)  # as a superuser: no migration's search_path
         except SchemagateError:
             self._stop.wait(self._poll_s)  # the database went away: the run will say so
             return None
@@ -108,10 +117,15 @@ class Watchdog:
         expired = self.expired
         params = {"whole_server": self.whole_server, "all": expired, "limit": self.limits.statement_s}
         try:
+            size = conn.execute(_SIZE, params).fetchone()
+            full = size is not None and int(str(size[0])) > self.limits.disk_bytes
+            params["all"] = expired or full
             pids = [int(str(row[0])) for row in conn.execute(_OVERDUE, params).fetchall()]
         except psycopg.Error:
             conn.close()  # reconnect on the next round
             return
+        if full and self.cause is None:
+            self.cause = self.limits.disk_cause  # and the next checkpoint stops the run
         if pids and self.cause is None:
             self.cause = self.limits.check_cause if expired else self.limits.statement_cause
         for pid in pids:

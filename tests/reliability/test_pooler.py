@@ -104,3 +104,16 @@ def test_two_runs_through_the_pooler_apply_each_migration_once(
     assert len(audit) == 10 and all(n == 1 for _, n in audit), outputs
     assert len(db.history()) == 10
     assert [r.returncode for r in runs] == [0, 0], outputs
+
+
+def test_apply_leaves_the_pooled_sessions_search_path_alone(
+    pooler: str, db: Database, example: Project
+) -> None:
+    """A transaction pooler hands the server session on to the next client: a session-level SET of
+    ours (schemagate's own search_path, see engine.take_back) would break that client's queries."""
+    assert run_process("apply", "--database-url", pooler, cwd=example.root).code == 0
+    with psycopg.connect(db.url, autocommit=True) as direct:
+        fresh = direct.execute("show search_path").fetchone()
+    with psycopg.connect(pooler, prepare_threshold=None, autocommit=True) as conn:
+        pooled = conn.execute("show search_path").fetchone()
+    assert pooled == fresh

@@ -44,6 +44,43 @@ def test_a_personal_token_edits_its_own_user_s_comment_only(
     assert len(github.state.comments[7]) == 2 and not github.requests("POST", r"/issues/7/comments$")
 
 
+def test_a_bot_comment_that_quotes_the_marker_is_left_alone(
+    workspace: tuple[Path, str], github: FakeGitHub
+) -> None:
+    """Another workflow writes as github-actions[bot] too (an echo bot, a welcome message): a
+    marker anywhere but on the first line is not ours."""
+    root, base = workspace
+    echoed = github.add_comment(7, f"you wrote:\n{MARKER}\nLGTM", login="github-actions[bot]")
+    result = run_action(root, github, "pull_request", pr_payload(base), {})
+    assert result.code == 0, result.log
+    assert echoed["body"] == f"you wrote:\n{MARKER}\nLGTM"
+    assert len(github.requests("POST", r"/issues/7/comments$")) == 1
+
+
+def test_someone_else_s_review_comment_with_a_suggestion_key_is_never_deleted(
+    workspace: tuple[Path, str], github: FakeGitHub
+) -> None:
+    root, base = workspace
+    added = "supabase/migrations/20251201000000_orders.sql"
+    (root / added).write_text("create table public.orders (id bigint primary key);\n")
+    github.state.pr_files = [{"filename": added, "status": "added"}]
+    key = "<!-- schemagate:suggestion . 0123456789abcdef -->"  # a key no statement of ours has
+    theirs = {"id": 991, "path": added, "line": 1, "user": {"login": "mallory"}, "body": f"{key}\nmine"}
+    quoted = {
+        "id": 992,
+        "path": added,
+        "line": 1,
+        "user": {"login": "github-actions[bot]"},
+        "body": f"see {key}",
+    }
+    github.state.review_comments = [theirs, quoted]
+    result = run_action(root, github, "pull_request", pr_payload(base), {})
+    assert result.code == 1, result.log
+    assert not github.requests("DELETE", r"/pulls/comments/"), result.log
+    assert theirs in github.state.review_comments and quoted in github.state.review_comments
+    assert len(github.state.reviews) == 1  # ours was posted all the same
+
+
 def test_a_refused_comment_after_a_deploy_keeps_the_deploy_s_exit_code(
     workspace: tuple[Path, str], github: FakeGitHub, db: Database
 ) -> None:

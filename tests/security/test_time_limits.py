@@ -124,3 +124,39 @@ def test_temp_files_are_bounded_and_the_migration_role_cannot_raise_the_bound(db
         assert conn.execute(b"show temp_file_limit").fetchone() == ("1GB",)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(b"set temp_file_limit = '100GB'")
+
+
+# a temp table is no temp file: temp_file_limit does not count it, and a table fills the disk alike
+FILLER = """
+create temp table filler (pad text);
+do $$
+begin
+  loop  -- 1 MB of incompressible text a row, until something outside the session stops it
+    insert into filler
+      select string_agg(md5(random()::text), '') from generate_series(1, 32768);
+  end loop;
+end $$;
+"""
+
+
+@pytest.mark.parametrize("table", ["temp", "plain"])
+def test_a_migration_that_fills_the_disk_is_stopped_at_the_disk_limit(
+    cli: Callable[..., Run], project: Project, table: str
+) -> None:
+    configure(project, "check_disk_limit: 200MB\ncheck_statement_timeout: 10min\n")
+    filler = FILLER if table == "temp" else FILLER.replace("create temp table", "create table public.")
+    project.write("20251201000000_filler.sql", filler)
+    run = cli("check", "--format", "json")
+    assert run.code == 1, run.text
+    report = json.loads(run.out)
+    cause = "stopped at 200 MB of data: the check's disk limit (check_disk_limit)"
+    stopped = [f for f in report["findings"] if f["message"] == cause]
+    assert [f["file"] for f in stopped] == ["supabase/migrations/20251201000000_filler.sql"], run.out
+
+
+def test_the_disk_limit_is_a_size() -> None:
+    from schemagate.bounds import size_problem
+
+    assert size_problem("check_disk_limit", "4GB") is None
+    assert "a size in MB or GB" in str(size_problem("check_disk_limit", "lots"))
+    assert "at most 1024GB" in str(size_problem("check_disk_limit", "2000GB"))

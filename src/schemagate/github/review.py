@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from schemagate.fixes import Edit
-from schemagate.github.api import ApiError, GitHubApi
+from schemagate.github.api import ApiError, GitHubApi, login_of, whole_field
+from schemagate.github.comments import first_line
 from schemagate.report.model import display_path
 
-_KEY = re.compile(r"<!-- schemagate:suggestion (?P<project>\S*) (?P<key>[0-9a-f]{16}) -->")
+_KEY = re.compile(r"<!-- schemagate:suggestion (?P<project>\S*) (?P<key>[0-9a-f]{16}) -->")  # the first line
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,15 @@ def _added_files(api: GitHubApi, number: int) -> set[str]:
 
 
 def _ours(api: GitHubApi, number: int, project: str) -> dict[str, int]:
-    """key -> comment id of this project's suggestions already on the pull request."""
+    """key -> comment id of this project's suggestions already on the pull request: only the ones
+    the token wrote, key on the first line. Anyone can paste a key; a stale one is deleted, and
+    the bot must never delete (or count as posted) someone else's review comment."""
     found = {}
+    me = api.login()
     for comment in api.pages(f"/pulls/{number}/comments"):
-        match = _KEY.search(str(comment.get("body", "")))
-        if match and match["project"] == (project or "."):
-            found[match["key"]] = int(comment["id"])
+        match = _KEY.fullmatch(first_line(comment))
+        if match and match["project"] == (project or ".") and login_of(comment) == me:
+            found[match["key"]] = whole_field(comment, "id", f"a review comment on #{number}")
     return found
 
 

@@ -12,6 +12,7 @@ from secrets import token_hex as secrets_token_hex
 from schemagate import secrets
 from schemagate.errors import InputError
 from schemagate.report.annotations import command_data
+from schemagate.report.escape import visible
 
 # Every input action.yml declares; a test keeps the two in step.
 INPUTS = (
@@ -143,7 +144,7 @@ class Runner:
             secrets.register(value)
 
     def log(self, line: str) -> None:
-        text = secrets.redact(line)
+        text = visible(secrets.redact(line), keep="\n\t")  # no ESC sequence, no bidi override
         if not _could_command(text):
             print(text, flush=True)
             return

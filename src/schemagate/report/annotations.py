@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from schemagate import secrets
+from schemagate.report.escape import visible
 from schemagate.report.model import Report, display_path
 from schemagate.rules import Severity
 
@@ -10,7 +11,9 @@ _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 
 
 def command_data(text: str) -> str:
-    """A workflow command's message: the runner unescapes these three, so no line break survives."""
+    """A workflow command's message: the runner unescapes these three, so no line break survives;
+    a control sequence (ESC) or a bidi override shows as an escape."""
+    text = visible(text, keep="\r\n")
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from schemagate import __version__
+from schemagate import __version__, repofiles
 from schemagate.fixes import Edit
 from schemagate.rules import ITEMS, Finding, Severity
 
@@ -108,13 +108,14 @@ class Report:
         """A file could not be read or parsed: bad input, the same exit code as every command."""
         return any(f.rule.id == "invalid-migration-file" for f in self.findings)
 
-    def write_drafts(self, folder: Path) -> list[Path]:
-        """Every generated down-migration draft, as supabase/rollbacks/ would hold it."""
+    def write_drafts(self, folder: Path, *, under: Path | None = None) -> list[Path]:
+        """Every generated down-migration draft, as supabase/rollbacks/ would hold it; never
+        through a symlink (see repofiles.write_output)."""
         written = []
         for m in self.migrations:
             if m.draft is not None:
-                folder.mkdir(parents=True, exist_ok=True)
-                (folder / m.filename).write_text(m.draft.text, "utf-8")
+                repofiles.output_folder(folder, under=under)
+                repofiles.write_output(folder / m.filename, m.draft.text)
                 written.append(folder / m.filename)
         return written
 

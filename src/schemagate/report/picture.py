@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from schemagate.report.escape import code_block, inline
+from schemagate.report.escape import code_block, inline, visible
 
 if TYPE_CHECKING:
     from schemagate.diff import Change
@@ -104,11 +104,18 @@ def _counts(parts: list[Change]) -> list[str]:
     return [*out, f"RLS {rls.detail}"] if rls else out
 
 
+def _word(text: str, allowed: str = r"\w") -> str:
+    """Text as a Mermaid name: letters, digits and underscores (and `allowed`); a character that
+    shows nothing or reorders the rest (U+202E, U+200B, a newline) as its code, so the picture
+    does not hide it."""
+    return re.sub(f"[^{allowed}]", lambda m: "_" if m[0].isprintable() else f"_u{ord(m[0]):04x}_", text)
+
+
 def _entity(name: str) -> str:
     """A Mermaid entity name: letters, digits and underscores; public tables by their own name."""
     schema, _, table = name.partition(".")
     plain = table.strip('"') if schema == "public" else f"{schema.strip(chr(34))}_{table.strip(chr(34))}"
-    return re.sub(r"\W", "_", plain) or "table"
+    return _word(plain) or "table"
 
 
 def _entities(names: list[str]) -> dict[str, str]:
@@ -123,7 +130,7 @@ def _entities(names: list[str]) -> dict[str, str]:
 
 
 def _token(text: str) -> str:
-    return re.sub(r"\W", "_", text.replace("[]", "_array")) or "x"
+    return _word(text.replace("[]", "_array")) or "x"
 
 
 def mermaid(relations: Relations, columns: int = 8) -> str:
@@ -142,7 +149,9 @@ def mermaid(relations: Relations, columns: int = 8) -> str:
         out.append("  }")
     for edge in relations.edges:
         many = "|o--o{" if edge.optional else "||--o{"
-        label = edge.columns.replace('"', "'")
+        # a label is the one free text in the diagram: nothing but letters, digits, spaces and
+        # commas, so no quote, newline or `%%` can end it and add lines (links, directives)
+        label = _word(edge.columns, r"\w ,")
         out.append(f'  {entity[edge.parent]} {many} {entity[edge.child]} : "{label}"')
     return "\n".join(out)
 
@@ -150,7 +159,8 @@ def mermaid(relations: Relations, columns: int = 8) -> str:
 def render(picture: Picture | None) -> list[str]:
     if picture is None or not picture.changes:
         return []
-    listed = lines(picture.changes)
+    # one entry, one line: a name holding a newline must not start a `+`/`-` line of its own
+    listed = [visible(line) for line in lines(picture.changes)]
     more = [f"… and {len(listed) - LINES} more in the JSON report"] if len(listed) > LINES else []
     summary = f"<details><summary>🗂️ Schema changes: {_tally(picture.changes)}</summary>"
     out = ["", summary, "", code_block("\n".join(listed[:LINES] + more), "diff")]
