@@ -106,7 +106,8 @@ def compare(directory: Path, migrations: list[Migration], base: str | None) -> C
 def base_blob(path: Path, base: str) -> bytes | None:
     """The file at `path` (as the working tree names it) in the base revision, or None where the
     base has no such file."""
-    relative = os.path.relpath(path.resolve(), Path.cwd().resolve())
+    # the name, not what it points at: the pull request may have made the file a symlink
+    relative = os.path.relpath(path.parent.resolve() / path.name, Path.cwd().resolve())
     try:
         return _git(Path.cwd(), "cat-file", "blob", f"{base}:./{Path(relative).as_posix()}")
     except InputError:

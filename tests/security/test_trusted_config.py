@@ -51,3 +51,20 @@ def test_the_bases_config_is_used_as_it_is(workspace: tuple[Path, str], github: 
     result = run_action(root, github, "pull_request", pr_payload(base), {})
     assert "rls-disabled" not in result.log, result.log
     assert "changes .github/schemagate.yml" not in result.log
+
+
+def test_a_config_replaced_by_a_symlink_to_a_device_is_not_read(
+    workspace: tuple[Path, str], github: FakeGitHub
+) -> None:
+    """Only compared with the base's, the PR's config is still read bounded: /dev/zero would be
+    read until memory ran out; the base's config runs, and the change is named."""
+    root, _ = workspace
+    (root / CONFIG).parent.mkdir(exist_ok=True)
+    (root / CONFIG).write_text("rules:\n  rls-disabled: off\n")
+    base = commit_base(Project(root))
+    (root / CONFIG).unlink()
+    (root / CONFIG).symlink_to("/dev/zero")
+    (root / "supabase/migrations/20251201000000_flawed.sql").write_text(FLAWED)
+    result = run_action(root, github, "pull_request", pr_payload(base), {})
+    assert "title=rls-disabled" not in result.log, result.log
+    assert "this pull request changes .github/schemagate.yml: the check ran with the base's" in result.log

@@ -12,6 +12,7 @@ from schemagate.config import DEFAULT_PATH, Config, Overrides
 from schemagate.errors import InputError
 from schemagate.github.context import Context
 from schemagate.github.runner import Inputs
+from schemagate.repofiles import CONFIG_LIMIT, UnreadableFile, present, read_repository_file
 
 
 def project_folder(ctx: Context, inputs: Inputs) -> tuple[Path, str]:
@@ -53,10 +54,22 @@ def configure(folder: Path, inputs: Inputs, trusted_base: str | None = None) -> 
     return config, note
 
 
+def _pr_config(path: Path) -> bytes | None:
+    """The pull request's config file, read only to compare with the base's: one that is not a
+    regular file of bounded size inside the checkout is simply not the base's, so the base's runs
+    and nothing behind a planted symlink (`/dev/zero`, a FIFO) is read."""
+    if not present(path):
+        return None
+    try:
+        return read_repository_file(path, CONFIG_LIMIT)
+    except UnreadableFile as exc:
+        return f"unreadable: {exc}".encode()
+
+
 def _base_config(folder: Path, path: Path, base: str) -> tuple[Path | None, str | None]:
     """The config file as the base has it: the same file when the PR leaves it alone, else a copy
     of the base's (or none, when the base has none)."""
-    ours = path.read_bytes() if path.is_file() else None
+    ours = _pr_config(path)
     theirs = base_blob(path, base)  # the job runs in the project folder
     if ours == theirs:
         return (path if ours is not None else None), None
