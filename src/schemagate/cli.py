@@ -111,6 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print the changes as a diff and write nothing")
     p.set_defaults(func=cmd_fix)
 
+    p = sub.add_parser(
+        "test", help="the project's pgTAP files (supabase/tests) on a throwaway database (supabase test db)"
+    )
+    _common(p)
+    _server(p)
+    p.add_argument("paths", nargs="*", type=Path, help="test files or folders (default: supabase/tests)")
+    p.add_argument("--junit", type=Path, help="also write the results as JUnit XML here")
+    p.set_defaults(func=cmd_test)
+
     p = sub.add_parser("lint", help="only the rules that need no database (names, history, parse trees)")
     _common(p)
     _judging(p)
@@ -234,6 +243,19 @@ def cmd_fix(args: argparse.Namespace, console: Console) -> int:
     return ExitCode.OK
 
 
+def cmd_test(args: argparse.Namespace, console: Console) -> int:
+    from schemagate.dbtests import junit, summary
+
+    paths = [(args.cwd_ / p).resolve() for p in args.paths]
+    options = commands.TestOptions(args.config_, paths, args.pg_bin, args.postgres_version)
+    done = commands.test(options, progress=console.info, notice=console.notice)
+    if args.junit:
+        (args.cwd_ / args.junit).write_text(secrets.redact(junit.render(done.suite)) + "\n", "utf-8")
+    for line in summary.lines(done.suite):
+        console.say(line)
+    return ExitCode.FAILED if done.suite.failed else ExitCode.OK
+
+
 def cmd_lint(args: argparse.Namespace, console: Console) -> int:
     report = commands.lint(args.config_, _options(args))
     if args.format in {"markdown", "sarif"}:
@@ -317,6 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         flags = overrides(args, cwd)
         os.chdir(project_root(cwd))  # so that supabase/migrations means the project's, from anywhere
         args.config_ = commands.settings(flags)
+        args.cwd_ = cwd
         return int(args.func(args, console))
     except SchemagateError as exc:
         console.error(str(exc))

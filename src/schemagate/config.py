@@ -42,6 +42,8 @@ class Config:
     check_timeout: str = "30min"
     # None: supabase/config.toml's [api] schemas (what the Data API serves), else public
     exposed_schemas: list[str] | None = None
+    # where the project's pgTAP files are (`supabase test db` reads supabase/tests); None: that one
+    tests_dirs: list[Path] | None = None
     rules: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 
@@ -58,6 +60,11 @@ class Config:
     @property
     def seed_file(self) -> Path:
         return self.migrations_dir.parent / "seed.sql"
+
+    @property
+    def test_folders(self) -> list[Path]:
+        """The folders `schemagate test` and `check` read pgTAP files from."""
+        return self.tests_dirs if self.tests_dirs is not None else [self.migrations_dir.parent / "tests"]
 
     @property
     def exposed(self) -> list[str]:
@@ -99,6 +106,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "check_statement_timeout": (str, int),
     "check_timeout": (str, int),
     "exposed_schemas": list,
+    "tests_dirs": list,
     "rules": dict,
 }
 
@@ -270,6 +278,8 @@ def _from_mapping(
             config.rules = _rules(value, problem, known_rules)
         elif key == "exposed_schemas":
             config.exposed_schemas = [str(v) for v in value]
+        elif key == "tests_dirs":
+            config.tests_dirs = [Path(str(v)) for v in value]
         elif key in {"lock_timeout", "statement_timeout"}:
             setattr(config, key, str(value))
         elif key in {"check_statement_timeout", "check_timeout"}:
