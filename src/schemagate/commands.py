@@ -146,12 +146,12 @@ def test(options: TestOptions, progress: Progress = quiet, notice: Progress = qu
         raise InputError(f"no test files (*.sql, *.pg) under {shown}")
     found = engine.load(config.migrations_dir, notices=notice)
     settings = engine.Settings.of(config, include_all=True, throwaway=True)
-    wants = extensions_created(found) | {("pgtap", None)}  # a server with pgTAP, where there is one
+    # pgTAP does not choose the server: the major the project runs on does, as for `check`
     with prepared(
         supabase=config.shim,
         pg_bin=options.pg_bin,
         major=postgres_major(config, options.postgres_version),
-        wants=wants,
+        wants=extensions_created(found),
         superuser=config.superuser,
     ) as box:
         progress(box.banner)
