@@ -89,7 +89,7 @@ def run(
     """Every file on the database at `url`, one after the other, each rolled back."""
     began = time.monotonic()
     suite = Suite()
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
         suite.note = pgtap_missing(conn)
     stop: str | None = suite.note
     for path in files:
@@ -110,7 +110,7 @@ def run_file(url: str, path: Path, session: Session, statement_timeout: str) -> 
     began = time.monotonic()
     result = FileResult(path)
     reader = TapReader(result)
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
         conn.execute(sql.SQL("SET statement_timeout = {}").format(sql.Literal(statement_timeout)))
         conn.execute(b"BEGIN")
         try:
