@@ -182,6 +182,9 @@ def test_files_run_as_pg_prove_runs_them(db: Database, tmp_path: Path) -> None:
         """
         select plan(1);
         create table public.left_behind (id int);
+        begin;  -- its own transaction, committed: the run's transaction stands in for it
+        create table public.committed (id int);
+        commit;
         insert into public.notes (owner, body) values ('00000000-0000-0000-0000-00000000000c', 'c');
         select pass('made a table');
         """,
@@ -191,8 +194,9 @@ def test_files_run_as_pg_prove_runs_them(db: Database, tmp_path: Path) -> None:
         "c_nothing_left.sql",
         """
         begin;
-        select plan(2);
+        select plan(3);
         select hasnt_table('public', 'left_behind', 'the other file left no table');
+        select hasnt_table('public', 'committed', 'not even one it committed');
         select is((select count(*)::int from public.notes), 0, 'nor a row');
         select * from finish();
         rollback;
@@ -214,7 +218,7 @@ def test_files_run_as_pg_prove_runs_them(db: Database, tmp_path: Path) -> None:
     assert [(f.path.name, f.status, len(f.assertions)) for f in suite.files] == [
         ("a_rls.sql", "passed", 3),
         ("b_leaves_nothing.sql", "passed", 1),
-        ("c_nothing_left.sql", "passed", 2),
+        ("c_nothing_left.sql", "passed", 3),
         ("d_error.sql", "failed", 1),
     ]
     error = suite.files[3].error
