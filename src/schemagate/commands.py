@@ -169,8 +169,7 @@ def test(options: TestOptions, progress: Progress = quiet, notice: Progress = qu
             folder=folder,
             root=repository_root(files[0]),
             statement_timeout=config.check_statement_timeout,
-            progress=progress,
-        )
+        )  # no line per file here: the front end prints the results
     return TestResult(box.banner, list(box.notes), suite)
 
 
