@@ -6,6 +6,7 @@ The SQL here is written for these tests; real pgTAP (Debian's postgresql-15-pgta
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from checking import run_check
+from checking import commit_base, run_check
 from conftest import Database, Project, Run
 from schemagate.dbtests import execute
 from schemagate.dbtests.psqlscript import Echo, Session, Sql, steps
@@ -363,3 +364,31 @@ def test_same_counts_as_pg_prove(db: Database, tmp_path: Path) -> None:
         tap = [line for line in done.stdout.splitlines() if line.startswith(("ok ", "not ok "))]
         theirs[name] = (len(tap), done.returncode == 0)
     assert ours == theirs == {"rls.sql": (3, False), "todo.sql": (2, True), "error.sql": (1, False)}
+
+
+def test_a_test_failing_on_the_base_too_is_already_failing(project: Project, cli: Callable[..., Run]) -> None:
+    _tests_project(project)
+    _write(
+        project.root / "supabase" / "tests",
+        "broken.sql",
+        "begin;\nselect plan(2);\nselect is(1, 2, 'wrong since before');\nselect pass('fine');\nrollback;\n",
+    )
+    base = commit_base(project)
+    project.write(
+        "20250201000000_open_notes.sql",
+        'drop policy "own notes" on public.notes;\n'
+        'create policy "own notes" on public.notes for select to authenticated using (true);\n',
+    )
+    run = cli("check", "--base", base, "--format", "json")
+    found = {(f["rule"], f["file"], f["line"], f["message"]) for f in json.loads(run.out)["findings"]}
+    tests = {f for f in found if f[0].startswith("test-")}
+    assert tests == {
+        ("test-failed", "supabase/tests/database/rls.test.sql", 6, "not ok 1 - alice sees only her note"),
+        (
+            "test-already-failing",
+            "supabase/tests/broken.sql",
+            3,
+            "already failing on the base: not ok 1 - wrong since before",
+        ),
+    }
+    assert run.code == 1  # the PR's own breakage fails it; the old one alone would not

@@ -21,7 +21,7 @@ from schemagate.bounds import Limits
 from schemagate.changes import Changes, base_blob, compare
 from schemagate.config import DEFAULT_PATH, Config, load
 from schemagate.connection import Connection, connect
-from schemagate.dbtests import execute, gate
+from schemagate.dbtests import baseline, execute, gate
 from schemagate.errors import InputError, SchemagateError
 from schemagate.lint import Judgement, Options, examine, finish, judge, unreadable, validate_rules
 from schemagate.migrations import discover, find_downs
@@ -264,7 +264,7 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
         _first_line(box, settings)
         try:
             preinstalled, standins = _on_database(box, change, config, settings, state, progress)
-            suite = _tests(box, config, state, progress)
+            suite = _tests(box, config, options.base, settings, state, progress)
         except (psycopg.Error, SchemagateError):
             if state.stopped is None:
                 raise
@@ -283,9 +283,17 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     return report
 
 
-def _tests(box: Sandbox, config: Config, state: _State, progress: Progress) -> execute.Suite | None:
+def _tests(
+    box: Sandbox,
+    config: Config,
+    base: str | None,
+    settings: engine.Settings,
+    state: _State,
+    progress: Progress,
+) -> execute.Suite | None:
     """The project's pgTAP files on the database the migrations built, when it has any and every
-    migration applied (on half a schema their failures would say nothing new)."""
+    migration applied (on half a schema their failures would say nothing new); with a base, the
+    failing ones run from the base on the base's state too, to tell what is already failing."""
     files = execute.discover(config.test_folders)
     if not files or state.stopped or any(r.status != "applied" for r in state.results.values()):
         return None
@@ -298,7 +306,8 @@ def _tests(box: Sandbox, config: Config, state: _State, progress: Progress) -> e
         statement_timeout=config.check_statement_timeout,
         progress=progress,
     )
-    state.findings.extend(gate.findings(suite))
+    already = baseline.failing_on_base(box, config, base, suite, settings) if base else set()
+    state.findings.extend(gate.findings(suite, frozenset(already)))
     return suite
 
 

@@ -20,6 +20,19 @@ TEST_FAILED = rule(
         "the test's `is(count, 1)` fails at its line."
     ),
 )
+TEST_ALREADY_FAILING = rule(
+    "test-already-failing",
+    "warning",
+    "tests",
+    "Database tests that fail on the base too",
+    "The test fails at HEAD and, run from the base revision on the base's migrations and seed, "
+    "fails there as well: the pull request did not break it, but it still tells the team something.",
+    "-- fix the test or what it tests, in a change of its own",
+    scenario=(
+        "supabase/tests/profiles.sql has failed since a merged migration renamed a column; a pull "
+        "request that only adds an index still shows it, as already failing, and the check passes."
+    ),
+)
 TEST_UNVERIFIED = rule(
     "test-unverified",
     "info",
