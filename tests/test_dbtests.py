@@ -242,6 +242,24 @@ def test_a_policy_that_leaks_fails_the_rls_test_at_its_line(db: Database, tmp_pa
     )
 
 
+def test_a_helper_library_the_server_lacks_is_could_not_verify(db: Database, tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "helpers.sql",
+        """
+        begin;
+        create extension if not exists "acme-test_helpers" version '0.0.6';  -- from database.dev
+        select plan(1);
+        select pass('never runs');
+        rollback;
+        """,
+    )
+    [result] = _run(db, tmp_path, "helpers.sql").files
+    assert result.status == "unverified"
+    assert result.unverified == 'could not verify: extension "acme-test_helpers" is not available here'
+    assert result.error is not None and result.error.where == Where(tmp_path / "helpers.sql", 2)
+
+
 def test_bail_out_stops_the_run(db: Database, tmp_path: Path) -> None:
     _write(tmp_path, "a.sql", "select plan(2);\nselect pass('one');\nselect 'Bail out! no seed data';\n")
     _write(tmp_path, "b.sql", "select plan(1);\nselect pass('one');\n")
@@ -309,7 +327,7 @@ def test_no_pgtap_for_the_major_is_could_not_verify(project: Project, cli: Calla
     run = cli("test", "--pg-bin", str(lacking[0]))
     assert run.code == 0, run.text
     assert (
-        "could not verify supabase/tests/functions.sql .. could not verify: pgTAP is not installed" in run.out
+        "could not verify supabase/tests/functions.sql .. pgTAP is not installed for PostgreSQL 1" in run.out
     )
     assert "Files=3, Tests=0: 0 passed, 0 failed, 3 could not verify" in run.out
 

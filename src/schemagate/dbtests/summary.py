@@ -28,7 +28,7 @@ def _file_line(result: FileResult) -> str:
     status = result.status
     ran = len(result.assertions)
     if status == "unverified":
-        detail = result.unverified or ""
+        detail = (result.unverified or "").removeprefix("could not verify: ")
     elif status == "skipped":
         detail = f"skipped all: {result.skip_all}" if result.skip_all else "skipped all"
     else:
