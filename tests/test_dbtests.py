@@ -179,26 +179,31 @@ def test_files_run_as_pg_prove_runs_them(db: Database, tmp_path: Path) -> None:
     _write(tmp_path, "a_rls.sql", RLS_TEST)
     _write(
         tmp_path,
-        "b_leaves_nothing.sql",  # no BEGIN of its own: its table still goes with the rollback
+        "b_00000_helpers.sql",  # no transaction of its own: it keeps what it made, as with pg_prove
         """
+        create schema helpers;
+        create function helpers.answer() returns int language sql as 'select 42';
+        """,
+    )
+    _write(
+        tmp_path,
+        "b_left_open.sql",  # a transaction it never ends: rolled back as psql's exit rolls it back
+        """
+        begin;
         select plan(1);
-        create table public.left_behind (id int);
-        begin;  -- its own transaction, committed: the run's transaction stands in for it
-        create table public.committed (id int);
-        commit;
-        insert into public.notes (owner, body) values ('00000000-0000-0000-0000-00000000000c', 'c');
+        create table public.left_open (id int);
         select pass('made a table');
         """,
     )
     _write(
         tmp_path,
-        "c_nothing_left.sql",
+        "c_after.sql",
         """
         begin;
         select plan(3);
-        select hasnt_table('public', 'left_behind', 'the other file left no table');
-        select hasnt_table('public', 'committed', 'not even one it committed');
-        select is((select count(*)::int from public.notes), 0, 'nor a row');
+        select is(helpers.answer(), 42, 'the helpers file kept its function');
+        select hasnt_table('public', 'left_open', 'the open transaction was rolled back');
+        select is((select count(*)::int from public.notes), 0, 'the RLS file rolled back its rows');
         select * from finish();
         rollback;
         """,
@@ -215,17 +220,19 @@ def test_files_run_as_pg_prove_runs_them(db: Database, tmp_path: Path) -> None:
         select pass('never runs');
         """,
     )
-    suite = _run(db, tmp_path, "a_rls.sql", "b_leaves_nothing.sql", "c_nothing_left.sql", "d_error.sql")
+    names = ["a_rls.sql", "b_00000_helpers.sql", "b_left_open.sql", "c_after.sql", "d_error.sql"]
+    suite = _run(db, tmp_path, *names)
     assert [(f.path.name, f.status, len(f.assertions)) for f in suite.files] == [
         ("a_rls.sql", "passed", 3),
-        ("b_leaves_nothing.sql", "passed", 1),
-        ("c_nothing_left.sql", "passed", 3),
+        ("b_00000_helpers.sql", "failed", 0),  # no plan: pg_prove fails such a file too
+        ("b_left_open.sql", "passed", 1),
+        ("c_after.sql", "passed", 3),
         ("d_error.sql", "failed", 1),
     ]
-    error = suite.files[3].error
+    error = suite.files[4].error
     assert error is not None and error.where is not None
     assert (error.where.line, error.sqlstate) == (5, "42P01")  # the line the server points at
-    assert suite.files[3].problems[1] == "Bad plan. You planned 3 tests but ran 1."
+    assert suite.files[4].problems[1] == "Bad plan. You planned 3 tests but ran 1."
     assert db.tables() == ["notes", "notes_pkey"]
 
 

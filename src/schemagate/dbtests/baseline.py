@@ -1,9 +1,10 @@
 """Which of a pull request's failing tests fail on its base too: "already failing", not its doing.
 
 The base's migrations, seed and test files come from git; its migrations and seed are applied to a
-database of their own on the check's throwaway server, and only the base's copies of the files that
-fail at HEAD run there. A test is the same test where its file's path and its description (or,
-without one, its number) match; a file's own failure (an error, a bad plan) where its text matches.
+database of their own on the check's throwaway server, and the base's test files run there (all of
+them, in order, when any fails at HEAD: a later file may need what an earlier one left). A test is
+the same test where its file's path and its description (or, without one, its number) match; a
+file's own failure (an error, a bad plan) where its text matches.
 """
 
 from __future__ import annotations
@@ -53,13 +54,15 @@ def failing_on_base(
         except SchemagateError:
             return set()
         wanted = [(r, tests.get(r.path.resolve())) for r in failing]
-        files = [path for _, path in wanted if path is not None]
-        if not files:
+        if all(path is None for _, path in wanted):
             return set()
+        # every file, in order: a failing one may need what an earlier one left (its helpers)
+        folders = sorted(root.glob("tests*"))
+        files = execute.discover(folders)
         with _base_database(box) as url:
             if not _build(url, root, settings, box.shim):
                 return set()
-            ran = execute.run(url, files, folder=files[0].parent, root=root)
+            ran = execute.run(url, files, folder=folders[0], root=root)
     found: set[Key] = set()
     by_path = {r.path: r for r in ran.files}
     for head, path in wanted:

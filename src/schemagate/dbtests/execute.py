@@ -1,10 +1,14 @@
 """Run a project's pgTAP files as `supabase test db` does, without Docker or pg_prove.
 
 `supabase test db` runs `pg_prove --ext .pg --ext .sql -r supabase/tests` in a container, after
-`create extension if not exists pgtap with schema extensions`. Here each file runs on its own
-connection (as psql would, one process a file), in one transaction this module opens and rolls back
-whatever the file does, statement by statement, stopping at the first error (pg_prove's
-ON_ERROR_STOP). Every row a statement returns is a line of the file's TAP.
+`create extension if not exists pgtap with schema extensions`. pg_prove hands each file to its own
+psql process with ON_ERROR_STOP: statements run one by one in autocommit, the file's own `begin` …
+`rollback` is what undoes its work, and a transaction still open when the file ends (or stops on an
+error) is rolled back as psql's exit rolls it back. So here: each file on a connection of its own,
+statement by statement, stopping at the first error, and whatever is left open rolled back. A file
+with no transaction of its own keeps what it did, as with pg_prove: suites rely on it (a
+`00000-helpers.sql` that creates the functions the later files call). Every row a statement returns
+is a line of the file's TAP.
 """
 
 from __future__ import annotations
@@ -17,15 +21,13 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from psycopg.pq import TransactionStatus
 
 from schemagate.dbtests.psqlscript import Echo, Session, Sql, Unsupported, steps
 from schemagate.dbtests.tap import FileResult, Stopped, TapReader, Where
 from schemagate.errors import InputError
 
 EXTENSIONS = (".sql", ".pg")  # pg_prove's --ext, as the Supabase CLI passes them
-# The file's own transaction control: the run's transaction stands in for it (and is rolled back).
-_OWN_TRANSACTION = {("begin",), ("commit",), ("end",), ("abort",), ("rollback",)}  # and START TRANSACTION
-_KEEPS = {"to", "prepared"}  # ROLLBACK TO SAVEPOINT, COMMIT PREPARED: passed on as they are
 
 # CREATE EXTENSION of one this server does not have: 0A000 (not available), 58P01 (no such file)
 _NOT_HERE = {"0A000", "58P01"}
@@ -109,13 +111,12 @@ def run(
 
 
 def run_file(url: str, path: Path, session: Session, statement_timeout: str) -> FileResult:
-    """One file on a connection of its own, in a transaction rolled back at the end."""
+    """One file on a connection of its own; a transaction it leaves open is rolled back."""
     began = time.monotonic()
     result = FileResult(path)
     reader = TapReader(result)
     with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
         conn.execute(sql.SQL("SET statement_timeout = {}").format(sql.Literal(statement_timeout)))
-        conn.execute(b"BEGIN")
         try:
             _statements(conn, path, session, reader)
         except Unsupported as exc:
@@ -124,7 +125,7 @@ def run_file(url: str, path: Path, session: Session, statement_timeout: str) -> 
         except InputError as exc:
             result.error = Stopped(exc.message, _where(exc, path))
         finally:
-            if not conn.closed:
+            if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
                 conn.execute(b"ROLLBACK")
     result.seconds = time.monotonic() - began
     return result
@@ -143,8 +144,6 @@ def _statements(
         if isinstance(step, Echo):
             reader.feed(step.text, where)
             continue
-        if _own_transaction(step):
-            continue
         try:
             cursor = conn.execute(step.text.encode())
         except psycopg.Error as exc:
@@ -158,13 +157,6 @@ def _statements(
                 reader.feed("|".join("" if v is None else str(v) for v in row), where)
         if result.bailed is not None:
             return
-
-
-def _own_transaction(step: Sql) -> bool:
-    words = step.words
-    return words[:2] == ("start", "transaction") or (
-        words[:1] in _OWN_TRANSACTION and not set(words[1:]) & _KEEPS
-    )
 
 
 def _failed(exc: psycopg.Error, step: Sql) -> Stopped:
