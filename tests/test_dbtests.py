@@ -261,10 +261,20 @@ def test_a_helper_library_the_server_lacks_is_could_not_verify(db: Database, tmp
         rollback;
         """,
     )
-    [result] = _run(db, tmp_path, "helpers.sql").files
-    assert result.status == "unverified"
-    assert result.unverified == 'could not verify: extension "acme-test_helpers" is not available here'
-    assert result.error is not None and result.error.where == Where(tmp_path / "helpers.sql", 2)
+    _write(
+        tmp_path,
+        "dbdev.sql",  # the network install database.dev documents: the http stand-in sends nothing
+        """
+        create extension if not exists http with schema extensions;
+        select plan(1);
+        select extensions.http_get('https://example.invalid/package');
+        """,
+    )
+    [helpers, dbdev] = _run(db, tmp_path, "helpers.sql", "dbdev.sql").files
+    assert helpers.status == "unverified"
+    assert helpers.unverified == 'could not verify: extension "acme-test_helpers" is not available here'
+    assert helpers.error is not None and helpers.error.where == Where(tmp_path / "helpers.sql", 2)
+    assert dbdev.status == "unverified" and "http stand-in sends no requests" in (dbdev.unverified or "")
 
 
 def test_bail_out_stops_the_run(db: Database, tmp_path: Path) -> None:

@@ -148,9 +148,13 @@ def _statements(
             cursor = conn.execute(step.text.encode())
         except psycopg.Error as exc:
             result.error = _failed(exc, step)
+            message = result.error.message.removeprefix("ERROR: ")
             if step.words[:2] == ("create", "extension") and exc.sqlstate in _NOT_HERE:
                 # a helper library from database.dev (pg_tle), or an extension only hosted has
-                result.unverified = f"could not verify: {result.error.message.removeprefix('ERROR: ')} here"
+                result.unverified = f"could not verify: {message} here"
+            elif exc.sqlstate == "0A000" and "stand-in" in message:
+                # a stand-in extension refused what only the real one does (an HTTP request)
+                result.unverified = f"could not verify: {message}"
             return
         if cursor.description is not None:
             for row in cursor.fetchall():
