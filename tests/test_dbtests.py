@@ -156,6 +156,12 @@ def test_psql_variables_includes_and_where_statements_end(tmp_path: Path) -> Non
     assert got[6].text == "select E'it\\'s; fine', :missing"
 
 
+def test_a_byte_order_mark_is_skipped_as_psql_skips_it(tmp_path: Path) -> None:
+    path = tmp_path / "bom.sql"
+    path.write_bytes("\ufeffbegin;\r\nselect 1;\r\n".encode())
+    assert [(s.text, s.line) for s in _steps(path, tmp_path)] == [("begin", 1), ("select 1", 2)]
+
+
 def test_psql_meta_commands_refused_with_file_and_line(tmp_path: Path) -> None:
     gexec = _write(tmp_path, "a.sql", "select 1;\n\n\\gexec\n")
     with pytest.raises(InputError) as refused:

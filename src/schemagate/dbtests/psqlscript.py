@@ -75,7 +75,8 @@ class _Reader:
     def __init__(self, path: Path, session: Session, depth: int, chain: tuple[Path, ...]) -> None:
         raw = read_limited(path, SQL_LIMIT, root=session.root)
         try:
-            self.text = raw.decode("utf-8").replace("\r\n", "\n")
+            # psql skips a byte-order mark at the start of a file (editors on Windows write one)
+            self.text = raw.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-8 (byte {exc.start})", path=path) from None
         self.path, self.session, self.depth = path, session, depth
