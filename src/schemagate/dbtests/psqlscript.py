@@ -23,9 +23,9 @@ from schemagate.repofiles import SQL_LIMIT, read_limited
 _FORMATTING = frozenset({"pset", "timing", "t", "a", "x", "f", "H", "C", "encoding"})
 _INCLUDE = {"i": False, "include": False, "ir": True, "include_relative": True}
 _NESTING = 16  # \i within \i: deeper than this is a loop
-_WORD_START = re.compile(r"[A-Za-z_\u0080-\uffff]")
-_WORD = re.compile(r"[A-Za-z0-9_$\u0080-\uffff]*")
+_WORD = re.compile(r"[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*")
 _VARIABLE = re.compile(r"[A-Za-z0-9_\u0080-\uffff]+")
+_QUOTED_VARIABLE = re.compile(r":(['\"])([A-Za-z0-9_\u0080-\uffff]+)\1")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$")
 
 
@@ -148,8 +148,8 @@ class _Reader:
             self._take(len(text) if close == -1 else close + len(tag[0]))
         elif ch == ":":
             self._colon()
-        elif _WORD_START.match(ch):
-            word = ch + (_WORD.match(text, pos + 1) or _WORD.match("")).group()  # type: ignore[union-attr]
+        elif (found := _WORD.match(text, pos)) is not None:
+            word = found[0]
             self._word(word)
             self._add(word)
             self.pos += len(word)
@@ -201,7 +201,7 @@ class _Reader:
             self._add("::")
             self.pos += 2
             return
-        quoted = re.compile(r":(['\"])([A-Za-z0-9_\u0080-\uffff]+)\1").match(text, pos)
+        quoted = _QUOTED_VARIABLE.match(text, pos)
         plain = _VARIABLE.match(text, pos + 1)
         variables = self.session.variables
         if quoted and quoted[2] in variables:
