@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from actionrun import pr_payload, run_action
 from checking import commit_base, run_check
 from conftest import Database, Project, Run
+from fakegithub import FakeGitHub
 from schemagate.dbtests import execute
 from schemagate.dbtests.psqlscript import Echo, Session, Sql, steps
 from schemagate.dbtests.tap import FileResult, TapReader, Where
@@ -420,7 +422,7 @@ def test_a_test_failing_on_the_base_too_is_already_failing(project: Project, cli
         'drop policy "own notes" on public.notes;\n'
         'create policy "own notes" on public.notes for select to authenticated using (true);\n',
     )
-    run = cli("check", "--base", base, "--format", "json")
+    run = cli("check", "--base", base, "--format", "json", "--junit", "tests.xml")
     found = {(f["rule"], f["file"], f["line"], f["message"]) for f in json.loads(run.out)["findings"]}
     tests = {f for f in found if f[0].startswith("test-")}
     assert tests == {
@@ -433,3 +435,24 @@ def test_a_test_failing_on_the_base_too_is_already_failing(project: Project, cli
         ),
     }
     assert run.code == 1  # the PR's own breakage fails it; the old one alone would not
+    suites = ET.parse(project.root / "tests.xml").getroot()
+    assert (suites.get("tests"), suites.get("failures")) == ("7", "2")
+
+
+def test_the_action_annotates_a_failing_test_and_writes_junit(
+    workspace: tuple[Path, str], github: FakeGitHub
+) -> None:
+    root, base = workspace
+    _write(
+        root / "supabase" / "tests",
+        "change.test.sql",
+        "begin;\nselect plan(2);\nselect pass('fine');\n"
+        "select is(1, 2, 'a test the change breaks');\nrollback;\n",
+    )
+    result = run_action(root, github, "pull_request", pr_payload(base), {})
+    assert result.code == 1, result.log
+    assert "::error file=supabase/tests/change.test.sql,line=4,title=test-failed::" in result.log
+    suites = ET.parse(result.outputs["junit"]).getroot()
+    assert (suites.get("tests"), suites.get("failures")) == ("2", "1")
+    [comment] = [c["body"] for c in github.state.comments[7] if "<!-- schemagate:check -->" in c["body"]]
+    assert "🧪 Tests: 1 of 1 file failed" in comment and "a test the change breaks" in comment

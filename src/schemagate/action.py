@@ -33,7 +33,17 @@ from schemagate.report.escape import inline
 from schemagate.report.model import display_path
 from schemagate.rules import Severity
 
-OUTPUTS = ("verdict", "applied", "pending", "rolled-back", "findings", "report-json", "sarif", "mode")
+OUTPUTS = (
+    "verdict",
+    "applied",
+    "pending",
+    "rolled-back",
+    "findings",
+    "report-json",
+    "sarif",
+    "junit",
+    "mode",
+)
 
 
 @dataclass
@@ -96,6 +106,10 @@ def run_check(job: Job) -> int:
         job.runner.warning(job.config_note)
     (job.out_dir / "report.json").write_text(json.dumps(report.to_json(), indent=2), "utf-8")
     (job.out_dir / "report.sarif").write_text(json.dumps(sarif.render(report), indent=2), "utf-8")
+    if report.suite is not None:  # the project's pgTAP results, for test-report actions
+        from schemagate.dbtests import junit
+
+        (job.out_dir / "tests.junit.xml").write_text(secrets.redact(junit.render(report.suite)), "utf-8")
     report.write_drafts(job.out_dir / "drafts")
     job.hand_over()
     for line in workflow_commands.render(report):
@@ -108,6 +122,7 @@ def run_check(job: Job) -> int:
         ("pending", "0"),
         ("report-json", str(job.out_dir / "report.json")),
         ("sarif", str(job.out_dir / "report.sarif")),
+        ("junit", str(job.out_dir / "tests.junit.xml") if report.suite is not None else ""),
     ):
         job.runner.output(name, value)
     if job.ctx.is_pull_request:

@@ -278,7 +278,7 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     report = finish(results, state.judgement, options, server, began, config)
     report.notes += extensions.standin_notes(sorted(preinstalled), standins) + notes
     report.picture = state.picture
-    report.tests = gate.rows(suite) if suite else []
+    report.tests, report.suite = (gate.rows(suite) if suite else []), suite
     _fixes(report, change.new)
     return report
 

@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", type=Path, help="also write the Markdown report here")
     p.add_argument("--json", type=Path, help="also write the JSON report here")
     p.add_argument("--sarif", type=Path, help="also write SARIF 2.1.0 here")
+    p.add_argument("--junit", type=Path, help="also write the project's pgTAP results as JUnit XML here")
     p.add_argument("--annotations", action="store_true", help="print ::error file=…:: workflow commands")
     p.add_argument(
         "--check-database-url", help="check against this (empty) database instead of a throwaway one"
@@ -211,6 +212,10 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     for path, kind in ((args.markdown, "markdown"), (args.json, "json"), (args.sarif, "sarif")):
         if path:
             path.write_text(secrets.redact(_render(report, kind)) + "\n", "utf-8")
+    if args.junit and report.suite is not None:
+        from schemagate.dbtests import junit
+
+        args.junit.write_text(secrets.redact(junit.render(report.suite)) + "\n", "utf-8")
     if args.annotations:
         for line in annotation_report.render(report):
             console.say(line)

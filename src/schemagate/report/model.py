@@ -11,7 +11,8 @@ from schemagate import __version__
 from schemagate.fixes import Edit
 from schemagate.rules import ITEMS, Finding, Severity
 
-if TYPE_CHECKING:  # the picture needs a database; `lint` never loads one
+if TYPE_CHECKING:  # the picture and the tests need a database; `lint` never loads one
+    from schemagate.dbtests.execute import Suite
     from schemagate.picture import Picture
 
 JSON_SCHEMA_VERSION = 1
@@ -112,6 +113,7 @@ class Report:
     project: str = ""  # the project's folder in its repository; "" at the repository's root
     picture: Picture | None = None  # what the change did to the database, and who can reach it
     tests: list[TestFileResult] = field(default_factory=list)  # the project's pgTAP files, when it has any
+    suite: Suite | None = None  # their every test, for JUnit
 
     @property
     def failed(self) -> bool:
