@@ -125,6 +125,7 @@ def test_json_report_has_a_stable_documented_shape(db: Database, project: Projec
         "diff",
         "access",
         "isolation",
+        "tests",
     }
     assert data["schema"] == 1 and data["verdict"] == "fail"
     (migration,) = data["migrations"]

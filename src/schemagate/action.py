@@ -33,7 +33,17 @@ from schemagate.report.escape import inline
 from schemagate.report.model import display_path
 from schemagate.rules import Severity
 
-OUTPUTS = ("verdict", "applied", "pending", "rolled-back", "findings", "report-json", "sarif", "mode")
+OUTPUTS = (
+    "verdict",
+    "applied",
+    "pending",
+    "rolled-back",
+    "findings",
+    "report-json",
+    "sarif",
+    "junit",
+    "mode",
+)
 
 
 @dataclass
@@ -95,6 +105,10 @@ def run_check(job: Job) -> int:
         job.runner.warning(job.config_note)
     repofiles.write_output(job.out_dir / "report.json", json.dumps(report.to_json(), indent=2))
     repofiles.write_output(job.out_dir / "report.sarif", json.dumps(sarif.render(report), indent=2))
+    if report.suite is not None:  # the project's pgTAP results, for test-report actions
+        from schemagate.dbtests import junit
+
+        repofiles.write_output(job.out_dir / "tests.junit.xml", junit.render(report.suite))
     report.write_drafts(job.out_dir / "drafts", under=job.folder)
     job.hand_over()
     for line in workflow_commands.render(report):
@@ -107,6 +121,7 @@ def run_check(job: Job) -> int:
         ("pending", "0"),
         ("report-json", str(job.out_dir / "report.json")),
         ("sarif", str(job.out_dir / "report.sarif")),
+        ("junit", str(job.out_dir / "tests.junit.xml") if report.suite is not None else ""),
     ):
         job.runner.output(name, value)
     if job.ctx.is_pull_request:

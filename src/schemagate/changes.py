@@ -112,3 +112,15 @@ def base_blob(path: Path, base: str) -> bytes | None:
         return _git(Path.cwd(), "cat-file", "blob", f"{base}:./{Path(relative).as_posix()}")
     except InputError:
         return None
+
+
+def base_tree(folder: Path, base: str) -> dict[str, bytes]:
+    """Every file under `folder` in the base revision, by its path relative to the folder; empty
+    where the base has no such folder."""
+    top = Path(_git(folder, "rev-parse", "--show-toplevel").decode().strip())
+    relative = folder.resolve().relative_to(top.resolve()).as_posix()
+    listing = _git(top, "ls-tree", "-r", "-z", "--name-only", base, "--", relative).decode()
+    return {
+        Path(path).relative_to(relative).as_posix(): _git(top, "cat-file", "blob", f"{base}:{path}")
+        for path in filter(None, listing.split("\0"))
+    }

@@ -21,11 +21,12 @@ from schemagate.bounds import Limits
 from schemagate.changes import Changes, base_blob, compare
 from schemagate.config import DEFAULT_PATH, Config, load
 from schemagate.connection import Connection, connect
+from schemagate.dbtests import baseline, execute, gate
 from schemagate.errors import InputError, SchemagateError, Unverified
 from schemagate.lint import Judgement, Options, examine, finish, judge, unreadable, validate_rules
 from schemagate.migrations import discover, find_downs
 from schemagate.postgres import extensions
-from schemagate.repofiles import UnreadableFile, present
+from schemagate.repofiles import UnreadableFile, present, repository_root
 from schemagate.report.model import MigrationResult, Report
 from schemagate.rules import Finding, catalog, remedies, runtime, statements
 from schemagate.rules.catalog import scope
@@ -265,11 +266,12 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
         _first_line(box, settings)
         try:
             preinstalled, standins = _on_database(box, change, config, settings, state, progress)
+            suite = _tests(box, config, options.base, settings, state, progress)
         except (psycopg.Error, SchemagateError):
             if state.stopped is None:
                 raise
             state.stop(state.stopped)  # and the server goes as the block ends
-            preinstalled = set()
+            preinstalled, suite = set(), None
     results = [
         state.results.get(p.migration.version)
         or MigrationResult(p.migration.version, p.migration.filename, p.migration.path)
@@ -278,8 +280,37 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     report = finish(results, state.judgement, options, server, began, config)
     report.notes += extensions.standin_notes(sorted(preinstalled), standins) + notes
     report.picture = state.picture
+    report.tests, report.suite = (gate.rows(suite) if suite else []), suite
     _fixes(report, change.new)
     return report
+
+
+def _tests(
+    box: Sandbox,
+    config: Config,
+    base: str | None,
+    settings: engine.Settings,
+    state: _State,
+    progress: Progress,
+) -> execute.Suite | None:
+    """The project's pgTAP files on the database the migrations built, when it has any and every
+    migration applied (on half a schema their failures would say nothing new); with a base, the
+    failing ones run from the base on the base's state too, to tell what is already failing."""
+    files = execute.discover(config.test_folders)
+    if not files or state.stopped or any(r.status != "applied" for r in state.results.values()):
+        return None
+    folder = next((f for f in config.test_folders if f.is_dir()), files[0].parent)
+    suite = execute.run(
+        box.url,
+        files,
+        folder=folder,
+        root=repository_root(files[0]),
+        statement_timeout=config.check_statement_timeout,
+        progress=progress,
+    )
+    already = baseline.failing_on_base(box, config, base, suite, settings) if base else set()
+    state.findings.extend(gate.findings(suite, frozenset(already)))
+    return suite
 
 
 def _first_line(box: Sandbox, settings: engine.Settings) -> None:

@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", type=Path, help="also write the Markdown report here")
     p.add_argument("--json", type=Path, help="also write the JSON report here")
     p.add_argument("--sarif", type=Path, help="also write SARIF 2.1.0 here")
+    p.add_argument("--junit", type=Path, help="also write the project's pgTAP results as JUnit XML here")
     p.add_argument("--annotations", action="store_true", help="print ::error file=…:: workflow commands")
     p.add_argument(
         "--check-database-url", help="check against this (empty) database instead of a throwaway one"
@@ -111,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base", help="git ref or SHA: only migrations not there are edited (default: HEAD)")
     p.add_argument("--dry-run", action="store_true", help="print the changes as a diff and write nothing")
     p.set_defaults(func=cmd_fix)
+
+    p = sub.add_parser(
+        "test", help="the project's pgTAP files (supabase/tests) on a throwaway database (supabase test db)"
+    )
+    _common(p)
+    _server(p)
+    p.add_argument("paths", nargs="*", type=Path, help="test files or folders (default: supabase/tests)")
+    p.add_argument("--junit", type=Path, help="also write the results as JUnit XML here")
+    p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("lint", help="only the rules that need no database (names, history, parse trees)")
     _common(p)
@@ -209,6 +219,10 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     for path, kind in ((args.markdown, "markdown"), (args.json, "json"), (args.sarif, "sarif")):
         if path:
             repofiles.write_output(path, _render(report, kind) + "\n")
+    if args.junit and report.suite is not None:
+        from schemagate.dbtests import junit
+
+        repofiles.write_output(args.junit, junit.render(report.suite) + "\n")
     if args.annotations:
         for line in annotation_report.render(report):
             console.say(line)
@@ -239,6 +253,19 @@ def cmd_fix(args: argparse.Namespace, console: Console) -> int:
             where = (f.path.as_posix() if f.path else "") + (f":{f.line}" if f.line else "")
             console.say(f"  {where}: {f.rule.id}: {f.message}")
     return ExitCode.OK
+
+
+def cmd_test(args: argparse.Namespace, console: Console) -> int:
+    from schemagate.dbtests import junit, summary
+
+    paths = [(args.cwd_ / p).resolve() for p in args.paths]
+    options = commands.TestOptions(args.config_, paths, args.pg_bin, args.postgres_version)
+    done = commands.test(options, progress=console.info, notice=console.notice)
+    if args.junit:
+        (args.cwd_ / args.junit).write_text(secrets.redact(junit.render(done.suite)) + "\n", "utf-8")
+    for line in summary.lines(done.suite):
+        console.say(line)
+    return ExitCode.FAILED if done.suite.failed else ExitCode.OK
 
 
 def cmd_lint(args: argparse.Namespace, console: Console) -> int:
@@ -324,6 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         flags = overrides(args, cwd)
         os.chdir(project_root(cwd))  # so that supabase/migrations means the project's, from anywhere
         args.config_ = commands.settings(flags)
+        args.cwd_ = cwd
         return int(args.func(args, console))
     except SchemagateError as exc:
         console.error(str(exc))

@@ -34,6 +34,7 @@ from schemagate.rules import Finding
 if TYPE_CHECKING:
     from schemagate import engine, rollback
     from schemagate.connection import Target
+    from schemagate.dbtests.execute import Suite
     from schemagate.history import RunContext
 
 __all__ = [
@@ -109,6 +110,67 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
             if seeded:
                 seeding.seed(db.conn, config.seed_file, settings, progress, shim=box.shim)
     return LocalResult(box.banner, list(box.notes), result.applied, seeded, time.monotonic() - began)
+
+
+# test --------------------------------------------------------------------------------------------
+@dataclass
+class TestOptions:
+    config: Config
+    paths: list[Path] = field(default_factory=list)  # files or folders; default: the config's folders
+    pg_bin: str | None = None
+    postgres_version: str | None = None
+
+
+@dataclass
+class TestResult:
+    banner: str
+    notes: list[str]
+    suite: Suite
+
+
+def test(options: TestOptions, progress: Progress = quiet, notice: Progress = quiet) -> TestResult:
+    """Every migration and the seed on a throwaway database, then the project's pgTAP files."""
+    from schemagate import engine, history, seeding
+    from schemagate.connection import link
+    from schemagate.dbtests import execute
+    from schemagate.errors import InputError
+    from schemagate.repofiles import present, repository_root
+    from schemagate.sandbox import prepared
+    from schemagate.sql import extensions_created
+
+    config = options.config
+    folders = options.paths or config.test_folders
+    files = execute.discover(folders)
+    if not files:
+        shown = ", ".join(f.as_posix() for f in folders)
+        raise InputError(f"no test files (*.sql, *.pg) under {shown}")
+    found = engine.load(config.migrations_dir, notices=notice)
+    settings = engine.Settings.of(config, include_all=True, throwaway=True)
+    # pgTAP does not choose the server: the major the project runs on does, as for `check`
+    with prepared(
+        supabase=config.shim,
+        pg_bin=options.pg_bin,
+        major=postgres_major(config, options.postgres_version),
+        wants=extensions_created(found),
+        superuser=config.superuser,
+    ) as box:
+        progress(box.banner)
+        for note in box.notes:
+            notice(note)
+        with link(box.url) as db:
+            context = history.RunContext.local()
+            engine.apply(db, found, settings=settings, context=context, progress=progress, shim=box.shim)
+            if config.seed and present(config.seed_file):
+                seeding.seed(db.conn, config.seed_file, settings, progress, shim=box.shim)
+        folder = next((f for f in folders if f.is_dir()), files[0].parent)
+        suite = execute.run(
+            box.url,
+            files,
+            folder=folder,
+            root=repository_root(files[0]),
+            statement_timeout=config.check_statement_timeout,
+        )  # no line per file here: the front end prints the results
+    return TestResult(box.banner, list(box.notes), suite)
 
 
 # check and lint --------------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ class Config:
     check_disk_limit: str = "4GB"  # the check's databases, tables and temp tables together
     # None: supabase/config.toml's [api] schemas (what the Data API serves), else public
     exposed_schemas: list[str] | None = None
+    # where the project's pgTAP files are (`supabase test db` reads supabase/tests); None: that one
+    tests_dirs: list[Path] | None = None
     rules: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 
@@ -59,6 +61,11 @@ class Config:
     @property
     def seed_file(self) -> Path:
         return self.migrations_dir.parent / "seed.sql"
+
+    @property
+    def test_folders(self) -> list[Path]:
+        """The folders `schemagate test` and `check` read pgTAP files from."""
+        return self.tests_dirs if self.tests_dirs is not None else [self.migrations_dir.parent / "tests"]
 
     @property
     def exposed(self) -> list[str]:
@@ -101,6 +108,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "check_timeout": (str, int),
     "check_disk_limit": str,
     "exposed_schemas": list,
+    "tests_dirs": list,
     "rules": dict,
 }
 
@@ -272,6 +280,8 @@ def _from_mapping(
             config.rules = _rules(value, problem, known_rules)
         elif key == "exposed_schemas":
             config.exposed_schemas = [str(v) for v in value]
+        elif key == "tests_dirs":
+            config.tests_dirs = [Path(str(v)) for v in value]
         elif key in {"lock_timeout", "statement_timeout"}:
             setattr(config, key, str(value))
         elif key in {"check_statement_timeout", "check_timeout"}:

@@ -146,7 +146,9 @@ def test_a_malformed_github_answer_is_one_clear_line(
     github.fail("POST", r"/issues/7/comments$", status, times=-1, **kwargs)
     result = run_action(root, github, "pull_request", pr_payload(base), {"suggestions": "false"})
     assert "Traceback" not in result.log, result.log
-    assert result.code == 1
-    errors = runner_commands(result.log).named("error")
-    assert len([e for e in errors if e.startswith("GitHub API") or "GitHub's answer" in e]) == 1, result.log
+    assert result.code == 1  # the verdict's (a flawed migration), not the API's
+    warnings = runner_commands(result.log).named("warning")
+    said = [w for w in warnings if w.startswith("could not post the checklist comment (")]
+    assert len(said) == 1 and "\n" not in said[0], result.log
+    assert "Request GET" not in result.log  # PyGithub's own log lines stay out of the job's
     assert "rls-disabled" in result.summary  # the report is in the summary all the same

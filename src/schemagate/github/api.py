@@ -3,6 +3,7 @@ rate limits (honouring Retry-After), then one clear error."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from functools import partial
@@ -13,6 +14,11 @@ from github.GithubRetry import GithubRetry
 
 from schemagate import secrets
 from schemagate.errors import SchemagateError
+
+# PyGithub logs each failed request to stderr itself, at INFO, through a handler of its own: raw
+# text in the job's log that neither redaction nor workflow-command escaping has seen, beside our
+# own one-line account of what failed and why (ApiError). Nothing of it is kept.
+logging.getLogger("github").setLevel(logging.CRITICAL + 1)
 
 PER_PAGE = 100
 ACTIONS_BOT = "github-actions[bot]"  # who the workflow's GITHUB_TOKEN writes as

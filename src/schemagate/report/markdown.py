@@ -41,6 +41,7 @@ _SHORT = {
     "security": "Security",
     "hardcoded": "No literals",
     "rollback": "Rollback",
+    "tests": "Tests",
 }
 _NO_DOWN = "no-down-migration"
 
@@ -237,12 +238,37 @@ def _whys(report: Report) -> list[str]:
 
 
 def _others(report: Report) -> list[str]:
-    if not report.orphans:
+    others = [f for f in report.orphans if f.rule.item != "tests"]  # the Tests block shows those
+    if not others:
         return []
     lines = ["", "<details open><summary>Other files</summary>", ""]
-    lines += [
-        f"- {_LEVEL_ICON[f.level]} **{f.rule.id}**: {_where(f)}{inline(f.message)}" for f in report.orphans
-    ]
+    lines += [f"- {_LEVEL_ICON[f.level]} **{f.rule.id}**: {_where(f)}{inline(f.message)}" for f in others]
+    return [*lines, "", "</details>"]
+
+
+_TEST_ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "unverified": "❔"}
+
+
+def _tests(report: Report) -> list[str]:
+    """The project's pgTAP files: the failing tests first, each at its line with pgTAP's
+    diagnostics, then every file's row, folded unless one failed."""
+    if not report.tests:
+        return []
+    failed = [t for t in report.tests if t.status == "failed"]
+    total = sum(t.tests for t in report.tests)
+    files = _plural(len(report.tests), "file")
+    head = f"{len(failed)} of {files} failed" if failed else f"{files}, {_plural(total, 'test')}, none failed"
+    lines = ["", f"<details{' open' if failed else ''}><summary>🧪 Tests: {head}</summary>", ""]
+    for f in report.findings:
+        if f.rule.item == "tests":
+            lines.append(f"- {_LEVEL_ICON[f.level]} {_where(f)}{inline(f.message)}")
+            if f.detail:
+                lines += ["", *("  " + line for line in code_block(f.detail, "").splitlines())]
+    ordered = sorted(report.tests, key=lambda t: (t.status != "failed", t.status != "unverified"))
+    lines += ["", "| Test file | | Tests | Failed | Skipped |", "|---|:-:|--:|--:|--:|"]
+    for t in ordered:
+        name = inline(display_path(t.path) or "")
+        lines.append(f"| {name} | {_TEST_ICON[t.status]} | {t.tests} | {t.failed} | {t.skipped} |")
     return [*lines, "", "</details>"]
 
 
@@ -328,12 +354,13 @@ def _render(report: Report, limit: int, summary_url: str | None, size: Callable[
     head = [marker(report.project), headline(report)]
     if not report.migrations and not report.findings:
         nothing = f"### ✅ {_title(report)}: no new migrations in this change"
-        return "\n".join([marker(report.project), nothing, *_footer(report)])
+        return "\n".join([marker(report.project), nothing, *_tests(report), *_footer(report)])
     if all(f.level == Severity.INFO for f in report.findings):
         drafts = [line for m in report.migrations for line in _draft(m)]
         seen = picture.render(report.picture)
+        tests = _tests(report)
         return "\n".join(
-            [*head, "", *_passed(report), *seen, *drafts, *_ignored(report), "", *_footer(report)]
+            [*head, "", *_passed(report), *seen, *tests, *drafts, *_ignored(report), "", *_footer(report)]
         )
     for full in (FULL, 0):
         body = [line for i, m in enumerate(report.migrations) for line in _migration(m, i < full)]
@@ -344,6 +371,7 @@ def _render(report: Report, limit: int, summary_url: str | None, size: Callable[
                 *_summary(report),
                 *body,
                 *picture.render(report.picture),
+                *_tests(report),
                 *_others(report),
                 *_whys(report),
                 *_ignored(report),

@@ -11,7 +11,8 @@ from schemagate import __version__, repofiles
 from schemagate.fixes import Edit
 from schemagate.rules import ITEMS, Finding, Severity
 
-if TYPE_CHECKING:  # the picture needs a database; `lint` never loads one
+if TYPE_CHECKING:  # the picture and the tests need a database; `lint` never loads one
+    from schemagate.dbtests.execute import Suite
     from schemagate.picture import Picture
 
 JSON_SCHEMA_VERSION = 1
@@ -70,6 +71,30 @@ class MigrationResult:
 
 
 @dataclass
+class TestFileResult:
+    """One of the project's pgTAP files, as the check ran it after the migrations."""
+
+    path: Path
+    status: str  # passed | failed | skipped | unverified
+    tests: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    detail: str = ""  # why a file was skipped or could not be verified
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": display_path(self.path),
+            "status": self.status,
+            "tests": self.tests,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "seconds": round(self.seconds, 3),
+            "detail": self.detail,
+        }
+
+
+@dataclass
 class Ignored:
     finding: Finding
     reason: str
@@ -87,6 +112,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     project: str = ""  # the project's folder in its repository; "" at the repository's root
     picture: Picture | None = None  # what the change did to the database, and who can reach it
+    tests: list[TestFileResult] = field(default_factory=list)  # the project's pgTAP files, when it has any
+    suite: Suite | None = None  # their every test, for JUnit
 
     @property
     def failed(self) -> bool:
@@ -177,6 +204,7 @@ class Report:
             "diff": [c.to_json() for c in self.picture.changes] if self.picture else [],
             "access": [a.to_json() for a in self.picture.access] if self.picture else [],
             "isolation": [p.to_json() for p in self.picture.proofs] if self.picture else [],
+            "tests": [t.to_json() for t in self.tests],
         }
 
 

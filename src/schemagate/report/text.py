@@ -21,6 +21,10 @@ def render(report: Report) -> str:
             f"[{i.finding.rule.id}] ({i.reason})"
         )
     lines += [f"note: {note}" for note in report.notes]
+    if report.tests:
+        statuses = [t.status for t in report.tests]
+        counts = ", ".join(f"{statuses.count(s)} {s}" for s in dict.fromkeys(statuses))
+        lines.append(f"tests: {_plural(len(statuses), 'file')} ({counts})")
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     n = len(report.migrations)
     verdict = {"fail": "FAIL", "unverified": "COULD NOT VERIFY ALL"}.get(report.verdict, "PASS")

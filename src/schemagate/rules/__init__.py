@@ -44,6 +44,7 @@ ITEMS = {
     "security": "Security",
     "hardcoded": "No hard-coded values",
     "rollback": "Rollback",
+    "tests": "Tests",
 }
 
 

@@ -16,6 +16,7 @@ from schemagate.rules import (
     files,
     hardcoded,
     idempotency,
+    pgtap,
     platform,
     runtime,
     statements,
@@ -27,7 +28,7 @@ FAMILIES: dict[str, tuple[ModuleType, ...]] = {
     "statements": (statements, idempotency),
     "hardcoded": (hardcoded,),
     "platform": (platform,),
-    "runtime": (runtime,),
+    "runtime": (runtime, pgtap),
     "catalog": (rls, keys, conventions, security, exposure, declarative),
 }
 

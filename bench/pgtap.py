@@ -1,0 +1,90 @@
+"""`schemagate test` against pg_prove, on the same database and the same files.
+
+    python bench/pgtap.py PROJECT [--no-seed]   # a Supabase project folder with supabase/tests
+
+The project's migrations and seed are applied once to a throwaway database (Supabase shim); then
+schemagate's runner and Debian's pg_prove (libtap-parser-sourcehandler-pgtap-perl) each run every
+test file on it, pg_prove as the Supabase CLI calls it (`--ext .pg --ext .sql -r`, from the tests
+folder). Printed: per file, the tests each saw and whether each passed; then both times.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from schemagate import commands, engine, history, seeding
+from schemagate.config import Overrides
+from schemagate.connection import link
+from schemagate.dbtests import execute
+from schemagate.history_commands import quiet
+from schemagate.repofiles import present, repository_root
+from schemagate.sandbox import prepared
+from schemagate.sql import extensions_created
+
+_TAP = re.compile(r"^\s*(?:not )?ok \d+")
+
+
+def _pg_prove(url: str, folder: Path, files: list[Path]) -> tuple[dict[Path, tuple[int, bool]], float]:
+    """Per file: how many TAP results pg_prove read and whether it passed; and the time of one
+    run over the whole folder, as `supabase test db` makes it."""
+    counts = {}
+    for path in files:
+        done = subprocess.run(
+            ["pg_prove", "--verbose", "--dbname", url, str(path.resolve())],
+            capture_output=True,
+            text=True,
+            cwd=folder,
+            timeout=600,
+        )
+        counts[path] = (sum(1 for line in done.stdout.splitlines() if _TAP.match(line)), done.returncode == 0)
+    began = time.perf_counter()
+    subprocess.run(
+        ["pg_prove", "--ext", ".pg", "--ext", ".sql", "-r", "--dbname", url, "."],
+        capture_output=True,
+        cwd=folder,
+        timeout=600,
+    )
+    return counts, time.perf_counter() - began
+
+
+def main(project: Path, seed: bool = True) -> int:
+    if shutil.which("pg_prove") is None:
+        print("pg_prove is not installed (apt-get install libtap-parser-sourcehandler-pgtap-perl)")
+        return 2
+    os.chdir(project)
+    config = commands.settings(Overrides(seed=None if seed else False))
+    folder = config.test_folders[0]
+    files = execute.discover(config.test_folders)
+    found = engine.load(config.migrations_dir)
+    settings = engine.Settings.of(config, include_all=True, throwaway=True)
+    with prepared(supabase=config.shim, wants=extensions_created(found)) as box:
+        with link(box.url) as db:
+            context = history.RunContext.local()
+            engine.apply(db, found, settings=settings, context=context, progress=quiet, shim=box.shim)
+            if config.seed and present(config.seed_file):
+                seeding.seed(db.conn, config.seed_file, settings, quiet, shim=box.shim)
+        ours = execute.run(box.url, files, folder=folder, root=repository_root(files[0]))
+        theirs, their_seconds = _pg_prove(box.url, folder, files)
+    print(f"{'file':<60} {'schemagate':>14} {'pg_prove':>14}")
+    same = 0
+    for result in ours.files:
+        mine = (len(result.assertions), result.status in {"passed", "skipped"})
+        if result.status == "unverified":
+            print(f"{result.path.as_posix():<60} {'could not verify':>14} {theirs[result.path][0]:>9} FAIL")
+            continue
+        other = theirs[result.path]
+        same += mine == other
+        shown = [f"{n} {'ok' if ok else 'FAIL'}" for n, ok in (mine, other)]
+        print(f"{result.path.as_posix():<60} {shown[0]:>14} {shown[1]:>14}")
+    print(f"{same}/{len(files)} files agree; schemagate {ours.seconds:.2f} s, pg_prove {their_seconds:.2f} s")
+    return 0 if same == len(files) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]).resolve(), seed="--no-seed" not in sys.argv[2:]))
