@@ -67,6 +67,34 @@ def test_upsert_updates_the_first_comment_of_ours_with_the_marker(github: FakeGi
     assert not github.requests("POST", r"/comments$")
 
 
+@pytest.mark.parametrize("marker", ["None", "XX"])
+def test_a_comment_without_a_body_carries_no_marker(github: FakeGitHub, marker: str) -> None:
+    github.state.comments[7] = [{"id": 5, "user": {"login": BOT}, "html_url": "u"}]
+    assert comments.upsert(api_of(github), 7, marker, "x").created
+
+
+def test_upsert_names_the_comment_whose_answer_has_no_id(github: FakeGitHub) -> None:
+    github.state.comments[7] = [{"body": MARKER, "user": {"login": BOT}}]
+    with pytest.raises(ApiError) as caught:
+        comments.upsert(api_of(github), 7, MARKER, "x")
+    assert str(caught.value) == "a comment on #7: GitHub's answer has no whole-number 'id'"
+
+
+def test_upsert_names_the_new_comment_whose_answer_has_no_id(github: FakeGitHub) -> None:
+    github.fail("POST", r"/issues/7/comments$", 201, body={"html_url": "u"})
+    with pytest.raises(ApiError) as caught:
+        comments.upsert(api_of(github), 7, MARKER, "x")
+    assert str(caught.value) == "the new comment on #7: GitHub's answer has no whole-number 'id'"
+
+
+def test_an_answer_without_a_url_is_an_empty_url(github: FakeGitHub) -> None:
+    github.fail("POST", r"/issues/7/comments$", 201, body={"id": 5})
+    assert comments.upsert(api_of(github), 7, MARKER, "x") == comments.Posted(5, "", True)
+    github.add_comment(7, MARKER, login=BOT)
+    github.fail("PATCH", r"/issues/comments/\d+$", 200, body={"id": 5})
+    assert comments.upsert(api_of(github), 7, MARKER, "x").url == ""
+
+
 def test_upsert_reads_every_page_of_comments(github: FakeGitHub) -> None:
     for i in range(120):
         github.add_comment(9, f"filler {i}", login="someone")
@@ -135,9 +163,16 @@ def test_suggest_logs_what_was_posted_kept_and_removed(
 
 def test_suggest_for_the_project_s_folder(github: FakeGitHub, capsys: pytest.CaptureFixture[str]) -> None:
     github.state.pr_files = [{"filename": "apps/db/supabase/migrations/1_x.sql", "status": "added"}]
+    github.state.review_comments = [
+        {"id": 1, "body": f"<!-- schemagate:suggestion apps/db {0:016x} -->"},
+        {"id": 2, "body": f"<!-- schemagate:suggestion . {1:016x} -->"},  # the root project's: kept
+    ]
     PullRequest(api_of(github), Runner({}), 7, project="apps/db").suggest("abc123", [_edit(1)])
-    assert capsys.readouterr().out.startswith("review suggestions: 1 posted, 0 already there")
-    assert github.state.review_comments[0]["path"] == "apps/db/supabase/migrations/1_x.sql"
+    assert capsys.readouterr().out == (
+        "review suggestions: 1 posted, 0 already there, 1 removed for statements fixed since\n"
+    )
+    assert [c["id"] for c in github.state.review_comments][0] == 2
+    assert github.state.review_comments[1]["path"] == "apps/db/supabase/migrations/1_x.sql"
 
 
 @pytest.mark.parametrize(

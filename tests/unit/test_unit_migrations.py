@@ -83,6 +83,22 @@ def test_decode_refuses_invalid_utf8_with_its_byte_offset_and_line() -> None:
     )
 
 
+def test_decode_counts_a_leading_line_break() -> None:
+    with pytest.raises(InputError) as invalid:
+        migrations.decode(Path("f.sql"), b"\n\xe9")
+    with pytest.raises(InputError) as nul:
+        migrations.decode(Path("f.sql"), b"\n\x00")
+    assert (invalid.value.line, nul.value.line) == (2, 2)
+
+
+def test_read_migration_names_its_file_in_an_encoding_error(tmp_path: Path) -> None:
+    folder = _repo(tmp_path)
+    (folder / "1_x.sql").write_bytes(b"\xe9")
+    with pytest.raises(InputError) as caught:
+        migrations.read_migration(folder / "1_x.sql", "1", "x")
+    assert caught.value.path == folder / "1_x.sql"
+
+
 def test_decode_refuses_a_nul_with_its_line() -> None:
     with pytest.raises(InputError) as caught:
         migrations.decode(Path("f.sql"), b"a\n\nb\x00\n\x00")
@@ -216,6 +232,19 @@ def test_find_downs(tmp_path: Path) -> None:
     downs = migrations.find_downs(folder)
     assert list(downs) == ["1", "2"]
     assert (downs["1"].name, downs["1"].text, downs["2"].path) == ("a", "drop table a;", folder / "2_b.sql")
+
+
+def test_find_downs_without_git_keeps_symlinks_inside_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no .git above, the folder itself bounds its files, not the working folder around it."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "rollbacks"
+    folder.mkdir()
+    (tmp_path / "beside.sql").write_text("")
+    (folder / "1_a.sql").symlink_to(tmp_path / "beside.sql")
+    with pytest.raises(InputError, match="outside the repository"):
+        migrations.find_downs(folder)
 
 
 def test_find_downs_refuses_a_file_name_that_does_not_fit(tmp_path: Path) -> None:

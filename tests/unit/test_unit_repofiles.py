@@ -74,12 +74,15 @@ def test_read_limited_stops_at_the_limit_when_a_file_holds_more_than_it_says(tmp
     assert repofiles.read_limited(path, size) == path.read_bytes()
     with pytest.raises(UnreadableFile) as caught:
         repofiles.read_limited(path, size - 1, advice="!")
-    assert caught.value.message == f"file is growing, over the {(size - 1) / MIB:.0f} MB limit!"
+    assert (caught.value.message, caught.value.path) == (
+        f"file is growing, over the {(size - 1) / MIB:.0f} MB limit!",
+        path,
+    )
     with pytest.raises(UnreadableFile):
         repofiles.read_limited(path, size - 2)
 
 
-@pytest.mark.timeout(20)
+@pytest.mark.timeout(5)
 def test_read_limited_refuses_what_is_no_regular_file(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo")  # opened without blocking for a writer
     (tmp_path / "dir").mkdir()
@@ -92,6 +95,28 @@ def test_read_limited_refuses_what_is_no_regular_file(tmp_path: Path) -> None:
         with pytest.raises(UnreadableFile) as caught:
             repofiles.read_limited(path, 10)
         assert (caught.value.message, caught.value.path) == (f"{kind}, not a regular file", path)
+
+
+def test_read_limited_reads_one_byte_past_the_limit_however_short_the_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that grows while it is read, served a byte per read() (POSIX allows short reads): the
+    byte past the limit is still asked for, and seen."""
+    path = tmp_path / "f"
+    path.write_bytes(b"12345")
+    more = iter([b"1", b"2", b"3", b"4", b"5", b"6"])
+    monkeypatch.setattr(repofiles.os, "read", lambda fd, n: next(more, b"") if n > 0 else b"")
+    with pytest.raises(UnreadableFile) as caught:
+        repofiles.read_limited(path, 5)
+    assert caught.value.message == "file is growing, over the 0 MB limit"
+
+
+def test_open_refuses_a_symlink_swapped_in_for_the_resolved_name(tmp_path: Path) -> None:
+    (tmp_path / "f").write_bytes(b"x")
+    (tmp_path / "swapped").symlink_to(tmp_path / "f")
+    with pytest.raises(UnreadableFile) as caught:
+        repofiles._open(tmp_path / "name", str(tmp_path / "swapped"))
+    assert (caught.value.message, caught.value.path) == (f"cannot open: {os.strerror(40)}", tmp_path / "name")
 
 
 def test_read_limited_refuses_a_missing_file_and_a_dangling_symlink(tmp_path: Path) -> None:
@@ -171,6 +196,9 @@ def test_read_repository_file_bounds_symlinks_by_the_checkout(tmp_path: Path) ->
     with pytest.raises(UnreadableFile) as caught:
         repofiles.read_repository_file(root / "in", 3, advice="!")
     assert caught.value.message == "file is 0.0 MB, over the 0 MB limit!"
+    with pytest.raises(UnreadableFile) as plain:
+        repofiles.read_repository_file(root / "in", 3)
+    assert plain.value.message == "file is 0.0 MB, over the 0 MB limit"
 
 
 def test_present_counts_a_dangling_symlink(tmp_path: Path) -> None:

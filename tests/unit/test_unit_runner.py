@@ -4,6 +4,9 @@ escaped, redacted and flushed; outputs that no value can forge."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import re
 import uuid
 from contextlib import redirect_stdout
@@ -126,6 +129,14 @@ def test_timeout_of_an_empty_input_is_none() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
+    [("fail-on", "error"), ("fail-on", "warning"), ("fail-on", "info"), ("approval", "environment"), ("approval", "issue")],
+)
+def test_validate_takes_every_documented_choice(name: str, value: str) -> None:
+    Inputs({f"INPUT_{name.upper()}": value}).validate()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
     [
         ("fail-on", "all"),
         ("approval", "email"),
@@ -179,8 +190,8 @@ def test_log_stops_commands_around_a_line_the_runner_could_read_as_one(out: Reco
 
 def test_a_line_that_only_mentions_a_command_is_printed_as_is(out: Recorder) -> None:
     with redirect_stdout(out):
-        Runner({}).log("a ::b:: c ##[d]")
-        assert out.getvalue() == "a ::b:: c ##[d]\n"
+        Runner({}).log("a ::b:: c ##[d] X")
+        assert out.getvalue() == "a ::b:: c ##[d] X\n"
 
 
 def test_the_stop_token_is_one_the_text_does_not_hold(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -217,6 +228,33 @@ def test_output_is_written_in_the_delimited_form_redacted(tmp_path: Path) -> Non
         r"earlier\nverdict-1_x<<(ghadelimiter_[0-9a-f-]{36})\né \*\*\*\nforged=1\n\1\n", text
     )
     assert match is not None, text
+
+
+def test_the_runner_s_files_are_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    """In a process whose locale is ASCII (no UTF-8 mode), outputs and the summary are still UTF-8."""
+    script = (
+        "import sys\n"
+        "from schemagate.github.runner import Runner\n"
+        "runner = Runner({'GITHUB_OUTPUT': sys.argv[1], 'GITHUB_STEP_SUMMARY': sys.argv[2]})\n"
+        "runner.output('name', '\\u00e9')\n"  # the command line itself is ASCII here
+        "runner.summary('\\u00e9')\n"
+    )
+    env = {
+        **os.environ,
+        "LC_ALL": "C",
+        "PYTHONUTF8": "0",
+        "PYTHONCOERCECLOCALE": "0",
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    for where in ("here", "ascii"):
+        output, summary = tmp_path / f"{where}-output", tmp_path / f"{where}-summary"
+        if where == "here":  # in this process too: mutation testing sees which tests reach the code
+            Runner({"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)}).output("name", "é")
+            Runner({"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)}).summary("é")
+        else:
+            subprocess.run([sys.executable, "-c", script, str(output), str(summary)], env=env, check=True)
+        assert "\né\n" in output.read_bytes().decode("utf-8")
+        assert summary.read_bytes().decode("utf-8") == "é\n"
 
 
 def test_output_without_a_file_writes_nothing(tmp_path: Path) -> None:

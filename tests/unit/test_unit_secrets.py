@@ -106,6 +106,7 @@ def test_redact_masks_registered_secrets_url_passwords_and_dsn_passwords() -> No
         ("postgres://u:p@ss/w@host:5/db", "postgres://u:***@host:5/db"),
         # a space or a run of 1025 characters is past what redact()'s pattern catches in a URL
         ("postgres://u:p:w ss@host/db", "postgres://u:***@host/db"),
+        ("postgres://u:a b:c@host/db", "postgres://u:***@host/db"),
         ("postgres://u:" + "p" * 1100 + "@host/db", "postgres://u:***@host/db"),
         ("postgres://u@host/db", "postgres://u@host/db"),
         ("postgres://host/db", "postgres://host/db"),
