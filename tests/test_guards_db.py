@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import getpass
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from schemagate.errors import ConnectionFailure, LockTimeout
 from schemagate.postgres import binaries, hardening
 from schemagate.postgres.ephemeral import EphemeralPostgres
 
+SERVER_ACCESS = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
 ADMIN = "supabase_admin"  # not `postgres`: make_plain_owner() creates that role itself
 CONTEXT = history.RunContext(applied_by="ci", approver="rev", run_url="https://x/run/1", reason="why")
 
@@ -53,7 +55,7 @@ class Recording:
         self.sent.append(query)
         return self.conn.execute(query, params)
 
-    def transaction(self) -> psycopg.Transaction:
+    def transaction(self) -> AbstractContextManager[psycopg.Transaction]:
         return self.conn.transaction()
 
 
@@ -64,14 +66,15 @@ def scalar(conn: Connection, sql: str, *params: object) -> object:
 
 def advisory_locks(conn: Connection) -> list[tuple[object, ...]]:
     return conn.execute(
-        "SELECT pid, classid, objid, objsubid FROM pg_locks WHERE locktype = 'advisory' AND granted ORDER BY pid"
+        "SELECT pid, classid, objid, objsubid FROM pg_locks "
+        "WHERE locktype = 'advisory' AND granted ORDER BY pid"
     ).fetchall()
 
 
 def audit(conn: Connection) -> list[tuple[object, ...]]:
     return conn.execute(
-        "SELECT version, name, action, sha256, down_sha256, duration_ms, applied_by, approver, run_url, reason "
-        f"FROM {history.AUDIT} ORDER BY id"
+        "SELECT version, name, action, sha256, down_sha256, duration_ms, applied_by, approver, run_url, "
+        f"reason FROM {history.AUDIT} ORDER BY id"
     ).fetchall()
 
 
@@ -116,6 +119,8 @@ def test_ensure_creates_the_cli_s_table_and_the_audit_and_leaves_the_session_as_
         "approver", "run_url", "reason",
     ]  # fmt: skip
     assert scalar(conn, "SHOW lock_timeout") == "0"  # reset, not left at the CLI's 4s
+    with pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute(f"INSERT INTO {history.AUDIT} (version, action) VALUES ('1', 'other')")
     assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
 
@@ -132,9 +137,16 @@ def test_ensure_waits_for_the_migration_lock(conn: Connection, pg: EphemeralPost
 def test_ensure_sends_the_cli_s_statements_in_the_cli_s_order(conn: Connection) -> None:
     recording = Recording(conn)
     history.ensure(recording)  # type: ignore[arg-type]
-    assert recording.sent == [
+    assert recording.sent[:6] == [
         b"SELECT pg_advisory_xact_lock(%s, %s)",
-        *(statement.encode() for statement in history._CREATE_HISTORY),
+        b"SET lock_timeout = '4s'",
+        b"CREATE SCHEMA IF NOT EXISTS supabase_migrations",
+        b"CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations "
+        b"(version text NOT NULL PRIMARY KEY)",
+        b"ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS statements text[]",
+        b"ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS name text",
+    ]
+    assert recording.sent[6:] == [
         history._CREATE_AUDIT.encode(),
         b"SET LOCAL lock_timeout = DEFAULT",
         b"RESET lock_timeout",
@@ -338,9 +350,9 @@ def test_server_access_is_reserved_for_superusers(cluster: EphemeralPostgres) ->
         conn.execute('GRANT pg_read_server_files TO "Alice" WITH ADMIN OPTION')
         conn.execute("GRANT pg_execute_server_program, pg_write_server_files TO boss")
         conn.execute('SET ROLE "Alice"; GRANT pg_read_server_files TO bob; RESET ROLE')
-        assert _supers(conn) == dict.fromkeys(hardening.SERVER_ACCESS_ROLES, False)
+        assert _supers(conn) == dict.fromkeys(SERVER_ACCESS, False)
         hardening.reserve_server_access(conn)
-        assert _supers(conn) == dict.fromkeys(hardening.SERVER_ACCESS_ROLES, True)
+        assert _supers(conn) == dict.fromkeys(SERVER_ACCESS, True)
         assert _members(conn) == {("pg_execute_server_program", "boss"), ("pg_write_server_files", "boss")}
         hardening.reserve_server_access(conn)  # again: nothing left to do, and no error
         assert _members(conn) == {("pg_execute_server_program", "boss"), ("pg_write_server_files", "boss")}
@@ -354,7 +366,8 @@ def test_a_plain_project_s_database_is_owned_by_a_login_without_superuser(cluste
         hardening.make_plain_owner(conn)
         hardening.make_plain_owner(conn)  # the role is there now: made once
         role = conn.execute(
-            "SELECT rolcanlogin, rolcreatedb, rolcreaterole, rolsuper FROM pg_roles WHERE rolname = 'postgres'"
+            "SELECT rolcanlogin, rolcreatedb, rolcreaterole, rolsuper FROM pg_roles "
+            "WHERE rolname = 'postgres'"
         ).fetchone()
         assert role == (True, True, True, False)
         assert (
@@ -362,11 +375,13 @@ def test_a_plain_project_s_database_is_owned_by_a_login_without_superuser(cluste
             == "postgres"
         )
         assert scalar(conn, "SELECT has_parameter_privilege('postgres', 'session_replication_role', 'SET')")
-        assert _supers(conn) == dict.fromkeys(hardening.SERVER_ACCESS_ROLES, True)
+        assert _supers(conn) == dict.fromkeys(SERVER_ACCESS, True)
         assert _members(conn) == set()
-    with cluster.connect("postgres", user="postgres") as owner:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            owner.execute("GRANT pg_execute_server_program TO postgres")
+    with (
+        cluster.connect("postgres", user="postgres") as owner,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        owner.execute("GRANT pg_execute_server_program TO postgres")
 
 
 def test_the_process_environment_is_hidden_from_the_same_user() -> None:
@@ -378,3 +393,12 @@ def test_the_process_environment_is_hidden_from_the_same_user() -> None:
         assert libc.prctl(get_dumpable, 0, 0, 0, 0) == 0
     finally:
         libc.prctl(set_dumpable, 1, 0, 0, 0)
+
+
+def test_without_a_c_library_to_call_nothing_is_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes.util
+
+    libc = ctypes.CDLL(None)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    hardening.hide_process_environment()
+    assert libc.prctl(3, 0, 0, 0, 0) == 1  # PR_GET_DUMPABLE: still dumpable, as before

@@ -208,6 +208,73 @@ EQUIVALENT = (
 )
 
 
+_PRCTL_UNUSED = "PR_SET_DUMPABLE reads only its second argument (prctl(2)); None is passed as NULL, that is 0"
+EQUIVALENT += (
+    *(
+        Equivalent("schemagate.postgres.hardening.x_hide_process_environment", mutated, _PRCTL_UNUSED)
+        for mutated in (
+            "libc.prctl(_PR_SET_DUMPABLE, None, 0, 0, 0)",
+            "libc.prctl(_PR_SET_DUMPABLE, 0, None, 0, 0)",
+            "libc.prctl(_PR_SET_DUMPABLE, 0, 0, None, 0)",
+            "libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, None)",
+            "libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0)",
+            "libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, )",
+            "libc.prctl(_PR_SET_DUMPABLE, 0, 1, 0, 0)",
+            "libc.prctl(_PR_SET_DUMPABLE, 0, 0, 1, 0)",
+            "libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 1)",
+        )
+    ),
+    Equivalent(
+        "schemagate.postgres.hardening.x_hide_process_environment",
+        'if not name or not hasattr(ctypes, "cdll"):',
+        "ctypes has both CDLL and cdll",
+    ),
+    Equivalent(
+        "schemagate.postgres.hardening.x_hide_process_environment",
+        "libc = ctypes.CDLL(None, use_errno=True)",
+        "CDLL(None) is the process itself, which has libc's prctl linked in: the same function is called",
+    ),
+    *(
+        Equivalent(
+            "schemagate.postgres.hardening.x_hide_process_environment",
+            f"libc = ctypes.CDLL(name, {errno})",
+            "errno is never read after the call",
+        )
+        for errno in ("use_errno=None", "", "use_errno=False")
+    ),
+    *(
+        Equivalent(
+            "schemagate.postgres.hardening.x_make_plain_owner",
+            mutated,
+            "SELECT current_database() always returns its one row: the fallback is never used",
+        )
+        for mutated in (
+            'name = str(database[0]) if (database) or True else "postgres"',
+            'name = str(database[0]) if database else "XXpostgresXX"',
+            'name = str(database[0]) if database else "POSTGRES"',
+        )
+    ),
+)
+# Modules whose strings are SQL: a mutant that only changes the case of keywords or unquoted names,
+# leaving every quoted literal as it was, is the same statement to PostgreSQL.
+SQL_MODULES = ("schemagate.history.", "schemagate.postgres.hardening.")
+SQL_CASE = "only the case of SQL keywords and unquoted names changed; PostgreSQL folds them"
+
+
+def _literals(line: str) -> list[str]:
+    return re.findall(r"'[^']*'", line)
+
+
+def _sql_case_only(function: str, original: str, mutated: str) -> bool:
+    return (
+        function.startswith(SQL_MODULES)
+        and original != mutated
+        and original.lower() == mutated.lower()
+        and _literals(original) == _literals(mutated)
+        and "%S" not in mutated
+    )
+
+
 def _normal(line: str) -> str:
     return " ".join(line.split())
 
@@ -233,10 +300,17 @@ class Mutant:
 
     @property
     def mutated(self) -> str:
+        return self._changed("+")
+
+    @property
+    def original(self) -> str:
+        return self._changed("-")
+
+    def _changed(self, sign: str) -> str:
         return " ".join(
             line[1:].strip()
             for line in self.diff.splitlines()
-            if line.startswith("+") and not line.startswith("+++")
+            if line.startswith(sign) and not line.startswith(sign * 3)
         )
 
 
@@ -273,6 +347,10 @@ def collect(part: Part) -> list[Mutant]:
             mutant = Mutant(name, module, status, diff)
             if status not in DETECTED:
                 mutant.equivalent = _equivalent(mutant.function, mutant.mutated)
+                if mutant.equivalent is None and _sql_case_only(
+                    mutant.function, mutant.original, mutant.mutated
+                ):
+                    mutant.equivalent = Equivalent(mutant.function, mutant.mutated, SQL_CASE)
             found.append(mutant)
     return found
 

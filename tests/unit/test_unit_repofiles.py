@@ -105,7 +105,7 @@ def test_read_limited_reads_one_byte_past_the_limit_however_short_the_reads(
     path = tmp_path / "f"
     path.write_bytes(b"12345")
     more = iter([b"1", b"2", b"3", b"4", b"5", b"6"])
-    monkeypatch.setattr(repofiles.os, "read", lambda fd, n: next(more, b"") if n > 0 else b"")
+    monkeypatch.setattr(os, "read", lambda fd, n: next(more, b"") if n > 0 else b"")
     with pytest.raises(UnreadableFile) as caught:
         repofiles.read_limited(path, 5)
     assert caught.value.message == "file is growing, over the 0 MB limit"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
-import re
 import uuid
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -54,7 +54,7 @@ def test_get_reads_the_hyphenated_name_then_the_underscored_one_and_strips() -> 
 
 
 def test_get_refuses_a_name_action_yml_does_not_declare() -> None:
-    with pytest.raises(AssertionError, match="^not-an-input$"):
+    with pytest.raises(AssertionError, match=r"^not-an-input$"):
         Inputs({}).get("not-an-input")
 
 
@@ -105,14 +105,39 @@ def test_seconds_refuses(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["0", "500ms", "500 ms", "5s", "2min", "1h", "596h", "2147483647", "2147483647ms", "2147483s"]
+    "value",
+    [
+        "0",
+        "500ms",
+        "500 ms",
+        "5s",
+        "2min",
+        "1h",
+        "596h",
+        "2147483647",
+        "2147483647ms",
+        "2147483s",
+        "000000000001",
+    ],
 )
 def test_timeout_accepts(value: str) -> None:
     assert Inputs({"INPUT_LOCK-TIMEOUT": value}).timeout("lock-timeout") == value
 
 
 @pytest.mark.parametrize(
-    "value", ["2147483648", "2147484s", "35792min", "597h", "5 minutes", "1d", "-1s", "1.5s", "x" * 50]
+    "value",
+    [
+        "2147483648",
+        "2147484s",
+        "35792min",
+        "597h",
+        "5 minutes",
+        "1d",
+        "-1s",
+        "1.5s",
+        "0000000000001",
+        "x" * 50,
+    ],
 )
 def test_timeout_refuses(value: str) -> None:
     with pytest.raises(InputError) as caught:
@@ -129,7 +154,13 @@ def test_timeout_of_an_empty_input_is_none() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("fail-on", "error"), ("fail-on", "warning"), ("fail-on", "info"), ("approval", "environment"), ("approval", "issue")],
+    [
+        ("fail-on", "error"),
+        ("fail-on", "warning"),
+        ("fail-on", "info"),
+        ("approval", "environment"),
+        ("approval", "issue"),
+    ],
 )
 def test_validate_takes_every_documented_choice(name: str, value: str) -> None:
     Inputs({f"INPUT_{name.upper()}": value}).validate()
@@ -176,7 +207,16 @@ def test_log_prints_a_plain_line_redacted_and_flushed(out: Recorder) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["::error::x", "  ::error::x", "##[error]x", "a\n::error::x", "a\rb", "a\nb", "a\u2028::x", "a\x85 ##[x"],
+    [
+        "::error::x",
+        "  ::error::x",
+        "##[error]x",
+        "a\n::error::x",
+        "a\rb",
+        "a\nb",
+        *(f"a{sep} ::x" for sep in "\v\f\x1c\x1d\x1e\x85\u2028\u2029"),
+        "a\x85 ##[x",
+    ],
 )
 def test_log_stops_commands_around_a_line_the_runner_could_read_as_one(out: Recorder, line: str) -> None:
     with redirect_stdout(out):
@@ -274,7 +314,7 @@ def test_output_refuses_a_value_holding_its_delimiter(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fixed = uuid.UUID(int=7)
-    monkeypatch.setattr(runner.uuid, "uuid4", lambda: fixed)
+    monkeypatch.setattr(uuid, "uuid4", lambda: fixed)
     path = tmp_path / "o"
     with pytest.raises(InputError) as caught:
         Runner({"GITHUB_OUTPUT": str(path)}).output("verdict", f"x ghadelimiter_{fixed} y")

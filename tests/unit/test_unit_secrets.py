@@ -98,6 +98,8 @@ def test_redact_masks_registered_secrets_url_passwords_and_dsn_passwords() -> No
     assert secrets.redact("see postgres://u:never-registered@h/db") == "see postgres://u:***@h/db"
     assert secrets.redact("host=h password=abc user=u") == "host=h password=*** user=u"
     assert secrets.redact("nothing here") == "nothing here"
+    long = "postgres://u:" + "p@/" * 341 + "x@h/db"  # 1024 characters of password, @ and / among them
+    assert secrets.redact(long) == "postgres://u:***@h/db"
 
 
 @pytest.mark.parametrize(
