@@ -273,7 +273,11 @@ def test_output_is_written_in_the_delimited_form_redacted(tmp_path: Path) -> Non
 def test_the_runner_s_files_are_utf8_whatever_the_locale(tmp_path: Path) -> None:
     """In a process whose locale is ASCII (no UTF-8 mode), outputs and the summary are still UTF-8."""
     script = (
-        "import sys\n"
+        "import os, sys\n"
+        # mutation testing names its mutant (non-ASCII) in the environment: read it as the UTF-8 it is
+        "name = os.environb.get(b'MUTANT_UNDER_TEST')\n"
+        "if name:\n"
+        "    os.environ['MUTANT_UNDER_TEST'] = name.decode()\n"
         "from schemagate.github.runner import Runner\n"
         "runner = Runner({'GITHUB_OUTPUT': sys.argv[1], 'GITHUB_STEP_SUMMARY': sys.argv[2]})\n"
         "runner.output('name', '\\u00e9')\n"  # the command line itself is ASCII here
