@@ -384,21 +384,27 @@ def test_a_plain_project_s_database_is_owned_by_a_login_without_superuser(cluste
         owner.execute("GRANT pg_execute_server_program TO postgres")
 
 
-def test_the_process_environment_is_hidden_from_the_same_user() -> None:
-    libc = ctypes.CDLL(None)
-    get_dumpable, set_dumpable = 3, 4  # prctl(2)
-    assert libc.prctl(get_dumpable, 0, 0, 0, 0) == 1
-    try:
-        hardening.hide_process_environment()
-        assert libc.prctl(get_dumpable, 0, 0, 0, 0) == 0
-    finally:
-        libc.prctl(set_dumpable, 1, 0, 0, 0)
+# prctl(2): the in-process CLI tests hide this process too, so each test starts from dumpable
+PR_GET_DUMPABLE, PR_SET_DUMPABLE = 3, 4
 
 
-def test_without_a_c_library_to_call_nothing_is_done(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def libc() -> Iterator[ctypes.CDLL]:
+    library = ctypes.CDLL(None)
+    library.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    yield library
+    library.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+
+
+def test_the_process_environment_is_hidden_from_the_same_user(libc: ctypes.CDLL) -> None:
+    assert libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1
+    hardening.hide_process_environment()
+    assert libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0
+
+
+def test_without_a_c_library_nothing_is_done(libc: ctypes.CDLL, monkeypatch: pytest.MonkeyPatch) -> None:
     import ctypes.util
 
-    libc = ctypes.CDLL(None)
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
     hardening.hide_process_environment()
-    assert libc.prctl(3, 0, 0, 0, 0) == 1  # PR_GET_DUMPABLE: still dumpable, as before
+    assert libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1
