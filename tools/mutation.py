@@ -376,9 +376,11 @@ class Score:
     survived: int
 
     @property
-    def percent(self) -> float:
+    def percent(self) -> str:
+        """Rounded down: one survivor among a thousand is 99.9%, never 100%."""
         judged = self.total - self.equivalent
-        return 100.0 if judged == 0 else 100.0 * self.killed / judged
+        tenths = 1000 if judged == 0 else 1000 * self.killed // judged
+        return f"{tenths // 10}%" if tenths % 10 == 0 else f"{tenths / 10:.1f}%"
 
 
 def scores(part: Part, mutants: Sequence[Mutant]) -> list[Score]:
@@ -398,13 +400,11 @@ def table(rows: Sequence[Score]) -> str:
     ]
     for s in rows:
         short = s.module.removeprefix("src/schemagate/")
-        lines.append(
-            f"| `{short}` | {s.total} | {s.killed} | {s.equivalent} | {s.survived} | {s.percent:.0f}% |"
-        )
+        lines.append(f"| `{short}` | {s.total} | {s.killed} | {s.equivalent} | {s.survived} | {s.percent} |")
     return "\n".join(lines)
 
 
-def equivalents_table(part: Part, mutants: Sequence[Mutant]) -> str:
+def equivalents_table(mutants: Sequence[Mutant]) -> str:
     lines = ["| mutant | mutated line | why it is equivalent |", "|---|---|---|"]
     for m in mutants:
         if m.equivalent is not None:
@@ -476,7 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for e in missing:
         print(f"\nLISTED AS EQUIVALENT BUT NO SUCH MUTANT (the code changed?): {e.function}: {e.mutated}")
     if args.docs:
-        write_docs(part, table(rows) + "\n\n" + equivalents_table(part, mutants))
+        write_docs(part, table(rows) + "\n\n" + equivalents_table(mutants))
     return 1 if survivors or missing else 0
 
 
