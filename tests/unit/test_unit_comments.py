@@ -1,0 +1,205 @@
+"""github/comments.py and github/feedback.py against the local fake GitHub: only the token's own
+comment with the project's marker is edited, one comment at most is created, and a read-only token
+or an off-diff line is a warning while every other refusal is raised."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from unitcheck import forget_secrets
+
+from fakegithub import TOKEN, FakeGitHub, State
+from schemagate import secrets
+from schemagate.fixes import Edit
+from schemagate.github import comments, review
+from schemagate.github.api import ApiError, GitHubApi
+from schemagate.github.feedback import PullRequest
+from schemagate.github.runner import Runner
+
+MARKER = "<!-- schemagate:check -->"
+BOT = "github-actions[bot]"
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets() -> None:
+    forget_secrets()
+
+
+@pytest.fixture(scope="module")
+def hub() -> Iterator[FakeGitHub]:
+    """One fake for the module: stopping one takes half a second, and mutation testing runs these often."""
+    with FakeGitHub() as fake:
+        yield fake
+
+
+@pytest.fixture
+def github(hub: FakeGitHub) -> FakeGitHub:
+    """The module's fake with a fresh repository: no comment, fault or request from another test."""
+    hub.state = State()
+    return hub
+
+
+def api_of(github: FakeGitHub) -> GitHubApi:
+    return GitHubApi(TOKEN, github.state.repo, github.url)
+
+
+def test_upsert_creates_the_comment_when_none_is_ours(github: FakeGitHub) -> None:
+    theirs = github.add_comment(7, f"{MARKER} theirs", login="mallory")
+    other = github.add_comment(7, "no marker", login=BOT)
+    posted = comments.upsert(api_of(github), 7, MARKER, "body")
+    made = github.state.comments[7][-1]
+    assert posted == comments.Posted(made["id"], made["html_url"], True)
+    assert made["body"] == "body" and made["user"]["login"] == BOT
+    assert theirs["body"] == f"{MARKER} theirs" and other["body"] == "no marker"
+    assert posted.url.startswith("https://github.com/acme/app/")
+
+
+def test_upsert_updates_the_first_comment_of_ours_with_the_marker(github: FakeGitHub) -> None:
+    github.add_comment(7, "no marker", login=BOT)
+    ours = github.add_comment(7, f"old {MARKER} text", login=BOT)
+    later = github.add_comment(7, f"{MARKER} later", login=BOT)
+    posted = comments.upsert(api_of(github), 7, MARKER, "new body")
+    assert posted == comments.Posted(ours["id"], ours["html_url"], False)
+    assert ours["body"] == "new body" and later["body"] == f"{MARKER} later"
+    assert len(github.state.comments[7]) == 3
+    assert not github.requests("POST", r"/comments$")
+
+
+@pytest.mark.parametrize("marker", ["None", "XX"])
+def test_a_comment_without_a_body_carries_no_marker(github: FakeGitHub, marker: str) -> None:
+    github.state.comments[7] = [{"id": 5, "user": {"login": BOT}, "html_url": "u"}]
+    assert comments.upsert(api_of(github), 7, marker, "x").created
+
+
+def test_upsert_names_the_comment_whose_answer_has_no_id(github: FakeGitHub) -> None:
+    github.state.comments[7] = [{"body": MARKER, "user": {"login": BOT}}]
+    with pytest.raises(ApiError) as caught:
+        comments.upsert(api_of(github), 7, MARKER, "x")
+    assert str(caught.value) == "a comment on #7: GitHub's answer has no whole-number 'id'"
+
+
+def test_upsert_names_the_new_comment_whose_answer_has_no_id(github: FakeGitHub) -> None:
+    github.fail("POST", r"/issues/7/comments$", 201, body={"html_url": "u"})
+    with pytest.raises(ApiError) as caught:
+        comments.upsert(api_of(github), 7, MARKER, "x")
+    assert str(caught.value) == "the new comment on #7: GitHub's answer has no whole-number 'id'"
+
+
+def test_an_answer_without_a_url_is_an_empty_url(github: FakeGitHub) -> None:
+    github.fail("POST", r"/issues/7/comments$", 201, body={"id": 5})
+    assert comments.upsert(api_of(github), 7, MARKER, "x") == comments.Posted(5, "", True)
+    github.add_comment(7, MARKER, login=BOT)
+    github.fail("PATCH", r"/issues/comments/\d+$", 200, body={"id": 5})
+    assert comments.upsert(api_of(github), 7, MARKER, "x").url == ""
+
+
+def test_upsert_reads_every_page_of_comments(github: FakeGitHub) -> None:
+    for i in range(120):
+        github.add_comment(9, f"filler {i}", login="someone")
+    ours = github.add_comment(9, MARKER, login=BOT)
+    assert comments.upsert(api_of(github), 9, MARKER, "x").id == ours["id"]
+
+
+@pytest.mark.parametrize(("status", "read_only"), [(403, True), (404, True), (401, False), (422, False)])
+def test_read_only(status: int, read_only: bool) -> None:
+    assert comments.read_only(ApiError("no", status=status)) is read_only
+    assert comments.read_only(ApiError("no")) is False
+
+
+def test_comment_posts_the_redacted_body_under_the_project_s_marker(
+    github: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secrets.register("hunter2")
+    pr = PullRequest(api_of(github), Runner({}), 7, project="apps/db")
+    pr.comment("report with hunter2")
+    (made,) = github.state.comments[7]
+    assert made["body"] == "report with ***"
+    assert capsys.readouterr().out == f"created the checklist comment {made['html_url']}\n"
+    made["body"] = "<!-- schemagate:check apps/db --> old"
+    pr.comment("second")
+    assert made["body"] == "second" and len(github.state.comments[7]) == 1
+    assert capsys.readouterr().out == f"updated the checklist comment {made['html_url']}\n"
+
+
+def test_comment_with_a_read_only_token_warns(github: FakeGitHub, capsys: pytest.CaptureFixture[str]) -> None:
+    github.fail("POST", r"/issues/7/comments$", 403, body={"message": "Resource not accessible"})
+    PullRequest(api_of(github), Runner({}), 7).comment("report")
+    assert capsys.readouterr().out == (
+        "::warning::cannot comment on this pull request (the token is read-only, as on pull requests from "
+        "forks); the report is in the job summary and annotations\n"
+    )
+
+
+def test_comment_raises_any_other_refusal(github: FakeGitHub) -> None:
+    github.fail("POST", r"/issues/7/comments$", 401, body={"message": "Bad credentials"})
+    with pytest.raises(ApiError) as caught:
+        PullRequest(api_of(github), Runner({}), 7).comment("report")
+    assert caught.value.status == 401
+
+
+def _edit(line: int) -> Edit:
+    return Edit(
+        Path("supabase/migrations/1_x.sql"), line, line, f"old {line}", f"new {line}", ("rule",), line
+    )
+
+
+def test_suggest_logs_what_was_posted_kept_and_removed(
+    github: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.state.pr_files = [{"filename": "supabase/migrations/1_x.sql", "status": "added"}]
+    edits = [_edit(1), _edit(2), _edit(3)]
+    kept = review.suggestions(edits[1:], "")
+    stale = [f"<!-- schemagate:suggestion . {n:016x} -->" for n in range(3)]
+    github.state.review_comments = [
+        {"id": 100 + i, "body": body} for i, body in enumerate([s.body for s in kept] + stale)
+    ]
+    PullRequest(api_of(github), Runner({}), 7).suggest("abc123", edits)
+    assert capsys.readouterr().out == (
+        "review suggestions: 1 posted, 2 already there, 3 removed for statements fixed since\n"
+    )
+
+
+def test_suggest_for_the_project_s_folder(github: FakeGitHub, capsys: pytest.CaptureFixture[str]) -> None:
+    github.state.pr_files = [{"filename": "apps/db/supabase/migrations/1_x.sql", "status": "added"}]
+    github.state.review_comments = [
+        {"id": 1, "body": f"<!-- schemagate:suggestion apps/db {0:016x} -->"},
+        {"id": 2, "body": f"<!-- schemagate:suggestion . {1:016x} -->"},  # the root project's: kept
+    ]
+    PullRequest(api_of(github), Runner({}), 7, project="apps/db").suggest("abc123", [_edit(1)])
+    assert capsys.readouterr().out == (
+        "review suggestions: 1 posted, 0 already there, 1 removed for statements fixed since\n"
+    )
+    assert github.state.review_comments[0]["id"] == 2  # the root project's, kept
+    assert github.state.review_comments[1]["path"] == "apps/db/supabase/migrations/1_x.sql"
+
+
+@pytest.mark.parametrize(
+    ("status", "warning"),
+    [
+        (
+            422,
+            "GitHub refused the fixes as review suggestions (a line outside the pull request's diff); "
+            "they are in the checklist comment",
+        ),
+        (
+            403,
+            "cannot post the fixes as review suggestions (the token is read-only, as on pull requests "
+            "from forks); they are in the job summary",
+        ),
+    ],
+)
+def test_suggest_warns_when_github_refuses_for_a_known_reason(
+    github: FakeGitHub, capsys: pytest.CaptureFixture[str], status: int, warning: str
+) -> None:
+    github.fail("GET", r"/pulls/7/files", status, body={"message": "no"})
+    PullRequest(api_of(github), Runner({}), 7).suggest("abc123", [_edit(1)])
+    assert capsys.readouterr().out == f"::warning::{warning}\n"
+
+
+def test_suggest_raises_any_other_refusal(github: FakeGitHub) -> None:
+    github.fail("GET", r"/pulls/7/files", 401, body={"message": "Bad credentials"})
+    with pytest.raises(ApiError) as caught:
+        PullRequest(api_of(github), Runner({}), 7).suggest("abc123", [_edit(1)])
+    assert caught.value.status == 401
