@@ -94,7 +94,9 @@ def readable(text: str, keep: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """What a one-line place shows: whitespace collapsed, every other invisible character escaped."""
+    """What a one-line place shows: the text redacted (a URL's password is masked by its pattern),
+    whitespace collapsed, every other invisible character escaped."""
+    text = secrets.redact(text)
     return " ".join(readable(text, keep="".join(c for c in text if c.isspace())).split())
 
 
@@ -137,7 +139,9 @@ def test_a_code_block_holds_any_text_whole(text: str) -> None:
     body = re.search(r'<pre lang="sql"><code>(.*)</code></pre>', page, re.S)
     assert body is not None
     # the text's line endings, and the one the fence adds, as Markdown reads them; the rest visible
-    expected = (readable(text, keep="\n\t\r") + "\n").replace("\r\n", "\n").replace("\r", "\n")
+    expected = (
+        (readable(secrets.redact(text), keep="\n\t\r") + "\n").replace("\r\n", "\n").replace("\r", "\n")
+    )
     assert html_module.unescape(body[1]) == expected
     assert page.endswith("<p>after</p>\n")
     assert all(c.isprintable() or c in "\n\t" for c in page)
