@@ -71,7 +71,16 @@ def test_upsert_updates_the_first_comment_of_ours_with_the_marker(github: FakeGi
 
 @pytest.mark.parametrize(
     "body",
-    [f"{MARKER} x", f" {MARKER}", f"x\n{MARKER}", f"{MARKER}\u2028x", "x" + MARKER],
+    [
+        f"{MARKER} x",
+        f" {MARKER}",
+        f"{MARKER} \nx",  # only a CR before the newline is GitHub's line ending
+        f"{MARKER}\t",
+        f"{MARKER}X",
+        f"x\n{MARKER}",
+        f"{MARKER}\u2028x",
+        "x" + MARKER,
+    ],
 )
 def test_only_a_first_line_that_is_the_marker_makes_the_comment_ours(github: FakeGitHub, body: str) -> None:
     other = github.add_comment(7, body, login=BOT)
