@@ -200,6 +200,11 @@ EQUIVALENT = (
             "schemagate.github.runner.xǁRunnerǁsummary",
         )
     ),
+    Equivalent(
+        "schemagate.repofiles.x_write_output",
+        'data = secrets.redact(text).encode("UTF-8")',
+        "the same codec under another name",
+    ),
     *(
         Equivalent(
             function,
@@ -214,27 +219,27 @@ EQUIVALENT = (
                 'return " ".join(visible(redact(text), keep="XXXX".join(c for c in set(text) '
                 "if c.isspace())).split())",
             ),
-            ("schemagate.report.escape.x_code_block", 'text = visible(redact(text), keep="XX\n\t\rXX")'),
-            ("schemagate.report.annotations.x_command_data", 'text = visible(text, keep="XX\r\nXX")'),
+            ("schemagate.report.escape.x_code_block", 'text = visible(redact(text), keep="XX\\n\\t\\rXX")'),
+            ("schemagate.report.annotations.x_command_data", 'text = visible(text, keep="XX\\r\\nXX")'),
             (
                 "schemagate.github.runner.xǁRunnerǁlog",
-                'text = visible(secrets.redact(line), keep="XX\n\tXX") # no ESC sequence, no bidi override',
+                'text = visible(secrets.redact(line), keep="XX\\n\\tXX") # no ESC sequence, no bidi override',
             ),
         )
     ),
     Equivalent(
         "schemagate.report.escape.x__escaped",
-        'return _NAMED.get(char) or (f"\\u{code:04x}" if code <= 65536 else f"\\U{code:08x}")',
+        'return _NAMED.get(char) or (f"\\\\u{code:04x}" if code <= 65536 else f"\\\\U{code:08x}")',
         "only characters that are not printable are escaped, and U+10000 (LINEAR B SYLLABLE B008 A) is "
         "printable: the one code point between the bounds never comes here",
     ),
     *(
         Equivalent(
             "schemagate.github.comments.x_first_line",
-            f'return str(comment.get("body", "")).split({split})[0].rstrip("\r")',
+            f'return str(comment.get("body", "")).split({split})[0].rstrip("\\r")',
             "the first field of a split is the same however many splits follow it",
         )
-        for split in ('"\n", ', '"\n", 2')
+        for split in ('"\\n", ', '"\\n", 2')
     ),
     *(
         Equivalent(
