@@ -201,6 +201,71 @@ EQUIVALENT = (
         )
     ),
     Equivalent(
+        "schemagate.repofiles.x_write_output",
+        'data = secrets.redact(text).encode("UTF-8")',
+        "the same codec under another name",
+    ),
+    *(
+        Equivalent(
+            function,
+            mutated,
+            "`keep` only spares characters that are not printable, and X is printable: the same "
+            "characters are kept",
+        )
+        for function, mutated in (
+            ("schemagate.report.escape.x_visible", 'def visible(text: str, keep: str = "XXXX") -> str:'),
+            (
+                "schemagate.report.escape.x__one_line",
+                'return " ".join(visible(redact(text), keep="XXXX".join(c for c in set(text) '
+                "if c.isspace())).split())",
+            ),
+            ("schemagate.report.escape.x_code_block", 'text = visible(redact(text), keep="XX\\n\\t\\rXX")'),
+            ("schemagate.report.annotations.x_command_data", 'text = visible(text, keep="XX\\r\\nXX")'),
+            (
+                "schemagate.github.runner.xǁRunnerǁlog",
+                'text = visible(secrets.redact(line), keep="XX\\n\\tXX") # no ESC sequence, no bidi override',
+            ),
+        )
+    ),
+    Equivalent(
+        "schemagate.report.escape.x__escaped",
+        'return _NAMED.get(char) or (f"\\\\u{code:04x}" if code <= 65536 else f"\\\\U{code:08x}")',
+        "only characters that are not printable are escaped, and U+10000 (LINEAR B SYLLABLE B008 A) is "
+        "printable: the one code point between the bounds never comes here",
+    ),
+    *(
+        Equivalent(
+            "schemagate.github.comments.x_first_line",
+            f'return str(comment.get("body", "")).split({split})[0].rstrip("\\r")',
+            "the first field of a split is the same however many splits follow it",
+        )
+        for split in ('"\\n", ', '"\\n", 2')
+    ),
+    *(
+        Equivalent(
+            "schemagate.repofiles.x_write_output",
+            "flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | " + cloexec,
+            reason,
+        )
+        for cloexec, reason in (
+            (
+                'getattr(None, "O_CLOEXEC", 0)',
+                "os.open() makes every descriptor non-inheritable itself (PEP 446)",
+            ),
+            (
+                'getattr(os, "XXO_CLOEXECXX", 0)',
+                "as above: without O_CLOEXEC the descriptor is still non-inheritable",
+            ),
+            (
+                'getattr(os, "o_cloexec", 0)',
+                "as above: without O_CLOEXEC the descriptor is still non-inheritable",
+            ),
+            ('getattr(os, "O_CLOEXEC", None)', "Linux has O_CLOEXEC: getattr's default is never read"),
+            ('getattr(os, "O_CLOEXEC", )', "Linux has O_CLOEXEC: getattr's default is never read"),
+            ('getattr(os, "O_CLOEXEC", 1)', "Linux has O_CLOEXEC: getattr's default is never read"),
+        )
+    ),
+    Equivalent(
         "schemagate.github.runner.x_mask_secrets",
         "password = secrets.password_of(value) if (value) or True else None",
         'password_of("") is None: the condition only spares the call',

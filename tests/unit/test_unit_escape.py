@@ -1,6 +1,8 @@
 """report/escape.py: exact escapes, and properties on hostile text — however it is made (backtick runs,
 HTML, mentions, links, line breaks, the sticky marker, bidi controls), escaped text renders as the
-same text in the same place, and the rendered comment keeps the structure it had without it."""
+same text in the same place, with every character that shows nothing or reorders the rest (controls,
+bidi, zero-width) as a visible escape such as `\u202e`, and the rendered comment keeps the structure
+it had without it."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ import pytest
 from cmarkgfm.cmark import Options
 from hypothesis import given
 from hypothesis import strategies as st
-from unitcheck import REPLAYED
+from unitcheck import REPLAYED, forget_secrets
 
+from schemagate import secrets
 from schemagate.report import escape
 
 ZWSP = "\u200b"
@@ -76,8 +79,30 @@ def shown(fragment: str) -> str:
     return html_module.unescape(fragment).replace(ZWSP, "")
 
 
+NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def as_escape(char: str) -> str:
+    """How a reader must see a character that shows nothing: its name or code point, in plain text."""
+    code = ord(char)
+    return NAMED.get(char) or (f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+
+
+def readable(text: str, keep: str) -> str:
+    """The oracle of escape.visible(): printable characters and those in `keep` as they are."""
+    return "".join(c if c.isprintable() or c in keep else as_escape(c) for c in text)
+
+
 def one_line(text: str) -> str:
-    return " ".join(text.split()).replace(ZWSP, "")
+    """What a one-line place shows: the text redacted (a URL's password is masked by its pattern),
+    whitespace collapsed, every other invisible character escaped."""
+    text = secrets.redact(text)
+    return " ".join(readable(text, keep="".join(c for c in text if c.isspace())).split())
+
+
+def inert(page: str) -> bool:
+    """No character in the rendered page that shows nothing but the zero-width spaces escaping adds."""
+    return all(c.isprintable() or c in "\n" + ZWSP for c in page)
 
 
 INLINE_PLACES = [
@@ -103,6 +128,7 @@ def test_inline_text_keeps_the_structure_and_reads_as_written(text: str, place: 
     framed = re.search(r"QQ(.*)QQ", render(place.format("QQ" + escape.inline(text) + "QQ")), re.S)
     assert framed is not None
     assert same_www(shown(framed[1])) == same_www(one_line(text))
+    assert inert(page)
 
 
 @REPLAYED
@@ -112,10 +138,13 @@ def test_a_code_block_holds_any_text_whole(text: str) -> None:
     assert tags(page) == ["<p", "</p", "<pre", "<code", "</code", "</pre", "<p", "</p"]
     body = re.search(r'<pre lang="sql"><code>(.*)</code></pre>', page, re.S)
     assert body is not None
-    # the text's line endings, and the one the fence adds, as Markdown reads them
-    expected = (text + "\n").replace("\r\n", "\n").replace("\r", "\n")
+    # the text's line endings, and the one the fence adds, as Markdown reads them; the rest visible
+    expected = (
+        (readable(secrets.redact(text), keep="\n\t\r") + "\n").replace("\r\n", "\n").replace("\r", "\n")
+    )
     assert html_module.unescape(body[1]) == expected
     assert page.endswith("<p>after</p>\n")
+    assert all(c.isprintable() or c in "\n\t" for c in page)
 
 
 @REPLAYED
@@ -127,6 +156,7 @@ def test_a_code_span_holds_any_text_whole(text: str) -> None:
     assert body is not None
     assert shown(body[1]) == one_line(text)
     assert not re.search(r"@[A-Za-z0-9]", page)
+    assert inert(page)
 
 
 @REPLAYED
@@ -140,6 +170,7 @@ def test_summary_text_keeps_the_structure_and_reads_as_written(text: str) -> Non
     assert shown(body[1]) == one_line(text)
     assert not re.search(r"@[A-Za-z0-9]", page)
     assert not re.search(r"(?i)www\.|://", body[1])
+    assert inert(page)
 
 
 def test_inline_escapes_exactly() -> None:
@@ -194,3 +225,41 @@ def test_code_block_has_no_language_by_default() -> None:
 )
 def test_code_span_fence_and_padding(text: str, span: str) -> None:
     assert escape.code(text) == span
+
+
+@pytest.mark.parametrize(
+    ("text", "seen"),
+    [
+        ("plain é", "plain é"),
+        ("a\u202eb", "a\\u202eb"),
+        ("\u200b\u2066\ufeff", "\\u200b\\u2066\\ufeff"),
+        ("\x1b[2J\x07\x7f", "\\u001b[2J\\u0007\\u007f"),
+        ("a\nb\rc\td", "a\\nb\\rc\\td"),
+        ("\U000e0041", "\\U000e0041"),
+        ("\uffff\U00010000", "\\uffff\U00010000"),
+    ],
+)
+def test_visible_escapes_exactly(text: str, seen: str) -> None:
+    assert escape.visible(text) == seen
+
+
+def test_visible_keeps_only_what_it_is_told_to() -> None:
+    assert escape.visible("a\nb\u202e", keep="\n") == "a\nb\\u202e"
+    assert escape.visible("a\tb", keep="\n") == "a\\tb"
+
+
+def test_invisible_characters_show_as_escapes_in_every_place() -> None:
+    assert escape.inline("a\u202eb\x1bc") == "a\\\\u202eb\\\\u001bc"
+    assert escape.html("a\u202eb") == "a\\u202eb"
+    assert escape.code("a\u200bb") == "`a\\u200bb`"
+    assert escape.code_block("a\u202e\nb\r\tc") == "```\na\\u202e\nb\r\tc\n```"
+    assert escape.inline("a\u2028b\x85c \n d") == "a b c d"  # line separators are whitespace: one space
+
+
+def test_a_secret_is_redacted_before_it_is_escaped() -> None:
+    secrets.register("s3cr_t")
+    try:
+        for made in (escape.inline, escape.html, escape.code, escape.code_block):
+            assert "s3cr" not in made("x s3cr_t y")
+    finally:
+        forget_secrets()

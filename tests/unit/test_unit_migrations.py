@@ -273,3 +273,36 @@ def test_find_downs_keeps_symlinks_inside_the_repository(tmp_path: Path) -> None
     (folder / "1_a.sql").symlink_to(outside)
     with pytest.raises(InputError, match="outside the repository"):
         migrations.find_downs(folder)
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("1_a\x1b.sql", "001B"),
+        ("1_a\u202eb.sql", "202E"),
+        ("1_a\rb\u200b.sql", "000D"),
+        ("1_\U000e0041.sql", "E0041"),
+    ],
+)
+@pytest.mark.parametrize("find", [migrations.discover, migrations.find_downs])
+def test_a_file_name_with_an_invisible_character_is_refused_naming_the_first(
+    tmp_path: Path, name: str, code: str, find: object
+) -> None:
+    (tmp_path / ".git").mkdir()
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / name).write_text("select 1;")
+    assert callable(find)
+    with pytest.raises(InputError) as caught:
+        find(folder)
+    assert caught.value.message == (
+        f"file name holds an invisible or control character (U+{code}); rename the file"
+    )
+    assert caught.value.path == folder / name
+
+
+def test_a_file_name_of_printable_unicode_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "1_café ü.sql").write_text("select 1;")
+    assert [m.name for m in migrations.discover(tmp_path).migrations] == ["café ü"]
+    assert list(migrations.find_downs(tmp_path)) == ["1"]

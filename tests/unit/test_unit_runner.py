@@ -204,26 +204,56 @@ def test_log_prints_a_plain_line_redacted_and_flushed(out: Recorder) -> None:
 
 
 @pytest.mark.parametrize(
-    "line",
+    ("line", "text"),
     [
-        "::error::x",
-        "  ::error::x",
-        "##[error]x",
-        "a\n::error::x",
-        "a\rb",
-        "a\nb",
-        *(f"a{sep} ::x" for sep in "\v\f\x1c\x1d\x1e\x85\u2028\u2029"),
-        "a\x85 ##[x",
+        ("::error::x", "::error::x"),
+        ("  ::error::x", "  ::error::x"),
+        ("\t##[error]x", "\t##[error]x"),
+        ("a\n::error::x", "a\n::error::x"),
+        ("a\nb", "a\nb"),
+        ("a\r\n::error::x", "a\\r\n::error::x"),
+        ("a\n\x1b[31m::x\u202e", "a\n\\u001b[31m::x\\u202e"),
     ],
 )
-def test_log_stops_commands_around_a_line_the_runner_could_read_as_one(out: Recorder, line: str) -> None:
+def test_log_stops_commands_around_a_line_the_runner_could_read_as_one(
+    out: Recorder, line: str, text: str
+) -> None:
     with redirect_stdout(out):
         Runner({}).log(line)
         printed = out.getvalue()
         match = re.fullmatch(r"::stop-commands::([0-9a-f]{32})\n(.*)\n::\1::\n", printed, re.S)
         assert match is not None, printed
-        assert match[2] == line
+        assert match[2] == text
         assert out.flushed == [printed]
+
+
+@pytest.mark.parametrize(
+    ("line", "text"),
+    [
+        ("a\rb", "a\\rb"),
+        ("a\r::error::x", "a\\r::error::x"),
+        *((f"a{sep} ::x", f"a\\u{ord(sep):04x} ::x") for sep in "\v\f\x1c\x1d\x1e\x85\u2028\u2029"),
+        ("a\x85 ##[x", "a\\u0085 ##[x"),
+        ("\x1b]0;title\x07 \u202eab", "\\u001b]0;title\\u0007 \\u202eab"),
+        ("a\tb", "a\tb"),
+    ],
+)
+def test_log_shows_controls_as_escapes_so_the_line_stays_one_inert_line(
+    out: Recorder, line: str, text: str
+) -> None:
+    """Every line break but \\n, and every control, bidi or zero-width character, is an escape: the
+    runner sees one line that starts no command, and no terminal sequence reaches the log."""
+    with redirect_stdout(out):
+        Runner({}).log(line)
+        assert out.getvalue() == text + "\n"
+        assert out.flushed == [out.getvalue()]
+
+
+def test_log_redacts_before_it_escapes(out: Recorder) -> None:
+    with redirect_stdout(out):
+        secrets.register("pa\x1bss")
+        Runner({}).log("x pa\x1bss y")
+        assert out.getvalue() == "x *** y\n"
 
 
 def test_a_line_that_only_mentions_a_command_is_printed_as_is(out: Recorder) -> None:

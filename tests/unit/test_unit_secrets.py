@@ -98,6 +98,7 @@ def test_redact_masks_registered_secrets_url_passwords_and_dsn_passwords() -> No
     assert secrets.redact("see postgres://u:never-registered@h/db") == "see postgres://u:***@h/db"
     assert secrets.redact("host=h password=abc user=u") == "host=h password=*** user=u"
     assert secrets.redact("nothing here") == "nothing here"
+    assert secrets.redact("ok3n tok3 ok3") == "ok3n tok3 ok3"  # no part of a secret is masked
     long = "postgres://u:" + "p@/" * 341 + "x@h/db"  # 1024 characters of password, @ and / among them
     assert secrets.redact(long) == "postgres://u:***@h/db"
 
@@ -117,3 +118,9 @@ def test_redact_masks_registered_secrets_url_passwords_and_dsn_passwords() -> No
 )
 def test_mask_url_keeps_everything_but_the_password(url: str, masked: str) -> None:
     assert secrets.mask_url(url) == masked
+
+
+def test_redact_masks_a_secret_as_a_json_string_holds_it_and_nothing_less() -> None:
+    secrets.register('pé"ss')
+    assert secrets.redact('{"k": "p\\u00e9\\"ss"}') == '{"k": "***"}'
+    assert secrets.redact('x\\u00e9\\"ss') == 'x\\u00e9\\"ss'  # its JSON form less the first letter
