@@ -22,8 +22,8 @@ from pathlib import Path
 
 from common import fresh_database, run, server, supabase_cli, timed
 
-from schemagate.migrations import discover
-from schemagate.sql import parse
+from schemagate.files.migrations import discover
+from schemagate.statements.sql import parse
 
 
 def generate(directory: Path, count: int) -> None:

@@ -23,9 +23,9 @@ from pathlib import Path
 from apply import generate
 from common import fresh_database, server
 
-from schemagate import workers
-from schemagate.connection import connect
-from schemagate.rules import catalog
+from schemagate.database.connection import connect
+from schemagate.findings.rules import catalog
+from schemagate.statements import workers
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:

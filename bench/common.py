@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from schemagate.postgres import binaries
-from schemagate.postgres.ephemeral import EphemeralPostgres
+from schemagate.database.server import binaries
+from schemagate.database.server.ephemeral import EphemeralPostgres
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,14 +18,16 @@ import sys
 import time
 from pathlib import Path
 
-from schemagate import commands, engine, history, seeding
+from schemagate import commands
+from schemagate.commands.history_commands import quiet
 from schemagate.config import Overrides
-from schemagate.connection import link
-from schemagate.dbtests import execute
-from schemagate.history_commands import quiet
+from schemagate.database import history
+from schemagate.database.apply import engine, seeding
+from schemagate.database.connection import link
+from schemagate.database.dbtests import execute
+from schemagate.database.server.sandbox import prepared
 from schemagate.repofiles import present, repository_root
-from schemagate.sandbox import prepared
-from schemagate.sql import extensions_created
+from schemagate.statements.sql import extensions_created
 
 _TAP = re.compile(r"^\s*(?:not )?ok \d+")
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from common import fresh_database, server
 
-from schemagate import commands, engine
+from schemagate import commands
 from schemagate.config import Config
-from schemagate.connection import connect, link
-from schemagate.history import RunContext
+from schemagate.database.apply import engine
+from schemagate.database.connection import connect, link
+from schemagate.database.history import RunContext
 
 ORDERS = """
 create table public.orders (

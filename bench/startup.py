@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from schemagate.postgres import binaries
-from schemagate.postgres.ephemeral import EphemeralPostgres
+from schemagate.database.server import binaries
+from schemagate.database.server.ephemeral import EphemeralPostgres
 
 
 def main() -> None:

@@ -4,8 +4,8 @@ import signal
 import sys
 
 from schemagate.action import main
+from schemagate.database.server.hardening import hide_process_environment
 from schemagate.errors import terminate
-from schemagate.postgres.hardening import hide_process_environment
 
 if __name__ == "__main__":
     # a cancelled workflow, or `docker stop`: the running migration rolls back and the lock goes

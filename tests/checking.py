@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import TEMPLATE, Database, Project, _new_database
-from schemagate import check
+from schemagate.commands import checking as check
 from schemagate.config import Config
-from schemagate.postgres import shim
+from schemagate.database.server import shim
 from schemagate.report.model import Report
 
 GOOD = """

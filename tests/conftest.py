@@ -21,8 +21,8 @@ import psycopg
 import pytest
 
 from schemagate.cli import main
-from schemagate.postgres import binaries, shim
-from schemagate.postgres.ephemeral import EphemeralPostgres
+from schemagate.database.server import binaries, shim
+from schemagate.database.server.ephemeral import EphemeralPostgres
 
 # the `github` and `workspace` fixtures of the Action's tests and the container's
 pytest_plugins = ("actionrun",)

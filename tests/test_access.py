@@ -10,8 +10,8 @@ import pytest
 
 from checking import commit_base, run_check
 from conftest import Database, Project
-from schemagate import access
-from schemagate.access import Cell
+from schemagate.database.catalog import access
+from schemagate.database.catalog.access import Cell
 from schemagate.report.markdown import render
 
 NOTES = """

@@ -17,7 +17,7 @@ from actionrun import ROOT
 from conftest import EXAMPLE
 from schemagate import __version__
 from schemagate.action import OUTPUTS
-from schemagate.github.runner import INPUTS
+from schemagate.action.runner import INPUTS
 
 RELEASE = ROOT / ".github" / "scripts" / "release_version.py"
 

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from conftest import Database, Project, Run
-from schemagate.history import LOCK_KEY
+from schemagate.database.history import LOCK_KEY
 
 Cli = Callable[..., Run]
 
@@ -299,7 +299,7 @@ def test_no_database_is_a_usage_error(cli: Cli, project: Project) -> None:
 
 
 def test_connections_never_prepare_statements(db: Database) -> None:
-    from schemagate.connection import connect
+    from schemagate.database.connection import connect
 
     with connect(db.url) as conn:
         assert conn.prepare_threshold is None
@@ -309,7 +309,7 @@ def test_connections_never_prepare_statements(db: Database) -> None:
 
 
 def test_ipv6_only_host_gets_the_pooler_hint() -> None:
-    from schemagate.connection import describe_failure
+    from schemagate.database.connection import describe_failure
 
     error = psycopg.OperationalError(
         'connection to server at "db.abcd.supabase.co" (2a05:d014::1), port 5432 failed: '
@@ -325,7 +325,7 @@ def test_ipv6_only_host_gets_the_pooler_hint() -> None:
 
 
 def test_a_pooler_url_without_the_project_ref_gets_its_fix() -> None:
-    from schemagate.connection import describe_failure
+    from schemagate.database.connection import describe_failure
 
     error = psycopg.OperationalError(
         'connection to server at "aws-0-eu-central-1.pooler.supabase.com" (3.1.2.3), port 5432 failed: '

@@ -11,7 +11,7 @@ from checking import GOOD, commit_base, fresh_database, rule_ids, run_check
 from conftest import Database, Project, Run
 from schemagate.config import Config
 from schemagate.errors import InputError
-from schemagate.rules import Severity
+from schemagate.findings import Severity
 
 Cli = Callable[..., Run]
 
@@ -233,7 +233,7 @@ def test_lint_runs_the_static_rules_without_a_database(project: Project) -> None
 
 
 def test_lint_with_a_base_parses_only_the_new_migrations(project: Project) -> None:
-    from schemagate.lint import Options, lint
+    from schemagate.findings.judge import Options, lint
 
     project.write("20251101000000_old.sql", "create tabel legacy (id int);")  # merged long ago
     base = commit_base(project)
@@ -248,18 +248,18 @@ def test_lint_with_a_base_parses_only_the_new_migrations(project: Project) -> No
 def test_every_rule_has_its_page_and_its_row_in_the_readme_as_the_registry_says() -> None:
     from pathlib import Path
 
-    from schemagate.rules import docs, registry
+    from schemagate.findings import docs, registry
 
     root = Path(__file__).resolve().parents[1]
-    assert docs.stale(root) == []  # python -m schemagate.rules.docs writes them
+    assert docs.stale(root) == []  # python -m schemagate.findings.docs writes them
     readme = (root / "README.md").read_text()
     assert [r for r in registry.ids() if f"[`{r}`](docs/rules/{r}.md)" not in readme] == []
     assert all((root / "docs" / "rules" / f"{r}.md").is_file() for r in registry.ids())
 
 
 def test_a_major_that_is_not_installed_is_named_in_the_report(project: Project) -> None:
-    from schemagate import check
-    from schemagate.lint import Options
+    from schemagate.commands import checking as check
+    from schemagate.findings.judge import Options
 
     project.write("20251201000000_x.sql", GOOD)
     (project.root / "supabase" / "config.toml").write_text("[db]\nmajor_version = 9\n")

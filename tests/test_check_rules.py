@@ -8,12 +8,12 @@ import pytest
 
 from checking import GOOD, commit_base, fresh_database, rule_ids, run_check
 from conftest import Database, Project
-from schemagate.changes import Changes
 from schemagate.config import Config
-from schemagate.lint import Options, lint
-from schemagate.migrations import Migration
-from schemagate.rules import files, hardcoded, statements
-from schemagate.sql import parse
+from schemagate.files.changes import Changes
+from schemagate.files.migrations import Migration
+from schemagate.findings.judge import Options, lint
+from schemagate.findings.rules import files, hardcoded, statements
+from schemagate.statements.sql import parse
 
 TS = "20251201000000"
 NEW = f"{TS}_change.sql"

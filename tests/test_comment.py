@@ -10,9 +10,9 @@ from cmarkgfm.cmark import Options
 
 from checking import GOOD, commit_base, run_check
 from conftest import Database, Project
+from schemagate.findings import registry
 from schemagate.report import markdown
 from schemagate.report.escape import inline
-from schemagate.rules import registry
 
 FLAWED = """
 create table public.things_{i} (

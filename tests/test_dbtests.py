@@ -21,9 +21,9 @@ from actionrun import pr_payload, run_action
 from checking import commit_base, run_check
 from conftest import Database, Project, Run
 from fakegithub import FakeGitHub
-from schemagate.dbtests import execute
-from schemagate.dbtests.psqlscript import Echo, Session, Sql, steps
-from schemagate.dbtests.tap import FileResult, TapReader, Where
+from schemagate.database.dbtests import execute
+from schemagate.database.dbtests.psqlscript import Echo, Session, Sql, steps
+from schemagate.database.dbtests.tap import FileResult, TapReader, Where
 from schemagate.errors import InputError
 from schemagate.report import markdown
 

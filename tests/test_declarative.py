@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 
 from conftest import Project
-from schemagate import check
+from schemagate.commands import checking as check
 from schemagate.config import Config
 from schemagate.report.model import Report
 

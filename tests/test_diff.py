@@ -10,8 +10,8 @@ import pytest
 
 from checking import commit_base, fresh_database, run_check
 from conftest import TEMPLATE, Database, Project
-from schemagate import diff, inventory
-from schemagate.postgres.ephemeral import EphemeralPostgres
+from schemagate.database.catalog import diff, inventory
+from schemagate.database.server.ephemeral import EphemeralPostgres
 from schemagate.report import picture as rendered
 from schemagate.report.model import Report
 

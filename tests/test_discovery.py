@@ -9,7 +9,7 @@ import pytest
 
 from conftest import Project
 from schemagate.errors import InputError
-from schemagate.migrations import discover
+from schemagate.files.migrations import discover
 
 
 def test_versions_sort_as_integers_not_strings(project: Project) -> None:

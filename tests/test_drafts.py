@@ -6,9 +6,9 @@ import pytest
 
 from checking import commit_base, run_check
 from conftest import Database, Project
-from schemagate.drafts import draft, ident
-from schemagate.migrations import Migration
-from schemagate.sql import parse
+from schemagate.files.migrations import Migration
+from schemagate.statements.drafts import draft, ident
+from schemagate.statements.sql import parse
 
 BASE = (
     "create table if not exists public.base (id int primary key, note text);\n"

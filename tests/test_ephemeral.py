@@ -15,8 +15,8 @@ import psycopg
 import pytest
 
 from conftest import Project
-from schemagate.postgres import binaries
-from schemagate.postgres.ephemeral import EphemeralPostgres
+from schemagate.database.server import binaries
+from schemagate.database.server.ephemeral import EphemeralPostgres
 
 
 @pytest.fixture
@@ -151,7 +151,7 @@ def test_initdb_is_cached_once_and_reused(scratch_tmp: Path, monkeypatch: pytest
 
 
 def test_a_cache_others_can_write_is_not_used(scratch_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from schemagate.postgres import cache
+    from schemagate.database.server import cache
 
     shared = scratch_tmp / "shared"
     shared.mkdir()

@@ -12,8 +12,8 @@ import pytest
 
 from checking import commit_base, run_check
 from conftest import Database, Project
-from schemagate import inventory
-from schemagate.inventory import Column, Edge, Relations
+from schemagate.database.catalog import inventory
+from schemagate.database.catalog.inventory import Column, Edge, Relations
 from schemagate.report import picture as rendered
 from schemagate.report.markdown import render
 

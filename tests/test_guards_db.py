@@ -15,11 +15,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from schemagate import history
-from schemagate.connection import Connection, Link, Target
+from schemagate.database import history
+from schemagate.database.connection import Connection, Link, Target
+from schemagate.database.server import binaries, hardening
+from schemagate.database.server.ephemeral import EphemeralPostgres
 from schemagate.errors import ConnectionFailure, LockTimeout
-from schemagate.postgres import binaries, hardening
-from schemagate.postgres.ephemeral import EphemeralPostgres
 
 SERVER_ACCESS = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
 ADMIN = "supabase_admin"  # not `postgres`: make_plain_owner() creates that role itself

@@ -7,7 +7,7 @@ import pytest
 
 from checking import fresh_database, run_check
 from conftest import Database, Project
-from schemagate.isolation import Proof
+from schemagate.findings.isolation import Proof
 from schemagate.report.escape import inline
 from schemagate.report.markdown import render
 from schemagate.report.model import Report

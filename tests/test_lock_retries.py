@@ -9,10 +9,10 @@ import psycopg
 import pytest
 
 from conftest import Database, Project, Run
-from schemagate import engine
-from schemagate.connection import link
+from schemagate.database.apply import engine
+from schemagate.database.connection import link
+from schemagate.database.history import RunContext
 from schemagate.errors import MigrationFailed
-from schemagate.history import RunContext
 
 FIRST = ("1_orders.sql", "create table public.orders (id int);")
 SECOND = ("2_note.sql", "alter table public.orders add column note text;")

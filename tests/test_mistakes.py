@@ -7,7 +7,7 @@ import pytest
 from checking import commit_base, run_check
 from conftest import Database, Project
 from schemagate.config import Config
-from schemagate.lint import Options, lint
+from schemagate.findings.judge import Options, lint
 
 
 def _linted(project: Project, base: str | None = None) -> list[tuple[str, str]]:

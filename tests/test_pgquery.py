@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from schemagate import pgquery
+from schemagate.statements import pgquery
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECTS = [ROOT / "examples" / "supabase-app", ROOT / "tests" / "fidelity" / "project"]

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import Database, Project, Run
 from schemagate.errors import InputError
-from schemagate.migrations import discover
+from schemagate.files.migrations import discover
 
 Cli = Callable[..., Run]
 

@@ -11,9 +11,9 @@ import pytest
 from checking import commit_base, fresh_database, run_check
 from conftest import Database, Project
 from schemagate.config import Config
-from schemagate.lint import Options, lint
+from schemagate.findings import Rule, registry
+from schemagate.findings.judge import Options, lint
 from schemagate.report.model import Report
-from schemagate.rules import Rule, registry
 
 EXAMPLES = sorted((r for r in registry.rules() if r.bad), key=lambda r: r.id)
 STATIC = {"files", "statements", "hardcoded", "platform"}
@@ -70,6 +70,9 @@ def test_the_pages_and_the_readme_s_table_are_written_from_the_registry() -> Non
 
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run(
-        [sys.executable, "-m", "schemagate.rules.docs", "--check"], cwd=root, capture_output=True, text=True
+        [sys.executable, "-m", "schemagate.findings.docs", "--check"],
+        cwd=root,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr

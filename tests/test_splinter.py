@@ -15,7 +15,7 @@ import pytest
 
 from checking import fresh_database, run_check
 from conftest import Database, Project
-from schemagate.rules import registry
+from schemagate.findings import registry
 from supabasecli import run_supabase
 
 pytestmark = pytest.mark.interop

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from schemagate.errors import InputError
-from schemagate.migrations import Migration
-from schemagate.sql import Kind, parse
+from schemagate.files.migrations import Migration
+from schemagate.statements.sql import Kind, parse
 
 
 def parsed(text: str) -> list[tuple[int, str, str]]:

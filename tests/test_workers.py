@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from conftest import Project
-from schemagate import workers
 from schemagate.config import Config
 from schemagate.errors import InputError
-from schemagate.lint import Options, lint
+from schemagate.findings.judge import Options, lint
+from schemagate.findings.rules import hardcoded
 from schemagate.report.model import Report
-from schemagate.rules import hardcoded
+from schemagate.statements import workers
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_a_worker_that_dies_is_an_error_not_a_short_result() -> None:
 
 
 def test_a_finding_keeps_its_rule_object_across_processes() -> None:
-    from schemagate.rules import Finding
+    from schemagate.findings import Finding
 
     made = Finding(hardcoded.HARD_CODED, "literal a UUID in `insert`", Path("x.sql"), 3)
     assert pickle.loads(pickle.dumps(made)).rule is hardcoded.HARD_CODED

@@ -43,17 +43,17 @@ FAST = Part(
         "src/schemagate/secrets.py",
         "src/schemagate/report/escape.py",
         "src/schemagate/report/annotations.py",
-        "src/schemagate/github/runner.py",
-        "src/schemagate/github/comments.py",
-        "src/schemagate/github/feedback.py",
-        "src/schemagate/migrations.py",
+        "src/schemagate/action/runner.py",
+        "src/schemagate/action/comments.py",
+        "src/schemagate/action/feedback.py",
+        "src/schemagate/files/migrations.py",
         "src/schemagate/repofiles.py",
     ),
     ("tests/unit",),
 )
 SLOW = Part(
     "slow",
-    ("src/schemagate/history.py", "src/schemagate/postgres/hardening.py"),
+    ("src/schemagate/database/history/__init__.py", "src/schemagate/database/server/hardening.py"),
     ("tests/test_guards_db.py",),
 )
 
@@ -161,26 +161,28 @@ EQUIVALENT = (
             "a version is ASCII digits here (the pattern or is_number() said so), and X is no digit",
         )
         for function, target in (
-            ("schemagate.migrations.x_version_order", "digits = version"),
-            ("schemagate.migrations.x_discover", "number = migration.version"),
+            ("schemagate.files.migrations.x_version_order", "digits = version"),
+            ("schemagate.files.migrations.x_discover", "number = migration.version"),
         )
     ),
     Equivalent(
-        "schemagate.migrations.x_decode", 'text = raw.decode("UTF-8")', "the same codec under another name"
+        "schemagate.files.migrations.x_decode",
+        'text = raw.decode("UTF-8")',
+        "the same codec under another name",
     ),
     Equivalent(
-        "schemagate.migrations.x_decode",
+        "schemagate.files.migrations.x_decode",
         'line = raw.count(b"\\n", None, exc.start) + 1',
         "a start of None is the start: 0",
     ),
     Equivalent(
-        "schemagate.migrations.x_decode",
+        "schemagate.files.migrations.x_decode",
         'line = text.count("\\n", None, text.index("\\x00")) + 1',
         "a start of None is the start: 0",
     ),
     *(
         Equivalent(
-            "schemagate.github.runner.xǁInputsǁvalidate",
+            "schemagate.action.runner.xǁInputsǁvalidate",
             mutated,
             "validate() only checks the input and drops the value: the default is never seen",
         )
@@ -196,8 +198,8 @@ EQUIVALENT = (
             function, 'with open(path, "a", encoding="UTF-8") as out:', "the same codec under another name"
         )
         for function in (
-            "schemagate.github.runner.xǁRunnerǁoutput",
-            "schemagate.github.runner.xǁRunnerǁsummary",
+            "schemagate.action.runner.xǁRunnerǁoutput",
+            "schemagate.action.runner.xǁRunnerǁsummary",
         )
     ),
     Equivalent(
@@ -222,7 +224,7 @@ EQUIVALENT = (
             ("schemagate.report.escape.x_code_block", 'text = visible(redact(text), keep="XX\\n\\t\\rXX")'),
             ("schemagate.report.annotations.x_command_data", 'text = visible(text, keep="XX\\r\\nXX")'),
             (
-                "schemagate.github.runner.xǁRunnerǁlog",
+                "schemagate.action.runner.xǁRunnerǁlog",
                 'text = visible(secrets.redact(line), keep="XX\\n\\tXX") # no ESC sequence, no bidi override',
             ),
         )
@@ -235,7 +237,7 @@ EQUIVALENT = (
     ),
     *(
         Equivalent(
-            "schemagate.github.comments.x_first_line",
+            "schemagate.action.comments.x_first_line",
             f'return str(comment.get("body", "")).split({split})[0].rstrip("\\r")',
             "the first field of a split is the same however many splits follow it",
         )
@@ -266,7 +268,7 @@ EQUIVALENT = (
         )
     ),
     Equivalent(
-        "schemagate.github.runner.x_mask_secrets",
+        "schemagate.action.runner.x_mask_secrets",
         "password = secrets.password_of(value) if (value) or True else None",
         'password_of("") is None: the condition only spares the call',
     ),
@@ -276,7 +278,7 @@ EQUIVALENT = (
 _PRCTL_UNUSED = "PR_SET_DUMPABLE reads only its second argument (prctl(2)); None is passed as NULL, that is 0"
 EQUIVALENT += (
     *(
-        Equivalent("schemagate.postgres.hardening.x_hide_process_environment", mutated, _PRCTL_UNUSED)
+        Equivalent("schemagate.database.server.hardening.x_hide_process_environment", mutated, _PRCTL_UNUSED)
         for mutated in (
             "libc.prctl(_PR_SET_DUMPABLE, None, 0, 0, 0)",
             "libc.prctl(_PR_SET_DUMPABLE, 0, None, 0, 0)",
@@ -290,18 +292,18 @@ EQUIVALENT += (
         )
     ),
     Equivalent(
-        "schemagate.postgres.hardening.x_hide_process_environment",
+        "schemagate.database.server.hardening.x_hide_process_environment",
         'if not name or not hasattr(ctypes, "cdll"):',
         "ctypes has both CDLL and cdll",
     ),
     Equivalent(
-        "schemagate.postgres.hardening.x_hide_process_environment",
+        "schemagate.database.server.hardening.x_hide_process_environment",
         "libc = ctypes.CDLL(None, use_errno=True)",
         "CDLL(None) is the process itself, which has libc's prctl linked in: the same function is called",
     ),
     *(
         Equivalent(
-            "schemagate.postgres.hardening.x_hide_process_environment",
+            "schemagate.database.server.hardening.x_hide_process_environment",
             f"libc = ctypes.CDLL(name, {errno})",
             "errno is never read after the call",
         )
@@ -309,7 +311,7 @@ EQUIVALENT += (
     ),
     *(
         Equivalent(
-            "schemagate.postgres.hardening.x_make_plain_owner",
+            "schemagate.database.server.hardening.x_make_plain_owner",
             mutated,
             "SELECT current_database() always returns its one row: the fallback is never used",
         )
@@ -322,7 +324,7 @@ EQUIVALENT += (
 )
 # Modules whose strings are SQL: a mutant that only changes the case of keywords or unquoted names,
 # leaving every quoted literal as it was, is the same statement to PostgreSQL.
-SQL_MODULES = ("schemagate.history.", "schemagate.postgres.hardening.")
+SQL_MODULES = ("schemagate.database.history.", "schemagate.database.server.hardening.")
 SQL_CASE = "only the case of SQL keywords and unquoted names changed; PostgreSQL folds them"
 
 

@@ -7,7 +7,7 @@ Facts only, each from Supabase's own sources: supautils' settings as Supabase co
 
 from __future__ import annotations
 
-from schemagate.postgres import facts
+from schemagate.database.server import facts
 
 # supautils.privileged_role_allowed_configs: the superuser-only settings `postgres` may SET and
 # ALTER ROLE ... SET. The shim grants exactly these (GRANT SET ON PARAMETER): those facts.json

@@ -10,11 +10,11 @@ import pytest
 
 from checking import run_check
 from conftest import Database, Project
-from schemagate import check
+from schemagate.commands import checking as check
 from schemagate.config import Config, postgres_major
-from schemagate.lint import Options
-from schemagate.postgres import binaries, extensions
-from schemagate.sandbox import throwaway
+from schemagate.database.server import binaries, extensions
+from schemagate.database.server.sandbox import throwaway
+from schemagate.findings.judge import Options
 
 SYSTEM = binaries.system_bindirs()
 needs_system = pytest.mark.skipif(not SYSTEM, reason="no system PostgreSQL on this machine")

@@ -17,10 +17,10 @@ import pytest
 
 from checking import fresh_database, run_check
 from conftest import Database, Project, copy_project
-from schemagate import check
+from schemagate.commands import checking as check
 from schemagate.config import Config
-from schemagate.lint import Options
-from schemagate.postgres import binaries
+from schemagate.database.server import binaries
+from schemagate.findings.judge import Options
 from schemagate.report.model import Report
 
 PROJECT = Path(__file__).resolve().parent / "project"

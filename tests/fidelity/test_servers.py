@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from conftest import Project, copy_project, run_process
-from schemagate import check
+from schemagate.commands import checking as check
 from schemagate.config import Config, postgres_major
-from schemagate.lint import Options
-from schemagate.postgres import binaries, extensions
+from schemagate.database.server import binaries, extensions
+from schemagate.findings.judge import Options
 from schemagate.report.model import Report
 
 PROJECT = Path(__file__).resolve().parent / "project"

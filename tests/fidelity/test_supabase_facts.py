@@ -11,11 +11,11 @@ import psycopg
 import pytest
 
 from conftest import Database, Project
-from schemagate import diagnosis
-from schemagate.migrations import Migration
-from schemagate.postgres import binaries, shim
-from schemagate.postgres.ephemeral import EphemeralPostgres
-from schemagate.sql import parse
+from schemagate.database.apply import diagnosis
+from schemagate.database.server import binaries, shim
+from schemagate.database.server.ephemeral import EphemeralPostgres
+from schemagate.files.migrations import Migration
+from schemagate.statements.sql import parse
 
 ALLOWED = [
     # demote-postgres: postgres has ALL on schema extensions

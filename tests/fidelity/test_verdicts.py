@@ -16,10 +16,11 @@ import pytest
 
 from checking import rule_ids, run_check
 from conftest import Database, Project
-from schemagate import check, cli
+from schemagate import cli
+from schemagate.commands import checking as check
 from schemagate.config import Config
-from schemagate.lint import Options
-from schemagate.postgres import binaries, facts
+from schemagate.database.server import binaries, facts
+from schemagate.findings.judge import Options
 from schemagate.report.model import Report
 
 # a project that keeps its integrations' credentials in Vault, as database.build-like apps do

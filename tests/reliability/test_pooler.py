@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from conftest import Database, Project, run_process
-from schemagate.postgres.ephemeral import unprivileged_user
+from schemagate.database.server.ephemeral import unprivileged_user
 
 POOLER_PORT = 6543
 

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemagate.errors import InputError
-from schemagate.migrations import Migration
+from schemagate.files.migrations import Migration
 from schemagate.report.escape import inline
-from schemagate.sql import parse
+from schemagate.statements.sql import parse
 
 PIECES = st.sampled_from(
     [

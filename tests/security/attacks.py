@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import Project
-from schemagate import check
+from schemagate.commands import checking as check
 from schemagate.config import Config
-from schemagate.lint import Options
-from schemagate.postgres import binaries
+from schemagate.database.server import binaries
+from schemagate.findings.judge import Options
 from schemagate.report.model import Report
 
 # Each ends by writing {mark} from the server, which only a superuser (or a member of

@@ -12,8 +12,8 @@ from collections.abc import Callable
 import pytest
 
 from conftest import Database, Project, Run
-from schemagate.postgres import binaries
-from schemagate.postgres.ephemeral import EphemeralPostgres
+from schemagate.database.server import binaries
+from schemagate.database.server.ephemeral import EphemeralPostgres
 
 DELETE = "delete from public.customers;\n"
 

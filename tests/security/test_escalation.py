@@ -17,9 +17,9 @@ import pytest
 from attacks import ATTACKS, MAJORS, check_attack, failed
 
 from conftest import Database, Project, Run
-from schemagate import check
+from schemagate.commands import checking as check
 from schemagate.config import Config
-from schemagate.lint import Options
+from schemagate.findings.judge import Options
 
 
 @pytest.mark.parametrize("supabase", [True, False], ids=["shim", "plain"])

@@ -16,10 +16,10 @@ from attacks import MAJORS, check_attack, failed, server_for
 
 from checking import commit_base
 from conftest import Project
-from schemagate import check
+from schemagate.commands import checking as check
 from schemagate.config import load
 from schemagate.errors import InputError
-from schemagate.lint import Options
+from schemagate.findings.judge import Options
 
 # The first file commits a view that runs a program; the second reaches the same server back as
 # its superuser through postgres_fdw's handler on a wrapper of the migration's own, where the

@@ -14,10 +14,10 @@ import yaml
 
 from actionrun import PUSH, ROOT, pr_payload, run_action, runner_commands
 from fakegithub import FakeGitHub
+from schemagate.action.context import Context
+from schemagate.action.events import choose_mode
+from schemagate.action.runner import Inputs
 from schemagate.errors import InputError
-from schemagate.github.context import Context
-from schemagate.github.events import choose_mode
-from schemagate.github.runner import Inputs
 
 EVENTS = (
     "push",

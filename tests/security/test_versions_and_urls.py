@@ -13,7 +13,7 @@ import pytest
 
 from conftest import Database, Project, Run
 from schemagate import secrets
-from schemagate.migrations import discover, parse_name
+from schemagate.files.migrations import discover, parse_name
 
 Cli = Callable[..., Run]
 

@@ -13,8 +13,8 @@ from actionrun import PUSH, run_action, runner_commands
 from conftest import Database
 from fakegithub import FakeGitHub
 from schemagate import action
+from schemagate.action.runner import Runner
 from schemagate.errors import InputError
-from schemagate.github.runner import Runner
 
 # a merged migration's file name that would switch commands off, then forge an error
 HOSTILE_NAME = "x\n::error title=forged::forged\n::stop-commands::adv\n.sql"

@@ -9,9 +9,9 @@ import pytest
 from unitcheck import forget_secrets
 
 from schemagate import secrets
+from schemagate.findings import Finding, Rule, Severity
 from schemagate.report import annotations as workflow
 from schemagate.report.model import Report
-from schemagate.rules import Finding, Rule, Severity
 
 
 @pytest.fixture(autouse=True)

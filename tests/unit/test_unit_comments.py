@@ -12,11 +12,11 @@ from unitcheck import forget_secrets
 
 from fakegithub import TOKEN, FakeGitHub, State
 from schemagate import secrets
-from schemagate.fixes import Edit
-from schemagate.github import comments, review
-from schemagate.github.api import ApiError, GitHubApi
-from schemagate.github.feedback import PullRequest
-from schemagate.github.runner import Runner
+from schemagate.action import comments, review
+from schemagate.action.api import ApiError, GitHubApi
+from schemagate.action.feedback import PullRequest
+from schemagate.action.runner import Runner
+from schemagate.findings.fixes import Edit
 
 MARKER = "<!-- schemagate:check -->"
 BOT = "github-actions[bot]"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from schemagate import migrations
 from schemagate.errors import InputError
-from schemagate.migrations import Discovery, Migration
+from schemagate.files import migrations
+from schemagate.files.migrations import Discovery, Migration
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,9 @@ import pytest
 from unitcheck import forget_secrets
 
 from schemagate import secrets
+from schemagate.action import runner
+from schemagate.action.runner import Inputs, Runner
 from schemagate.errors import InputError
-from schemagate.github import runner
-from schemagate.github.runner import Inputs, Runner
 
 
 @pytest.fixture(autouse=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from schemagate import secrets
+from schemagate.findings import Severity
 from schemagate.report.escape import visible
 from schemagate.report.model import Report, display_path
-from schemagate.rules import Severity
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

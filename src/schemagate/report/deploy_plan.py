@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from schemagate.report.escape import inline
 
 if TYPE_CHECKING:
-    from schemagate.deploy_plan import DeployPlan, Step, Table
+    from schemagate.database.apply.rehearsal import DeployPlan, Step, Table
 
 _LOCK = {
     "AccessExclusiveLock": "ACCESS EXCLUSIVE",

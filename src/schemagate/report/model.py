@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from schemagate import __version__, repofiles
-from schemagate.fixes import Edit
-from schemagate.rules import ITEMS, Finding, Severity
+from schemagate.findings import ITEMS, Finding, Severity
+from schemagate.findings.fixes import Edit
 
 if TYPE_CHECKING:  # the picture and the tests need a database; `lint` never loads one
-    from schemagate.dbtests.execute import Suite
-    from schemagate.picture import Picture
+    from schemagate.database.dbtests.execute import Suite
+    from schemagate.findings.picture import Picture
 
 JSON_SCHEMA_VERSION = 1
 

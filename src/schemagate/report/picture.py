@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from schemagate.report.escape import code_block, inline, visible
 
 if TYPE_CHECKING:
-    from schemagate.diff import Change
-    from schemagate.inventory import Relations
-    from schemagate.picture import Picture
+    from schemagate.database.catalog.diff import Change
+    from schemagate.database.catalog.inventory import Relations
+    from schemagate.findings.picture import Picture
 
 LINES = 30  # schema changes listed before the rest is counted
 _SIGN = {"added": "+", "removed": "-", "changed": "~"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from schemagate import __version__
+from schemagate.findings import Severity, registry
+from schemagate.findings.docs import url
 from schemagate.report.model import Report, display_path
-from schemagate.rules import Severity, registry
-from schemagate.rules.docs import url
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

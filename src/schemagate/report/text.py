@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from schemagate.findings import Severity
 from schemagate.report.model import Report, display_path
-from schemagate.rules import Severity
 
 
 def render(report: Report) -> str:

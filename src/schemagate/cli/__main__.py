@@ -1,0 +1,5 @@
+"""`python -m schemagate.cli`: the `schemagate` command."""
+
+from schemagate.cli import run
+
+run()

@@ -1,0 +1,409 @@
+"""`schemagate check`: apply everything to a throwaway database, judge what is new, report.
+
+Reads in the data path's order: files -> statements -> database -> findings -> report.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from schemagate.bounds import Limits
+from schemagate.config import DEFAULT_PATH, Config, load
+from schemagate.database import history
+from schemagate.database.apply import engine, seeding
+from schemagate.database.catalog import inventory, snapshot
+from schemagate.database.connection import Connection, connect
+from schemagate.database.dbtests import baseline, execute, gate
+from schemagate.database.server import extensions
+from schemagate.database.server.sandbox import Sandbox, prepared
+from schemagate.database.server.watchdog import Watchdog
+from schemagate.errors import InputError, SchemagateError, Unverified
+from schemagate.files.changes import Changes, base_blob, compare
+from schemagate.files.migrations import discover, find_downs
+from schemagate.findings import Finding, declarative, fixes, picture, proofs, remedies
+from schemagate.findings.judge import Judgement, Options, examine, finish, judge, unreadable, validate_rules
+from schemagate.findings.rules import catalog, runtime, statements
+from schemagate.findings.rules.catalog import scope
+from schemagate.repofiles import UnreadableFile, present, repository_root
+from schemagate.report.model import MigrationResult, Report
+from schemagate.statements.sql import ParsedMigration, extensions_created, parse
+
+__all__ = ["Options", "run"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Change:
+    """The migrations at HEAD, and which of them this change adds."""
+
+    local: list[ParsedMigration]
+    new: list[ParsedMigration]
+    changes: Changes
+    skipped: list[Path]  # .sql files in the folder that the Supabase CLI never applies
+
+
+def read(config: Config, options: Options) -> Change:
+    """Every migration parsed, and which are new: `check` applies them all and judges the new."""
+    found = discover(config.migrations_dir)
+    local = [parse(m) for m in found.migrations]
+    changes = compare(config.migrations_dir, found.migrations, options.base)
+    return Change(local, [p for p in local if changes.is_new(p.migration)], changes, found.skipped)
+
+
+@dataclass
+class _State:
+    """What the run learns as it goes, for the rules that need it."""
+
+    judgement: Judgement = field(default_factory=Judgement)
+    results: dict[str, MigrationResult] = field(default_factory=dict)
+    applied_new: list[ParsedMigration] = field(default_factory=list)
+    downs: dict[str, Path] = field(default_factory=dict)  # reviewed down files by version
+    seen: picture.Before | None = None  # the database before the first new migration
+    picture: picture.Picture | None = None
+    watchdog: Watchdog | None = None
+    current: Path | None = None  # the file running now: a limit that stops it names it
+
+    @property
+    def stopped(self) -> str | None:
+        """Why a limit stopped the run, once one did."""
+        return self.watchdog.cause if self.watchdog else None
+
+    def stop(self, cause: str) -> None:
+        """The one finding that says a limit stopped the run, on the file it stopped."""
+        if not any(f.message == cause for f in self.findings):
+            self.findings.append(Finding(runtime.APPLY_FAILED, cause, self.current))
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.judgement.findings
+
+
+# database -------------------------------------------------------------------------------------------
+@contextmanager
+def _database(
+    config: Config,
+    options: Options,
+    progress: Progress,
+    notes: list[str],
+    needs: frozenset[tuple[str, str | None]],
+) -> Iterator[Sandbox]:
+    """A throwaway server, or the empty database the workflow names, made ready."""
+    with prepared(
+        supabase=config.shim,
+        url=options.database_url,
+        pg_bin=options.pg_bin,
+        major=options.pg_major,
+        wants=needs,
+        superuser=config.superuser,
+    ) as box:
+        progress(box.banner)
+        for note in box.notes:
+            progress(note)
+            notes.append(note)
+        yield box
+
+
+def _watchdog(box: Sandbox, config: Config, began: float) -> Watchdog:
+    """On a throwaway server every backend is the run's; on a named database, its database's."""
+    return Watchdog(box.admin_url, Limits.of(config), began, whole_server=not box.named)
+
+
+def _apply(
+    conn: Connection,
+    parsed: ParsedMigration,
+    settings: engine.Settings,
+    state: _State,
+    *,
+    new: bool,
+    shim_on: bool,
+    config: Config,
+) -> bool:
+    """Apply one migration as the engine does; for a new one, watch its locks and rewrites."""
+    m = parsed.migration
+    state.current = m.path
+    result = state.results.setdefault(m.version, MigrationResult(m.version, m.filename, m.path))
+    result.transactional = parsed.transactional
+    locks: list[runtime.Lock] = []
+    nodes_before = runtime.relfilenodes(conn) if new else {}
+    down = state.downs.get(m.version) if new else None
+    result.down_file = down
+    before = snapshot.take(conn) if new else None
+
+    record = engine.recorder(conn, parsed, history.RunContext.local())
+    began = time.monotonic()
+    try:
+        engine.validate(parsed, allow_splits=settings.allow_splits)
+        engine.run_file(
+            conn,
+            parsed,
+            settings,
+            record=record,
+            shim=shim_on,
+            observe=(lambda c: locks.extend(runtime.held_locks(c))) if new else None,
+        )
+    except SchemagateError as exc:
+        result.status = "failed"
+        if state.watchdog:
+            state.watchdog.overran(exc.sqlstate, time.monotonic() - began)
+        if state.stopped:
+            state.stop(state.stopped)
+            return False
+        rule = runtime.APPLY_FAILED if new or not isinstance(exc, InputError) else runtime.INVALID_FILE
+        if isinstance(exc, Unverified):
+            rule, result.status = runtime.COULD_NOT_VERIFY, "unverified"
+        state.findings.append(Finding(rule, exc.reason, exc.path or m.path, exc.line))
+        return False
+    result.status, result.seconds = "applied", time.monotonic() - began
+    if new:
+        state.applied_new.append(parsed)
+        after = runtime.relfilenodes(conn)
+        state.findings.extend(runtime.locks_and_rewrites(parsed, locks, nodes_before, after))
+        assert before is not None
+        if down:
+            state.findings.extend(proofs.reviewed_down(conn, parsed, down, before, settings, shim_on))
+        elif parsed.transactional:
+            result.draft = proofs.drafted_down(conn, parsed, before, settings, shim_on, config.rollbacks_dir)
+            state.findings.append(
+                Finding(
+                    runtime.NO_DOWN,
+                    f"no reviewed down migration {(config.rollbacks_dir / m.filename).as_posix()}; "
+                    f"`schemagate check --drafts {config.rollbacks_dir.as_posix()}` writes the "
+                    "report's draft there to review (the Action's is in .schemagate/drafts/)",
+                    m.path,
+                )
+            )
+    return True
+
+
+# the catalog rules -------------------------------------------------------------------------------
+def _catalog(
+    conn: Connection,
+    state: _State,
+    config: Config,
+    before: catalog.Fingerprints,
+    final: inventory.Inventory | None,
+) -> None:
+    """The catalog rules on what the change made, each finding given to the statement that made
+    its object; the parse-tree detectors they replace are dropped: the catalog is the final word.
+    `final` is the catalog as the migrations left it, taken when the picture needs it."""
+    located = scope.places(state.applied_new)
+    tables = runtime.user_tables(conn, "oid", "r,p,f,v,m")
+    judged = scope.of(before, catalog.fingerprints(conn), located, tables, config.exposed)
+    first = (state.applied_new[0], 0) if state.applied_new else None
+    state.judgement.on_statements = [
+        entry for entry in state.judgement.on_statements if entry[2].rule.id not in catalog.REPLACES
+    ]
+    rows = catalog.check(conn, judged)
+    if state.seen is not None and final is not None:
+        state.picture, opened = picture.after(conn, config, state.seen, final, judged.created)
+        rows += opened
+    for placed in scope.place(rows, located, first):
+        if placed.place is None:
+            state.findings.append(placed.finding)
+        else:
+            parsed, index = placed.place
+            finding = placed.finding
+            if finding.remedy is None:  # a rewrite of the statement that made the object
+                stmt = parsed.statements[index]
+                fires = functools.partial(statements.fires, finding.rule)
+                finding = replace(finding, remedy=remedies.for_statement(finding.rule, stmt, fires))
+            state.judgement.on_statements.append((parsed.migration.version, index, finding))
+
+
+# the run -----------------------------------------------------------------------------------------
+def _superuser_from_base(config: Config, base: str | None) -> None:
+    """A change cannot give its own SQL a superuser's rights (a program on the runner): with a
+    base revision to compare with, a pull request's, `superuser: true` counts only when the base's
+    config says it too."""
+    if not config.superuser or base is None:
+        return
+    path = config.path or DEFAULT_PATH
+    blob = base_blob(path, base)
+    if blob is not None:
+        with tempfile.TemporaryDirectory() as folder:
+            (Path(folder) / "base.yml").write_bytes(blob)
+            if load(Path(folder) / "base.yml", problems=[]).superuser:
+                return
+    raise InputError(
+        "superuser: true is not in the base revision's config: a change cannot give its own SQL "
+        "a superuser's rights (they reach the runner); merge the setting first, on its own",
+        path=path,
+    )
+
+
+def run(config: Config, options: Options, progress: Progress) -> Report:
+    """Apply every migration to a fresh database, watching the new ones, then judge them."""
+    validate_rules(config)
+    _superuser_from_base(config, options.base)
+    began = time.monotonic()
+    try:
+        change = read(config, options)
+    except InputError as exc:
+        if exc.path is None:
+            raise
+        return unreadable(exc, options, "not started", began, config)
+    state = _State()
+    judge(
+        [p.migration for p in change.new],
+        map(examine, change.new),
+        change.changes,
+        state.judgement,
+        change.skipped,
+    )
+    settings = engine.Settings.of(config, throwaway=True)
+    notes: list[str] = []
+    needs = extensions_created(change.local)
+    standins: list[str] = []
+    with _database(config, options, progress, notes, needs) as box, _watchdog(box, config, began) as dog:
+        server, state.watchdog = box.server, dog
+        _first_line(box, settings)
+        try:
+            preinstalled, standins = _on_database(box, change, config, settings, state, progress)
+            suite = _tests(box, config, options.base, settings, state, progress)
+        except (psycopg.Error, SchemagateError):
+            if state.stopped is None:
+                raise
+            state.stop(state.stopped)  # and the server goes as the block ends
+            preinstalled, suite = set(), None
+    results = [
+        state.results.get(p.migration.version)
+        or MigrationResult(p.migration.version, p.migration.filename, p.migration.path)
+        for p in change.new
+    ]
+    report = finish(results, state.judgement, options, server, began, config)
+    report.notes += extensions.standin_notes(sorted(preinstalled), standins) + notes
+    report.picture = state.picture
+    report.tests, report.suite = (gate.rows(suite) if suite else []), suite
+    _fixes(report, change.new)
+    return report
+
+
+def _tests(
+    box: Sandbox,
+    config: Config,
+    base: str | None,
+    settings: engine.Settings,
+    state: _State,
+    progress: Progress,
+) -> execute.Suite | None:
+    """The project's pgTAP files on the database the migrations built, when it has any and every
+    migration applied (on half a schema their failures would say nothing new); with a base, the
+    failing ones run from the base on the base's state too, to tell what is already failing."""
+    files = execute.discover(config.test_folders)
+    if not files or state.stopped or any(r.status != "applied" for r in state.results.values()):
+        return None
+    folder = next((f for f in config.test_folders if f.is_dir()), files[0].parent)
+    suite = execute.run(
+        box.url,
+        files,
+        folder=folder,
+        root=repository_root(files[0]),
+        statement_timeout=config.check_statement_timeout,
+        progress=progress,
+    )
+    already = baseline.failing_on_base(box, config, base, suite, settings) if base else set()
+    state.findings.extend(gate.findings(suite, frozenset(already)))
+    return suite
+
+
+def _first_line(box: Sandbox, settings: engine.Settings) -> None:
+    """On a throwaway server, the migration role's default statement_timeout is the check's limit,
+    for whatever runs outside a migration's own SET LOCAL (the watchdog stops what unsets it)."""
+    if box.named:
+        return  # a server the workflow runs: its roles are not ours to change
+    role = psycopg.conninfo.conninfo_to_dict(box.url).get("user")
+    with connect(box.admin_url) as admin:
+        admin.execute(
+            sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(
+                sql.Identifier(str(role)), sql.Literal(settings.statement_timeout)
+            )
+        )
+
+
+def _on_database(
+    box: Sandbox,
+    change: Change,
+    config: Config,
+    settings: engine.Settings,
+    state: _State,
+    progress: Progress,
+) -> tuple[set[str], list[str]]:
+    """Apply, seed, prove and judge on the prepared database, stopping where a limit stops the run:
+    the stand-in extensions there before, and those the migrations added."""
+    assert state.watchdog is not None
+    dog, shim_on = state.watchdog, box.shim
+    with connect(box.url) as conn:
+        preinstalled = set(extensions.used_standins(conn))
+        history.ensure(conn)
+        state.downs = {v: m.path for v, m in find_downs(config.rollbacks_dir).items()}
+        before: catalog.Fingerprints | None = None
+        for parsed in change.local:
+            dog.checkpoint()
+            is_new = change.changes.is_new(parsed.migration)
+            if is_new and before is None:
+                before = catalog.fingerprints(conn)
+                state.seen = picture.before(conn, config)
+            applied = _apply(conn, parsed, settings, state, new=is_new, shim_on=shim_on, config=config)
+            dog.checkpoint()
+            if not applied:
+                break
+            if is_new:
+                progress(f"applied {parsed.migration.filename}")
+        else:
+            _seed(conn, config, settings, state, shim_on, progress)
+            dog.checkpoint()
+        state.current = None
+        state.findings.extend(proofs.idempotency(conn, state.applied_new, settings, shim_on))
+        dog.checkpoint()
+        everything = all(r.status == "applied" for r in state.results.values())  # else half a schema
+        declared = everything and bool(declarative.files(config)) and not box.named  # a second database
+        final = inventory.take(conn) if state.seen is not None or declared else None
+        _catalog(conn, state, config, before or catalog.fingerprints(conn), final)
+        if declared and final is not None:
+            state.findings.extend(declarative.judge(box, settings, config, final))
+            dog.checkpoint()
+        standins = [name for name in extensions.used_standins(conn) if name not in preinstalled]
+    return preinstalled, standins
+
+
+def _fixes(report: Report, new: list[ParsedMigration]) -> None:
+    """Each new migration's statements by line, and its mechanical fixes, for the review."""
+    parsed = {p.migration.version: p for p in new}
+    for m in report.migrations:
+        if m.version in parsed:
+            m.statements = {s.line: s.label for s in parsed[m.version].statements}
+            m.edits = fixes.edits(parsed[m.version], m.findings)
+
+
+def _seed(
+    conn: Connection,
+    config: Config,
+    settings: engine.Settings,
+    state: _State,
+    shim_on: bool,
+    progress: Progress,
+) -> None:
+    if not (config.seed and present(config.seed_file)):
+        return
+    state.current, began = config.seed_file, time.monotonic()
+    try:
+        seeding.seed(conn, config.seed_file, settings, progress, shim=shim_on)
+    except UnreadableFile:
+        raise  # not the seed's SQL failing: a file no command reads (exit 2, as everywhere)
+    except SchemagateError as exc:
+        if state.watchdog:
+            state.watchdog.overran(exc.sqlstate, time.monotonic() - began)
+        if state.stopped:
+            return  # the limit's finding says it
+        rule = runtime.COULD_NOT_VERIFY if isinstance(exc, Unverified) else runtime.SEED_FAILED
+        state.findings.append(Finding(rule, exc.reason, exc.path, exc.line))

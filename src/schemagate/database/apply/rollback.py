@@ -1,0 +1,161 @@
+"""Roll production back with reviewed down migrations, newest first, one transaction per step.
+
+A down file is `supabase/rollbacks/<version>_<name>.sql`, beside (not inside) the migrations folder,
+because `supabase db push` would run anything named like a migration. A rollback refuses before
+touching anything when a migration in range has no down file, or when its down file changed after
+the migration was applied (its sha256 is recorded in the audit table at apply time).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schemagate.database import history
+from schemagate.database.apply import engine
+from schemagate.database.apply.commits import CommitUnknown, settle
+from schemagate.database.connection import Connection, Link
+from schemagate.database.history import Recorded, RunContext
+from schemagate.errors import InputError, MigrationFailed
+from schemagate.files.migrations import Migration, find_downs, is_number, version_order
+
+__all__ = ["find_downs", "plan", "run"]
+from schemagate.statements.sql import ParsedMigration, parse
+
+
+def down_checksums(directory: Path) -> dict[str, str]:
+    return {version: down.sha256 for version, down in find_downs(directory).items()}
+
+
+@dataclass
+class Step:
+    recorded: Recorded
+    down: ParsedMigration
+
+
+@dataclass
+class Plan:
+    steps: list[Step]
+    target: str  # the version production is at after the rollback ("none" before the first)
+    notices: list[str] = field(default_factory=list)
+
+
+def _range(recorded: list[Recorded], to: str | None, steps: int | None) -> tuple[list[Recorded], str]:
+    applied = [r for r in recorded if is_number(r.version)]
+    if (to is None) == (steps is None):
+        raise InputError("say how far: --to VERSION or --steps N")
+    if steps is not None:
+        if steps < 1:
+            raise InputError("--steps must be at least 1")
+        chosen = applied[-steps:] if steps <= len(applied) else applied
+        rest = applied[: len(applied) - len(chosen)]
+    else:
+        assert to is not None
+        if to not in {"0", "none"} and to not in {r.version for r in applied}:
+            known = ", ".join(r.version for r in applied[-5:]) or "none"
+            raise InputError(f"version {to} is not applied here (latest applied: {known})")
+        keep = version_order("0" if to == "none" else to)
+        chosen = [r for r in applied if r.order > keep]
+        rest = [r for r in applied if r.order <= keep]
+    return list(reversed(chosen)), rest[-1].version if rest else "none"
+
+
+def plan(
+    recorded: list[Recorded],
+    downs: dict[str, Migration],
+    recorded_downs: dict[str, str | None],
+    *,
+    to: str | None = None,
+    steps: int | None = None,
+) -> Plan:
+    """The steps, newest first; every refusal is found here, before anything runs."""
+    chosen, target = _range(recorded, to, steps)
+    missing = [r.version for r in chosen if r.version not in downs]
+    if missing:
+        raise InputError(
+            f"no reviewed down migration for {', '.join(missing)}: add "
+            "supabase/rollbacks/<version>_<name>.sql (`schemagate check --drafts DIR` writes a draft "
+            "for each new migration; review it and commit it)"
+        )
+    edited = [
+        r.version
+        for r in chosen
+        if recorded_downs.get(r.version) and recorded_downs[r.version] != downs[r.version].sha256
+    ]
+    if edited:
+        raise InputError(
+            f"down migration(s) for {', '.join(edited)} changed after the migration was applied; "
+            "a rollback runs only what was reviewed with the migration"
+        )
+    result = Plan([Step(r, parse(downs[r.version])) for r in chosen], target)
+    for r in chosen:
+        if r.version not in recorded_downs or recorded_downs[r.version] is None:
+            result.notices.append(
+                f"{r.version}: no down checksum was recorded at apply time; "
+                "running the down file as it is in the repository"
+            )
+    for step in result.steps:
+        engine.validate(step.down)
+    return result
+
+
+def run(
+    link: Link,
+    rollback: Plan,
+    *,
+    settings: engine.Settings,
+    context: RunContext,
+    progress: engine.Progress,
+) -> list[Step]:
+    """Run the steps newest first, each with its history row's removal; stop at the first failure."""
+    done: list[Step] = []
+    with history.locked(link, settings.lock_wait_s):
+        try:
+            for step in rollback.steps:
+                _run_step(link.conn, step, settings, context, pooled=link.pooled)
+                done.append(step)
+                name = f"{step.recorded.version}_{step.recorded.name}"
+                progress(f"rolled back {name} with {step.down.migration.filename}")
+        except CommitUnknown as exc:  # what became of this step is said; the ones before it stand
+            exc.outcome = f"{exc.outcome} ({len(done)} step(s) before it rolled back)"
+            raise
+        except MigrationFailed as exc:
+            now = done[-1] if done else None
+            exc.outcome = (
+                f"{len(done)} of {len(rollback.steps)} step(s) rolled back"
+                f"{f' (last: {now.recorded.version})' if now else ''}, the database is now at "
+                f"{_version_before(rollback, len(done))}"
+            )
+            raise
+    return done
+
+
+def _version_before(rollback: Plan, completed: int) -> str:
+    """Where production stands once `completed` steps are done."""
+    if completed < len(rollback.steps):
+        return rollback.steps[completed].recorded.version
+    return rollback.target
+
+
+def _run_step(
+    conn: Connection, step: Step, settings: engine.Settings, context: RunContext, *, pooled: bool
+) -> None:
+    began = time.monotonic()
+    recorded, down = step.recorded, step.down
+
+    def record(duration_ms: int) -> None:
+        del duration_ms  # the step's own time is measured from its start
+        history.delete(
+            conn,
+            version=recorded.version,
+            name=recorded.name,
+            down_sha256=down.migration.sha256,
+            duration_ms=int((time.monotonic() - began) * 1000),
+            context=context,
+        )
+
+    try:
+        engine.run_file(conn, down, settings, record=record, pooled=pooled)
+    except CommitUnknown as exc:  # the step is in when the history row is gone
+        raise settle(exc, conn, lambda fresh: not history.is_recorded(fresh, recorded.version)) from None

@@ -1,0 +1,1 @@
+"""Synthetic rows: a test's rows for one table, and rows in bulk for timing rewrites."""

@@ -1,0 +1,1 @@
+"""Migration files: discovery, names and versions, what a change adds through git, scaffolds."""

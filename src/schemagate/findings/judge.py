@@ -1,0 +1,218 @@
+"""The rules that need no database: file names, git history and parse trees.
+
+`schemagate lint` is only this, fast enough for a pre-commit hook; `schemagate check` starts here
+and adds what running the migrations proves. Nothing here imports the database driver.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from schemagate.config import Config
+from schemagate.errors import InputError
+from schemagate.files.changes import Changes, compare
+from schemagate.files.migrations import Migration, discover, version_order
+from schemagate.findings import Finding, Severity, directives, registry
+from schemagate.findings.rules import files, platform, runtime, statements
+from schemagate.report.model import Ignored, MigrationResult, Report
+from schemagate.statements import workers
+from schemagate.statements.sql import ParsedMigration, parse
+
+STATIC_SERVER = "no database (static rules)"
+
+
+@dataclass
+class Options:
+    base: str | None = None
+    fail_on: Severity = Severity.ERROR
+    pg_bin: str | None = None
+    pg_major: int | None = None  # run the check on this major when binaries for it exist
+    database_url: str | None = None  # a `services:` Postgres to check against instead
+
+
+@dataclass
+class Judgement:
+    findings: list[Finding] = field(default_factory=list)
+    # (version, statement index, finding): findings on one statement, which an ignore comment on it
+    # can set aside
+    on_statements: list[tuple[str, int, Finding]] = field(default_factory=list)
+    notes: dict[str, directives.Directives] = field(default_factory=dict)
+
+
+def validate_rules(config: Config) -> None:
+    unknown = sorted(set(config.rules) - set(registry.ids()))
+    if unknown:
+        raise InputError(
+            f"unknown rule id(s) in config: {', '.join(unknown)} (known: {', '.join(registry.ids())})",
+            path=config.path,
+        )
+
+
+@dataclass
+class Examined:
+    """What one file's statements say, before the other new files are known."""
+
+    version: str
+    path: Path
+    created: set[str]
+    notes: directives.Directives
+    broken: list[statements.Broken]
+
+
+def examine(parsed: ParsedMigration) -> Examined:
+    notes = directives.read(parsed)
+    created = statements.created_tables(parsed)
+    # a table this very file creates is new whatever the other files say: dropped here, such a
+    # finding never travels back from a worker process (half the payload of a generated 1,000)
+    found = [b for b in statements.check(parsed, notes.backup_plan) if b.unless_created not in created]
+    found += [statements.Broken(index, finding) for index, finding in platform.check(parsed)]
+    migration = parsed.migration
+    return Examined(migration.version, migration.path, created, notes, found)
+
+
+def _examine_files(chunk: list[Migration]) -> list[Examined]:
+    # one file's parse tree is garbage before the next is parsed: 1,000 trees held at once, with
+    # the allocations and collector passes they bring, cost twice the time
+    return [examine(parse(m)) for m in chunk]
+
+
+def judge(
+    new: list[Migration],
+    examined: Iterable[Examined],
+    changes: Changes,
+    judgement: Judgement,
+    skipped: Sequence[Path] = (),
+) -> None:
+    """File and statement rules for the new migrations, and their schemagate comments."""
+    judgement.findings += files.check(new, changes, Path.cwd(), skipped)
+    first_made: dict[str, str] = {}  # table -> the first new file that creates it
+    found: list[tuple[str, statements.Broken]] = []
+    for one in examined:
+        for table in one.created:
+            first_made.setdefault(table, one.version)
+        judgement.notes[one.version] = one.notes
+        found += [(one.version, broken) for broken in one.broken]
+        for line, message in one.notes.problems:
+            judgement.findings.append(Finding(runtime.INVALID_DIRECTIVE, message, one.path, line))
+    judgement.on_statements += [
+        (version, b.index, b.finding)
+        for version, b in found
+        if not _new_table(b, version, first_made, changes)
+    ]
+
+
+def _new_table(broken: statements.Broken, version: str, first_made: dict[str, str], changes: Changes) -> bool:
+    """Whether the table a finding needs to exist already is new, so the finding does not hold.
+
+    With a base, a table any new file creates is new in production too: empty when this file runs.
+    Without one every file is judged, and a table an earlier file made already has rows."""
+    made = first_made.get(broken.unless_created or "")
+    if made is None:
+        return False
+    return changes.base is not None or version_order(made) >= version_order(version)
+
+
+def unreadable(exc: InputError, options: Options, server: str, began: float, config: Config) -> Report:
+    """A file that cannot be read or parsed is the whole report."""
+    finding = Finding(runtime.INVALID_FILE, exc.message, exc.path, exc.line)
+    return Report(
+        [],
+        configured([finding], config),
+        options.base,
+        server,
+        options.fail_on,
+        seconds=time.monotonic() - began,
+    )
+
+
+def configured(found: list[Finding], config: Config) -> list[Finding]:
+    """Severities from the config file; rules set to `off` disappear."""
+    out = []
+    for made in found:
+        setting = config.rules.get(made.rule.id)
+        if setting == "off":
+            continue
+        out.append(made.with_severity(Severity.parse(setting)) if setting else made)
+    return out
+
+
+def _order(f: Finding) -> tuple[int, str, int, str]:
+    return (-f.level, str(f.path or ""), f.line or 0, f.rule.id)
+
+
+def _owners(results: list[MigrationResult]) -> dict[Path, MigrationResult]:
+    """Findings on a migration or on its down file belong to that migration."""
+    owners = {r.path: r for r in results}
+    owners.update({r.down_file: r for r in results if r.down_file})
+    return owners
+
+
+def finish(
+    results: list[MigrationResult],
+    judgement: Judgement,
+    options: Options,
+    server: str,
+    began: float,
+    config: Config,
+) -> Report:
+    """Apply ignores and severities, give each finding to its migration, sort: the report."""
+    kept: list[Finding] = []
+    ignored: list[Ignored] = []
+    for version, index, made in judgement.on_statements:
+        notes = judgement.notes.get(version, directives.Directives())
+        reason = notes.ignored(index, made.rule.id)
+        if reason:
+            ignored.append(Ignored(made, reason))
+        else:
+            kept.append(made)
+    every = sorted(_once(configured(kept + judgement.findings, config)), key=_order)
+    owners = _owners(results)
+    for made in every:
+        owner = owners.get(made.path) if made.path else None
+        if owner:
+            owner.findings.append(made)
+    return Report(results, every, options.base, server, options.fail_on, ignored, time.monotonic() - began)
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """One mistake, one finding: where a parse-tree rule already says a statement is not
+    idempotent, the second run that proves it adds its error to that finding instead of a second."""
+    proven = {(f.path, f.line): f for f in findings if f.rule is runtime.NOT_IDEMPOTENT}
+    said = {
+        (f.path, f.line)
+        for f in findings
+        if f.rule.item == "idempotent" and f.rule is not runtime.NOT_IDEMPOTENT and (f.path, f.line) in proven
+    }
+    carried: set[tuple[Path | None, int | None]] = set()  # the first such finding carries the proof
+    out = []
+    for f in findings:
+        where = (f.path, f.line)
+        if f.rule is runtime.NOT_IDEMPOTENT and where in said:
+            continue
+        if where in said and f.rule.item == "idempotent" and where not in carried:
+            proof = proven[where]
+            f = replace(f, severity=max(f.level, proof.level), message=f"{f.message}: {proof.message}")
+            carried.add(where)
+        out.append(f)
+    return out
+
+
+def lint(config: Config, options: Options) -> Report:
+    validate_rules(config)
+    began = time.monotonic()
+    judgement = Judgement()
+    try:
+        found = discover(config.migrations_dir)
+        changes = compare(config.migrations_dir, found.migrations, options.base)
+        # only what is judged is parsed: merged files were parsed when they were new
+        new = [m for m in found.migrations if changes.is_new(m)]
+        judge(new, workers.map_chunks(_examine_files, new), changes, judgement, found.skipped)
+    except InputError as exc:
+        if exc.path is None:
+            raise
+        return unreadable(exc, options, STATIC_SERVER, began, config)
+    results = [MigrationResult(m.version, m.filename, m.path) for m in new]
+    return finish(results, judgement, options, STATIC_SERVER, began, config)

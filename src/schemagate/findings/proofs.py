@@ -1,0 +1,126 @@
+"""What `check` proves by running a new migration again: that it is idempotent, and that its
+down migration (reviewed, or drafted from its parse tree) restores the schema exactly.
+
+Every proof runs in a transaction that is rolled back: the throwaway database is left as the
+migrations made it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from schemagate.database.apply import engine
+from schemagate.database.catalog import snapshot
+from schemagate.database.connection import Connection
+from schemagate.errors import InputError, MigrationFailed
+from schemagate.files.migrations import Migration, read_migration
+from schemagate.findings import Finding
+from schemagate.findings.rules import runtime
+from schemagate.report.model import DraftResult
+from schemagate.statements import drafts
+from schemagate.statements.sql import ParsedMigration, parse
+
+
+def round_trip(
+    conn: Connection,
+    parsed: ParsedMigration,
+    down: ParsedMigration,
+    before: snapshot.Snapshot,
+    settings: engine.Settings,
+    shim_on: bool,
+    label: str | None = None,
+) -> Finding | None:
+    """up -> down -> up in a transaction that is rolled back: down must restore `before` exactly."""
+    after_up = snapshot.take(conn)
+    label = label or down.migration.filename
+    try:
+        with engine.rolled_back(conn, settings):
+            engine.execute_each(conn, down, shim=shim_on)
+            undone = snapshot.take(conn)
+            if undone != before:
+                changes = before.diff(
+                    undone, gone="removed by the down file: ", new="left behind by the down file: "
+                )
+                return Finding(
+                    runtime.ROUND_TRIP,
+                    f"{label} does not restore the schema from before {parsed.migration.filename}",
+                    down.migration.path,
+                    None,
+                    detail="\n".join(changes),
+                )
+            engine.execute_each(conn, parsed, shim=shim_on)
+            if snapshot.take(conn) != after_up:
+                return Finding(
+                    runtime.ROUND_TRIP,
+                    f"{parsed.migration.filename} applied again after {label} gives a different schema",
+                    parsed.migration.path,
+                    None,
+                )
+    except MigrationFailed as exc:
+        return Finding(runtime.ROUND_TRIP, f"round trip failed: {exc.reason}", exc.path, exc.line)
+    return None
+
+
+def reviewed_down(
+    conn: Connection,
+    parsed: ParsedMigration,
+    down: Path,
+    before: snapshot.Snapshot,
+    settings: engine.Settings,
+    shim_on: bool,
+) -> list[Finding]:
+    try:
+        down_parsed = parse(read_migration(down, "0", down.stem))
+    except InputError as exc:
+        return [Finding(runtime.ROUND_TRIP, f"down file: {exc.reason}", exc.path, exc.line)]
+    problem = round_trip(conn, parsed, down_parsed, before, settings, shim_on)
+    return [problem] if problem else []
+
+
+def drafted_down(
+    conn: Connection,
+    parsed: ParsedMigration,
+    before: snapshot.Snapshot,
+    settings: engine.Settings,
+    shim_on: bool,
+    rollbacks_dir: Path,
+) -> DraftResult:
+    """Write a draft from the parse tree and, when it is complete, prove it like a reviewed one."""
+    made = drafts.draft(parsed)
+    result = DraftResult(made.text, made.complete, made.needs_human)
+    where = rollbacks_dir / parsed.migration.filename
+    draft_migration = Migration("0", parsed.migration.name, where, made.text, "")
+    if made.complete and not made.inverse:
+        result.proof = "nothing to undo"
+    elif made.complete:
+        problem = round_trip(conn, parsed, parse(draft_migration), before, settings, shim_on, "the draft")
+        result.proof = "failed" if problem else "proven"
+        result.problem = problem.message if problem else None
+        if problem and problem.detail:
+            result.problem = f"{problem.message}\n{problem.detail}"
+    return result
+
+
+def idempotency(
+    conn: Connection, applied: list[ParsedMigration], settings: engine.Settings, shim_on: bool
+) -> list[Finding]:
+    """Every new migration a second time, in a transaction that is rolled back: what fails there
+    would fail a retried or half-applied deploy. Each statement that fails is reported, not only
+    the first: the rehearsal goes on past a failure inside a savepoint."""
+    found = []
+    for parsed in applied:
+        if not parsed.transactional or parsed.transaction_splits():
+            continue  # cannot be rehearsed inside one transaction
+        found += rehearse(conn, parsed, settings, shim_on)
+    return found
+
+
+def rehearse(
+    conn: Connection, parsed: ParsedMigration, settings: engine.Settings, shim_on: bool
+) -> list[Finding]:
+    found = []
+    with engine.rolled_back(conn, settings):
+        for failed in engine.execute_each_savepoint(conn, parsed, shim=shim_on):
+            message = f"second run fails: {failed.reason}"
+            found.append(Finding(runtime.NOT_IDEMPOTENT, message, failed.path, failed.line))
+    return found
