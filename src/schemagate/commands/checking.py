@@ -6,7 +6,6 @@ Reads in the data path's order: files -> statements -> database -> findings -> r
 from __future__ import annotations
 
 import functools
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from schemagate.bounds import Limits
-from schemagate.config import DEFAULT_PATH, Config, load
+from schemagate.config import Config
 from schemagate.database import history
 from schemagate.database.apply import engine, seeding
 from schemagate.database.catalog import inventory, snapshot
@@ -27,7 +26,7 @@ from schemagate.database.server import extensions
 from schemagate.database.server.sandbox import Sandbox, prepared
 from schemagate.database.server.watchdog import Watchdog
 from schemagate.errors import InputError, SchemagateError, Unverified
-from schemagate.files.changes import Changes, base_blob, compare
+from schemagate.files.changes import Changes, compare, superuser_from_base
 from schemagate.files.migrations import discover, find_downs
 from schemagate.findings import Finding, declarative, fixes, picture, proofs, remedies
 from schemagate.findings.judge import Judgement, Options, examine, finish, judge, unreadable, validate_rules
@@ -221,30 +220,10 @@ def _catalog(
 
 
 # the run -----------------------------------------------------------------------------------------
-def _superuser_from_base(config: Config, base: str | None) -> None:
-    """A change cannot give its own SQL a superuser's rights (a program on the runner): with a
-    base revision to compare with, a pull request's, `superuser: true` counts only when the base's
-    config says it too."""
-    if not config.superuser or base is None:
-        return
-    path = config.path or DEFAULT_PATH
-    blob = base_blob(path, base)
-    if blob is not None:
-        with tempfile.TemporaryDirectory() as folder:
-            (Path(folder) / "base.yml").write_bytes(blob)
-            if load(Path(folder) / "base.yml", problems=[]).superuser:
-                return
-    raise InputError(
-        "superuser: true is not in the base revision's config: a change cannot give its own SQL "
-        "a superuser's rights (they reach the runner); merge the setting first, on its own",
-        path=path,
-    )
-
-
 def run(config: Config, options: Options, progress: Progress) -> Report:
     """Apply every migration to a fresh database, watching the new ones, then judge them."""
     validate_rules(config)
-    _superuser_from_base(config, options.base)
+    superuser_from_base(config, options.base)
     began = time.monotonic()
     try:
         change = read(config, options)

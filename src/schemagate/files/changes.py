@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from schemagate.config import DEFAULT_PATH, Config, load
 from schemagate.errors import InputError
 from schemagate.files.migrations import Migration, parse_name, version_order
 
@@ -124,3 +126,23 @@ def base_tree(folder: Path, base: str) -> dict[str, bytes]:
         Path(path).relative_to(relative).as_posix(): _git(top, "cat-file", "blob", f"{base}:{path}")
         for path in filter(None, listing.split("\0"))
     }
+
+
+def superuser_from_base(config: Config, base: str | None) -> None:
+    """A change cannot give its own SQL a superuser's rights (a program on the runner): with a
+    base revision to compare with, a pull request's, `superuser: true` counts only when the base's
+    config says it too."""
+    if not config.superuser or base is None:
+        return
+    path = config.path or DEFAULT_PATH
+    blob = base_blob(path, base)
+    if blob is not None:
+        with tempfile.TemporaryDirectory() as folder:
+            (Path(folder) / "base.yml").write_bytes(blob)
+            if load(Path(folder) / "base.yml", problems=[]).superuser:
+                return
+    raise InputError(
+        "superuser: true is not in the base revision's config: a change cannot give its own SQL "
+        "a superuser's rights (they reach the runner); merge the setting first, on its own",
+        path=path,
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from schemagate.database.apply import engine
+from schemagate.database.apply import engine, replay
 from schemagate.database.catalog import snapshot
 from schemagate.database.connection import Connection
 from schemagate.errors import InputError, MigrationFailed
@@ -34,8 +34,8 @@ def round_trip(
     after_up = snapshot.take(conn)
     label = label or down.migration.filename
     try:
-        with engine.rolled_back(conn, settings):
-            engine.execute_each(conn, down, shim=shim_on)
+        with replay.rolled_back(conn, settings):
+            replay.execute_each(conn, down, shim=shim_on)
             undone = snapshot.take(conn)
             if undone != before:
                 changes = before.diff(
@@ -48,7 +48,7 @@ def round_trip(
                     None,
                     detail="\n".join(changes),
                 )
-            engine.execute_each(conn, parsed, shim=shim_on)
+            replay.execute_each(conn, parsed, shim=shim_on)
             if snapshot.take(conn) != after_up:
                 return Finding(
                     runtime.ROUND_TRIP,
@@ -119,8 +119,8 @@ def rehearse(
     conn: Connection, parsed: ParsedMigration, settings: engine.Settings, shim_on: bool
 ) -> list[Finding]:
     found = []
-    with engine.rolled_back(conn, settings):
-        for failed in engine.execute_each_savepoint(conn, parsed, shim=shim_on):
+    with replay.rolled_back(conn, settings):
+        for failed in replay.execute_each_savepoint(conn, parsed, shim=shim_on):
             message = f"second run fails: {failed.reason}"
             found.append(Finding(runtime.NOT_IDEMPOTENT, message, failed.path, failed.line))
     return found

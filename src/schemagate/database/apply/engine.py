@@ -9,7 +9,7 @@ import bisect
 import contextlib
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from schemagate.database.apply.commits import CommitUnknown, commit, record_and_
 from schemagate.database.connection import OWN_SEARCH_PATH, OWN_SEARCH_PATH_LOCAL, Connection, Link
 from schemagate.database.history import RunContext
 from schemagate.database.history.plan import Plan
-from schemagate.errors import InputError, MigrationFailed
+from schemagate.errors import InputError
 from schemagate.files.migrations import discover
 from schemagate.statements.sql import SERVER_WIDE, ParsedMigration, Statement, parse
 
@@ -137,7 +137,7 @@ def _interval(value: str) -> str:
     return value.strip()
 
 
-def _prologue(settings: Settings) -> bytes:
+def prologue(settings: Settings) -> bytes:
     return (
         "RESET ALL; BEGIN; "  # one file's SET never leaks into the next
         f"SET LOCAL lock_timeout = '{_interval(settings.lock_timeout)}'; "
@@ -163,7 +163,7 @@ def _culprit(
     if conn.closed or conn.broken or (exc.sqlstate or "").startswith(("08", "57")):
         return None
     try:
-        conn.execute(_prologue(settings))
+        conn.execute(prologue(settings))
         for statement in body:
             try:
                 conn.execute(statement.text.encode())
@@ -190,7 +190,7 @@ def _run_in_transaction(
     body = parsed.body
     recording = False
     try:
-        conn.execute(_prologue(settings))
+        conn.execute(prologue(settings))
         if pooled:
             history.lock_in_transaction(conn)
             if history.is_recorded(conn, parsed.migration.version):
@@ -273,45 +273,6 @@ def take_back(conn: Connection) -> None:
         return
     with contextlib.suppress(psycopg.Error):
         conn.execute(b"RESET ALL; RESET ROLE; " + OWN_SEARCH_PATH)
-
-
-@contextlib.contextmanager
-def rolled_back(conn: Connection, settings: Settings) -> Iterator[None]:
-    """A transaction that is always rolled back: for rehearsals, never for real work."""
-    conn.execute(_prologue(settings))
-    try:
-        yield
-    finally:
-        with contextlib.suppress(psycopg.Error):
-            conn.execute(b"ROLLBACK")
-        take_back(conn)  # the prologue's RESET ALL is no part of the transaction
-
-
-def execute_each(conn: Connection, parsed: ParsedMigration, *, shim: bool = False) -> None:
-    """Run a file's statements one by one in the current transaction; a failure names its line."""
-    for statement in parsed.body:
-        try:
-            conn.execute(statement.text.encode())
-        except psycopg.Error as exc:
-            raise diagnosis.failure(parsed, statement, exc, shim=shim) from None
-    conn.execute(OWN_SEARCH_PATH_LOCAL)  # what the caller reads next in this transaction is ours
-
-
-def execute_each_savepoint(
-    conn: Connection, parsed: ParsedMigration, *, shim: bool = False
-) -> Iterator[MigrationFailed]:
-    """Run a file's statements one by one in the current transaction, each behind a savepoint, and
-    go on past a failure: the failure of every statement, not only of the first."""
-    for statement in parsed.body:
-        conn.execute(b"SAVEPOINT schemagate_statement")
-        try:
-            conn.execute(statement.text.encode())
-        except psycopg.Error as exc:
-            conn.execute(b"ROLLBACK TO SAVEPOINT schemagate_statement")
-            yield diagnosis.failure(parsed, statement, exc, shim=shim)
-        else:
-            conn.execute(b"RELEASE SAVEPOINT schemagate_statement")
-    conn.execute(OWN_SEARCH_PATH_LOCAL)
 
 
 # apply --------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from schemagate.config import Config
 from schemagate.database import history
-from schemagate.database.apply import engine, retries
+from schemagate.database.apply import engine, replay, retries
 from schemagate.database.connection import Connection
 from schemagate.database.history.plan import Plan
 from schemagate.database.rows import synthetic
@@ -223,8 +223,8 @@ def _rehearsed(
     the fixed cost a plain ratio would scale up too."""
     began = time.monotonic()
     try:
-        with engine.rolled_back(conn, settings):
-            engine.execute_each(conn, parsed, shim=supabase)
+        with replay.rolled_back(conn, settings):
+            replay.execute_each(conn, parsed, shim=supabase)
     except SchemagateError:
         return None
     return time.monotonic() - began

@@ -1,0 +1,53 @@
+"""Run a migration again where nothing it does stays: the proofs (idempotent, reversible) and the
+deploy rehearsal replay files inside a transaction that is always rolled back."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import psycopg
+
+from schemagate.database.apply import diagnosis, engine
+from schemagate.database.connection import OWN_SEARCH_PATH_LOCAL, Connection
+from schemagate.errors import MigrationFailed
+from schemagate.statements.sql import ParsedMigration
+
+
+@contextlib.contextmanager
+def rolled_back(conn: Connection, settings: engine.Settings) -> Iterator[None]:
+    """A transaction that is always rolled back: for rehearsals, never for real work."""
+    conn.execute(engine.prologue(settings))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(psycopg.Error):
+            conn.execute(b"ROLLBACK")
+        engine.take_back(conn)  # the prologue's RESET ALL is no part of the transaction
+
+
+def execute_each(conn: Connection, parsed: ParsedMigration, *, shim: bool = False) -> None:
+    """Run a file's statements one by one in the current transaction; a failure names its line."""
+    for statement in parsed.body:
+        try:
+            conn.execute(statement.text.encode())
+        except psycopg.Error as exc:
+            raise diagnosis.failure(parsed, statement, exc, shim=shim) from None
+    conn.execute(OWN_SEARCH_PATH_LOCAL)  # what the caller reads next in this transaction is ours
+
+
+def execute_each_savepoint(
+    conn: Connection, parsed: ParsedMigration, *, shim: bool = False
+) -> Iterator[MigrationFailed]:
+    """Run a file's statements one by one in the current transaction, each behind a savepoint, and
+    go on past a failure: the failure of every statement, not only of the first."""
+    for statement in parsed.body:
+        conn.execute(b"SAVEPOINT schemagate_statement")
+        try:
+            conn.execute(statement.text.encode())
+        except psycopg.Error as exc:
+            conn.execute(b"ROLLBACK TO SAVEPOINT schemagate_statement")
+            yield diagnosis.failure(parsed, statement, exc, shim=shim)
+        else:
+            conn.execute(b"RELEASE SAVEPOINT schemagate_statement")
+    conn.execute(OWN_SEARCH_PATH_LOCAL)
