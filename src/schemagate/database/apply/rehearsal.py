@@ -207,6 +207,10 @@ def _fill(
         if not rows or there is None:
             continue
         wanted = min(rows, sample) // (2 if half else 1)
+        if half and there > wanted:
+            # an earlier step filled it past half the sample: a "half" timing here would be a
+            # second full one, and the line through two equal points is noise times the rows
+            continue
         why_not = synthetic.fill(conn, table, wanted - there) if there < wanted else None
         if why_not:
             step.note = f"{table}: {why_not}"
