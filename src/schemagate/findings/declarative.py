@@ -11,19 +11,14 @@ that is the drift `supabase db diff` itself does not see.
 
 from __future__ import annotations
 
-import contextlib
 import glob
-from collections.abc import Iterator
 from pathlib import Path
-
-import psycopg
 
 from schemagate.config import Config, supabase_toml
 from schemagate.database.apply import engine
 from schemagate.database.catalog import diff, inventory
 from schemagate.database.connection import connect
-from schemagate.database.server import shim
-from schemagate.database.server.sandbox import Sandbox
+from schemagate.database.server.sandbox import Sandbox, beside
 from schemagate.errors import SchemagateError
 from schemagate.files.migrations import project_root, read_migration
 from schemagate.findings import Finding
@@ -57,22 +52,6 @@ def _relative(path: Path) -> Path:
         return path
 
 
-@contextlib.contextmanager
-def _second_database(box: Sandbox) -> Iterator[str]:
-    """An empty database beside the check's, shaped the same way; gone afterwards."""
-    with connect(box.admin_url) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}".encode())
-        admin.execute(f"CREATE DATABASE {DATABASE}".encode())
-    try:
-        if box.shim:
-            with connect(psycopg.conninfo.make_conninfo(box.admin_url, dbname=DATABASE)) as conn:
-                shim.install(conn)
-        yield psycopg.conninfo.make_conninfo(box.url, dbname=DATABASE)
-    finally:
-        with connect(box.admin_url) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)".encode())
-
-
 def judge(
     box: Sandbox, settings: engine.Settings, config: Config, migrations: inventory.Inventory
 ) -> list[Finding]:
@@ -80,7 +59,7 @@ def judge(
     paths = files(config)
     if not paths:
         return []
-    with _second_database(box) as url, connect(url) as conn:
+    with beside(box, DATABASE) as url, connect(url) as conn:
         for path in paths:
             try:
                 # schema_paths comes from the pull request too: its globs may not leave the checkout

@@ -10,8 +10,6 @@ file's own failure (an error, a bad plan) where its text matches.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -21,8 +19,7 @@ from schemagate.database.apply import engine
 from schemagate.database.connection import connect
 from schemagate.database.dbtests import execute
 from schemagate.database.dbtests.tap import FileResult
-from schemagate.database.server import shim
-from schemagate.database.server.sandbox import Sandbox
+from schemagate.database.server.sandbox import Sandbox, beside
 from schemagate.errors import SchemagateError
 from schemagate.files.changes import base_tree
 from schemagate.files.migrations import discover, read_migration
@@ -59,7 +56,7 @@ def failing_on_base(
         # every file, in order: a failing one may need what an earlier one left (its helpers)
         folders = sorted(root.glob("tests*"))
         files = execute.discover(folders)
-        with _base_database(box) as url:
+        with beside(box, DATABASE) as url:
             if not _build(url, root, settings, box.shim):
                 return set()
             ran = execute.run(url, files, folder=folders[0], root=root)
@@ -112,19 +109,3 @@ def _build(url: str, root: Path, settings: engine.Settings, shim_on: bool) -> bo
     except (SchemagateError, psycopg.Error):
         return False
     return True
-
-
-@contextmanager
-def _base_database(box: Sandbox) -> Iterator[str]:
-    """An empty database beside the check's, shaped the same way; gone afterwards."""
-    with connect(box.admin_url) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)".encode())
-        admin.execute(f"CREATE DATABASE {DATABASE}".encode())
-    try:
-        if box.shim:
-            with connect(psycopg.conninfo.make_conninfo(box.admin_url, dbname=DATABASE)) as conn:
-                shim.install(conn)
-        yield psycopg.conninfo.make_conninfo(box.url, dbname=DATABASE)
-    finally:
-        with connect(box.admin_url) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)".encode())

@@ -56,6 +56,24 @@ class Sandbox:
 
 
 @contextmanager
+def beside(box: Sandbox, name: str) -> Iterator[str]:
+    """An empty database named `name` beside the check's, shaped the same way (the shim when the
+    check has it), as the migration role's URL; dropped afterwards, and first if a killed run
+    left one behind."""
+    with connect(box.admin_url) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+        admin.execute(f"CREATE DATABASE {name}".encode())
+    try:
+        if box.shim:
+            with connect(make_conninfo(box.admin_url, dbname=name)) as conn:
+                shim.install(conn)
+        yield make_conninfo(box.url, dbname=name)
+    finally:
+        with connect(box.admin_url) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+
+
+@contextmanager
 def prepared(
     *,
     supabase: bool,
