@@ -389,9 +389,11 @@ def _render(report: Report, limit: int, summary_url: str | None, size: Callable[
     rows = _summary(report)
     budget = limit - size("\n".join([*short, *_footer(report)])) - 200
     kept: list[str] = []
+    used = 0  # the size of "\n".join(kept), kept as it grows rather than joined again per row
     for line in rows:
-        if size("\n".join(kept)) + size(line) > budget:
+        if used + size(line) > budget:
             kept.append(f"| … {len(rows) - len(kept)} more rows in the job summary | | |")
             break
+        used += size(line) + (1 if kept else 0)
         kept.append(line)
     return "\n".join([*short, "", *kept, "", *_footer(report)])
