@@ -100,9 +100,11 @@ def _name_of_create(stmt: Statement) -> tuple[str, str] | None:
     node = stmt.node
     if stmt.node_type == "CreatePolicyStmt":
         return "policy", f"{node.get('policy_name')} on {relation(node.get('table'))}"
-    if stmt.node_type == "CreateEnumStmt" or stmt.node_type == "CreateDomainStmt":
-        names = strings(node.get("typeName") or node.get("domainname", {}).get("names"))
-        return "type", qualified(names)
+    if stmt.node_type == "CreateEnumStmt":
+        return "type", qualified(strings(node.get("typeName")))
+    if stmt.node_type == "CreateDomainStmt":
+        # a domain's typeName is its base type; its own name is domainname
+        return "type", qualified(strings(node.get("domainname")))
     if stmt.node_type == "CompositeTypeStmt":
         return "type", relation(node.get("typevar"))
     return None
