@@ -149,8 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
     how_far = p.add_mutually_exclusive_group(required=True)
     how_far.add_argument("--to", help="roll back every applied migration newer than VERSION (0: all)")
     how_far.add_argument("--steps", type=int, help="roll back the newest N applied migrations")
-    p.add_argument("--reason", help="why: recorded in the audit table")
+    p.add_argument("--reason", help="why (required but for --dry-run): recorded in the audit table")
     p.add_argument("--dry-run", action="store_true", help="print the plan, touch nothing")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="run down files that cannot be trusted (marked INCOMPLETE, only comments) or that the "
+        "rehearsal on a replica refused; needs --reason",
+    )
+    p.add_argument("--pg-bin", help="PostgreSQL server binaries for the replica it is rehearsed on ($PG_BIN)")
     p.set_defaults(func=cmd_rollback)
 
     p = sub.add_parser("new", help="create a timestamped migration from the template")
@@ -319,7 +326,14 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
     options = commands.RollbackOptions(
-        args.config_, database_url(args), args.to, args.steps, args.reason, args.dry_run
+        args.config_,
+        database_url(args),
+        args.to,
+        args.steps,
+        args.reason,
+        args.dry_run,
+        force=args.force,
+        pg_bin=args.pg_bin,
     )
     done = commands.roll_back(options, progress=console.info, notice=console.notice)
     if done.dry_run:

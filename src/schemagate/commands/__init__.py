@@ -33,9 +33,10 @@ from schemagate.report.model import Report
 
 if TYPE_CHECKING:
     from schemagate.database.apply import engine, rollback
-    from schemagate.database.connection import Target
+    from schemagate.database.connection import Connection, Target
     from schemagate.database.dbtests.execute import Suite
     from schemagate.database.history import RunContext
+    from schemagate.statements.sql import ParsedMigration
 
 __all__ = [
     "CheckOptions",
@@ -296,10 +297,12 @@ class RollbackOptions:
     url: str
     to: str | None = None
     steps: int | None = None
-    reason: str | None = None
+    reason: str | None = None  # required unless a dry run: the audit table records it
     dry_run: bool = False
     # called with the steps, before any runs: who rolls back, approved by whom
     authorize: Callable[[rollback.Plan], RunContext] = field(default=lambda _plan: local_context())
+    force: bool = False  # run down files that cannot be trusted (incomplete, no statement)
+    pg_bin: str | None = None  # for the replica the rollback is rehearsed on
 
 
 @dataclass
@@ -313,26 +316,34 @@ class RollbackResult:
 def roll_back(
     options: RollbackOptions, progress: Progress = quiet, notice: Progress = quiet
 ) -> RollbackResult:
-    """Reviewed down migrations, newest first, each in its own transaction, under the lock."""
+    """Reviewed down migrations, newest first, each in its own transaction, under the lock; first
+    rehearsed on a replica of production, which must end as the migrations up to the target built it."""
     from schemagate.database import history
     from schemagate.database.apply import engine, rollback
     from schemagate.database.connection import link
+    from schemagate.errors import InputError
     from schemagate.files.migrations import find_downs
 
     config = options.config
-    engine.load(config.migrations_dir, notices=notice)  # bad files stop here too
+    if not options.dry_run and not (options.reason or "").strip():
+        raise InputError("a rollback needs a reason (--reason): the audit table records it with the run")
+    local = engine.load(config.migrations_dir, notices=notice)  # bad files stop here too
     downs = find_downs(config.rollbacks_dir)
     with link(options.url) as db:
         progress(f"target: {db.target}")
+        recorded = history.recorded(db.conn)
         steps = rollback.plan(
-            history.recorded(db.conn),
+            recorded,
             downs,
             history.down_checksums(db.conn),
             to=options.to,
             steps=options.steps,
+            ups={p.migration.version: p for p in local},
+            force=options.force,
         )
         for line in steps.notices:
             notice(line)
+        _rehearse(options, db.conn, local, steps, [r.version for r in recorded], progress, notice)
         if options.dry_run:
             return RollbackResult(db.target, steps, [], dry_run=True)
         context = replace(options.authorize(steps), reason=options.reason)
@@ -340,6 +351,37 @@ def roll_back(
             db, steps, settings=engine.Settings.of(config), context=context, progress=progress
         )
     return RollbackResult(db.target, steps, done, dry_run=False)
+
+
+def _rehearse(
+    options: RollbackOptions,
+    conn: Connection,
+    local: list[ParsedMigration],
+    steps: rollback.Plan,
+    applied: list[str],
+    progress: Progress,
+    notice: Progress,
+) -> None:
+    """The rollback on a replica first: a down file that fails there or leaves the schema other
+    than the migrations up to the target built it stops the rollback (or, forced, is said)."""
+    from schemagate.database.apply import rollback_proof
+    from schemagate.errors import InputError
+
+    if not steps.steps:
+        return
+    proof = rollback_proof.prove(options.config, conn, local, steps, applied, options.pg_bin)
+    if proof.holds:
+        progress(f"rehearsed on a throwaway replica: the schema comes back to {steps.target}")
+        return
+    cause = proof.cause(steps.target)
+    if options.force:
+        notice(f"{cause}; rolling back anyway (--force)")
+        return
+    raise InputError(
+        f"{cause}; nothing was touched",
+        hint="fix the down file(s) (`schemagate check` proves each against its migration), "
+        "or pass --force with --reason to run them as they are",
+    )
 
 
 # new ---------------------------------------------------------------------------------------------
