@@ -35,7 +35,7 @@ class Proof:
         if self.failed is not None:
             return f"a down file fails on a throwaway replica of the database: {self.failed}"
         if self.why_not is not None:
-            return f"the down files could not be rehearsed on a throwaway replica of the database: {self.why_not}"
+            return f"the down files could not be rehearsed on a throwaway replica: {self.why_not}"
         shown = ", ".join(self.differences[:3])
         if len(self.differences) > 3:
             shown += f" and {len(self.differences) - 3} more"
