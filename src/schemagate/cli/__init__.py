@@ -13,7 +13,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from schemagate import __version__, commands, repofiles, secrets
@@ -60,8 +60,18 @@ def _server(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _base_arguments(p: argparse.ArgumentParser, edits: str) -> None:
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--base",
+        help=f"git ref or SHA: only migrations not present there are {edits} (default: the merge-base "
+        "of HEAD and the default branch, origin/HEAD else main or master)",
+    )
+    which.add_argument("--all", action="store_true", help=f"every migration is {edits}, merged ones too")
+
+
 def _judging(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--base", help="git ref or SHA: migrations not present there are new (default: all)")
+    _base_arguments(p, "judged")
     p.add_argument(
         "--fail-on",
         choices=["error", "warning", "info"],
@@ -109,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(p)
     _server(p)
-    p.add_argument("--base", help="git ref or SHA: only migrations not there are edited (default: HEAD)")
+    _base_arguments(p, "edited")
     p.add_argument("--dry-run", action="store_true", help="print the changes as a diff and write nothing")
     p.set_defaults(func=cmd_fix)
 
@@ -206,21 +216,24 @@ def cmd_local(args: argparse.Namespace, console: Console) -> int:
     return ExitCode.OK
 
 
-def _options(args: argparse.Namespace, **extra: object) -> commands.CheckOptions:
-    return commands.CheckOptions(base=args.base, fail_on=Severity.parse(args.fail_on), **extra)  # type: ignore[arg-type]
+def _options(args: argparse.Namespace, say: Callable[[str], None], **extra: object) -> commands.CheckOptions:
+    base = args.base if args.base or args.all else commands.base_line(say)
+    return commands.CheckOptions(base=base, fail_on=Severity.parse(args.fail_on), **extra)  # type: ignore[arg-type]
 
 
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
     if args.check_database_url:
         secrets.register_url(args.check_database_url)
     config = args.config_
+    progress = console.notice if args.format != "text" else console.info
     options = _options(
         args,
+        progress,
         pg_bin=args.pg_bin,
         database_url=args.check_database_url,
         pg_major=postgres_major(config, args.postgres_version),
     )
-    report = commands.check(config, options, console.notice if args.format != "text" else console.info)
+    report = commands.check(config, options, progress)
     if args.drafts:
         report.write_drafts(args.drafts)
     for path, kind in ((args.markdown, "markdown"), (args.json, "json"), (args.sarif, "sarif")):
@@ -242,7 +255,7 @@ def cmd_fix(args: argparse.Namespace, console: Console) -> int:
     options = commands.CheckOptions(
         base=args.base, pg_bin=args.pg_bin, pg_major=postgres_major(config, args.postgres_version)
     )
-    done = commands.fix(config, options, dry_run=args.dry_run, progress=console.info)
+    done = commands.fix(config, options, dry_run=args.dry_run, progress=console.info, every=args.all)
     if done.report.unreadable:
         console.say(text_report.render(done.report))
         return ExitCode.INPUT
@@ -276,7 +289,9 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_lint(args: argparse.Namespace, console: Console) -> int:
-    report = commands.lint(args.config_, _options(args))
+    report = commands.lint(
+        args.config_, _options(args, console.info if args.format == "text" else console.notice)
+    )
     if args.format in {"markdown", "sarif"}:
         commands.located(report)
     console.say(_render(report, args.format))

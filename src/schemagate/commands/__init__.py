@@ -198,6 +198,18 @@ def located(report: Report) -> Report:
     return report
 
 
+def base_line(say: Progress) -> str | None:
+    """The default base of `check` and `fix` (see files.changes.default_base), said in one line."""
+    from schemagate.files.changes import default_base
+
+    chosen = default_base(Path.cwd())
+    if chosen.commit is None:
+        say(f"base: none ({chosen.said}): --base REF names one")
+    else:
+        say(f"base: {chosen.said} (--base REF names another, --all judges every migration)")
+    return chosen.commit
+
+
 # fix ---------------------------------------------------------------------------------------------
 @dataclass
 class FixResult:
@@ -207,18 +219,37 @@ class FixResult:
     statements: int = 0  # how many statements the fixes rewrote or completed
 
 
-def fix(config: Config, options: CheckOptions, *, dry_run: bool, progress: Progress = quiet) -> FixResult:
+def fix(
+    config: Config,
+    options: CheckOptions,
+    *,
+    dry_run: bool,
+    progress: Progress = quiet,
+    every: bool = False,
+) -> FixResult:
     """The check's mechanical fixes written into the migrations it judged: only those new since
-    the base (HEAD when none is given), never a merged one."""
-    from schemagate.files.changes import head_or_none
+    the base (by default the merge-base of HEAD and the default branch), never a merged one.
+    Outside git, where nothing says what is merged, only the newest migration is edited unless
+    `every` (--all) says each one may be."""
+    from schemagate.files.migrations import version_order
     from schemagate.findings import Severity, fixes
     from schemagate.repofiles import SQL_LIMIT, read_repository_file
 
-    if options.base is None:
-        options = replace(options, base=head_or_none(Path.cwd()))
+    newest_only = False
+    if options.base is None and not every:
+        options = replace(options, base=base_line(progress))
+        newest_only = options.base is None
     report = check(config, options, progress)
     changed, done, statements = [], set(), 0
-    for m in [] if report.unreadable else report.migrations:
+    editable = [] if report.unreadable else report.migrations
+    if newest_only and editable:
+        editable = [max(editable, key=lambda m: version_order(m.version))]
+        older = len(report.migrations) - 1
+        progress(
+            f"only the newest migration, {editable[0].path.name}, is edited: the {older} older one(s) "
+            "look merged (--all edits every one, --base REF those new since REF)"
+        )
+    for m in editable:
         raw = read_repository_file(m.path, SQL_LIMIT).decode("utf-8")
         before = raw.replace("\r\n", "\n")
         chosen = [e for e in m.edits if fixes.fits(before, e)]
@@ -230,8 +261,13 @@ def fix(config: Config, options: CheckOptions, *, dry_run: bool, progress: Progr
         changed.append((m.path, before, after))
         if not dry_run:
             m.path.write_bytes((after.replace("\n", "\r\n") if "\r\n" in raw else after).encode("utf-8"))
+    kept = {m.path for m in editable}
     left = [
-        f for f in report.findings if f.level >= Severity.WARNING and (f.path, f.line, f.rule.id) not in done
+        f
+        for f in report.findings
+        if f.level >= Severity.WARNING
+        and (f.path, f.line, f.rule.id) not in done
+        and (not newest_only or f.path is None or f.path in kept)
     ]
     return FixResult(changed, left, report, statements)
 
