@@ -41,7 +41,10 @@ def test_pr_comment_is_created_then_updated_never_duplicated(
     assert (
         "::error file=supabase/migrations/20251201000000_flawed.sql,line=1,title=rls-disabled::" in first.log
     )
-    assert Path(first.outputs["report-json"]).exists() and Path(first.outputs["sarif"]).exists()
+    # relative to the workspace: a later step on the runner reads them where the container wrote them
+    assert first.outputs["report-json"] == ".schemagate/report.json"
+    assert first.outputs["sarif"] == ".schemagate/report.sarif"
+    assert (root / first.outputs["report-json"]).exists() and (root / first.outputs["sarif"]).exists()
 
 
 def test_fork_pr_falls_back_to_summary_without_failing(
