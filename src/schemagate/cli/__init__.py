@@ -33,7 +33,7 @@ from schemagate.report.model import Report
 # arguments ----------------------------------------------------------------------------------------
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--migrations-dir", type=Path, help="the migrations folder (default: supabase/migrations)")
-    p.add_argument("--config", type=Path, help="the config file (default: .github/schemagate.yml if present)")
+    p.add_argument("--config", type=Path, help="the config file (default: .github/schemagate.yml or .yaml)")
     p.add_argument(
         "--supabase",
         choices=["auto", "true", "false"],
@@ -86,8 +86,21 @@ def _judging(p: argparse.ArgumentParser) -> None:
     )
 
 
+# what `schemagate --help` says above the commands: for the person at the terminal, not the code's reader
+DESCRIPTION = """Check, deploy and roll back Supabase migrations.
+
+  schemagate new add_avatar_column_to_profiles  a timestamped migration from a template
+  schemagate check        apply every migration to a throwaway Postgres, judge the new ones
+  schemagate fix          write the check's mechanical fixes into the new migrations
+  schemagate apply        apply pending migrations to --database-url (also: status, plan, rollback)
+
+`schemagate COMMAND --help` describes a command's options."""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="schemagate", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="schemagate", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"schemagate {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -173,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("new", help="create a timestamped migration from the template")
     p.add_argument("name", help="lower_snake_case, e.g. add_user_preferences")
     p.add_argument("--migrations-dir", type=Path, default=None, help="the migrations folder")
-    p.add_argument("--config", type=Path, help="the config file (default: .github/schemagate.yml if present)")
+    p.add_argument("--config", type=Path, help="the config file (default: .github/schemagate.yml or .yaml)")
     p.add_argument("--with-down", action="store_true", help="also create supabase/rollbacks/<file>")
     p.set_defaults(func=cmd_new)
     return parser
