@@ -277,6 +277,25 @@ def test_dispatch_rollback_under_approval(
     ]
 
 
+def test_dispatch_rollback_refuses_an_incomplete_down_file_before_asking_approval(
+    workspace: tuple[Path, str], github: FakeGitHub, db: Database
+) -> None:
+    root, _ = workspace
+    github.state.approvals = [{"state": "approved", "user": {"login": "reviewer"}, "environments": []}]
+    (root / "supabase/rollbacks/20251122100000_backfill_event_kinds.sql").write_text(
+        "-- INCOMPLETE: these statements have no exact inverse and need a human:\n--   line 3: UPDATE\n"
+    )
+    assert run_action(root, github, "push", PUSH, {"database-url": db.url}).code == 0
+    before = db.snapshot()
+    approvals = len(github.requests("GET", r"/approvals"))
+    dispatch = {"inputs": {"rollback-to": "20251121090000", "reason": "events broke the app"}}
+    result = run_action(root, github, "workflow_dispatch", dispatch, {"database-url": db.url})
+    assert result.code == 2, result.log
+    assert "20251122100000_backfill_event_kinds.sql is marked INCOMPLETE" in result.log
+    assert db.snapshot() == before and len(db.history()) == 4
+    assert len(github.requests("GET", r"/approvals")) == approvals  # refused before it asked
+
+
 def test_dispatch_rollback_to_an_unknown_version(
     workspace: tuple[Path, str], github: FakeGitHub, db: Database
 ) -> None:
