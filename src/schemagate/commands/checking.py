@@ -28,7 +28,7 @@ from schemagate.database.server.watchdog import Watchdog
 from schemagate.errors import InputError, SchemagateError, Unverified
 from schemagate.files.changes import Changes, compare, superuser_from_base
 from schemagate.files.migrations import discover, find_downs
-from schemagate.findings import Finding, declarative, fixes, picture, proofs, remedies
+from schemagate.findings import Finding, api_queries, declarative, fixes, picture, proofs, remedies
 from schemagate.findings.judge import Judgement, Options, examine, finish, judge, unreadable, validate_rules
 from schemagate.findings.rules import catalog, runtime, statements
 from schemagate.findings.rules.catalog import scope
@@ -206,6 +206,8 @@ def _catalog(
     if state.seen is not None and final is not None:
         state.picture, opened = picture.after(conn, config, state.seen, final, judged.created)
         rows += opened
+    if not state.stopped and all(r.status == "applied" for r in state.results.values()):
+        rows += api_queries.query_as_roles(conn, config.exposed)  # on half a schema a failure says nothing
     for placed in scope.place(rows, located, first):
         if placed.place is None:
             state.findings.append(placed.finding)

@@ -140,11 +140,15 @@ def _rolled_back(conn: Connection) -> Iterator[None]:
         conn.execute(b"ROLLBACK")
 
 
-def _as_user(conn: Connection, user: uuid.UUID) -> None:
-    claims = f'{{"sub": "{user}", "role": "authenticated"}}'
-    conn.execute(b"SET LOCAL ROLE authenticated")
+def as_caller(conn: Connection, role: str, user: uuid.UUID) -> None:
+    """The role and JWT claims PostgREST gives a request: anon's token names no user."""
+    claims = f'{{"sub": "{user}", "role": "{role}"}}' if role == "authenticated" else f'{{"role": "{role}"}}'
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
     conn.execute(b"SELECT set_config('request.jwt.claims', %s, true)", (claims,))
-    conn.execute(b"SELECT set_config('request.jwt.claim.sub', %s, true)", (str(user),))
+    conn.execute(
+        b"SELECT set_config('request.jwt.claim.sub', %s, true)", (str(user) if role != "anon" else "",)
+    )
+    conn.execute(b"SELECT set_config('request.jwt.claim.role', %s, true)", (role,))
 
 
 @dataclass(frozen=True)
@@ -253,7 +257,7 @@ def _attempts(
                         return False  # the other's row went with the first user's: nothing to try
                 _ours(conn)
                 before = [str(r[0]) for r in conn.execute(versions).fetchall()]
-                _as_user(conn, me)
+                as_caller(conn, "authenticated", me)
                 _ours(conn)
                 done = conn.execute(statement)
                 seen = done.fetchone() if counted is None else None
