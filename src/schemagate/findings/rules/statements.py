@@ -309,6 +309,8 @@ def _broken(stmt: Statement, context: idempotency.Context) -> Iterator[tuple[Rul
             yield FK_ON_DELETE, f"foreign key to {relation(fk.get('pktable'))} has no ON DELETE action"
     for label in sorted(set(hardcoded.found_in(stmt))):
         yield hardcoded.HARD_CODED, f"literal {label} in `{idempotency.describe(stmt)}`"
+    for what in dict.fromkeys(hardcoded.local_values(stmt)):
+        yield hardcoded.LOCAL_VALUE, f"{what} in `{idempotency.describe(stmt)}`"
     for call in sorted(set(_auth_per_row(stmt))):
         yield (
             AUTH_PER_ROW,
