@@ -34,8 +34,12 @@ def test_a_webhook_to_the_developer_s_machine_with_a_placeholder_secret(project:
         "    '{}', '1000');\n",
     )
     assert sorted(found) == [
-        (2, "local-only URL http://host.docker.internal in `create trigger orders_hook after insert on`"),
-        (2, "placeholder secret in a header in `create trigger orders_hook after insert on`"),
+        (
+            2,
+            "local-only URL http://host.docker.internal"
+            " in `create trigger orders_hook after insert on public.orders …`",
+        ),
+        (2, "placeholder secret in a header in `create trigger orders_hook after insert on public.orders …`"),
     ]
 
 

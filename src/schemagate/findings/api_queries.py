@@ -22,6 +22,7 @@ from schemagate.database.rows import staging
 from schemagate.findings.isolation import as_caller
 from schemagate.findings.rules.catalog import Row
 from schemagate.findings.rules.dataapi import QUERY_FAILS
+from schemagate.statements.tree import quoted
 
 ROLES = ("anon", "authenticated")
 TIMEOUT = "10s"  # a policy slower than this is not this rule's to judge: the query is given up
@@ -269,5 +270,5 @@ def _blame(failure: Failure, policies: list[Policy]) -> tuple[str, str, str]:
         return relation.kind, plain, plain
     chosen = ranked[0]
     table = f"{chosen.schema}.{chosen.table}"
-    subject = f'policy "{chosen.name}" on {table}'
+    subject = f"policy {quoted(chosen.name)} on {table}"
     return "policy", f"{table}|{chosen.name}", subject

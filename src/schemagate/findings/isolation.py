@@ -25,6 +25,7 @@ from psycopg import sql
 from schemagate.database.connection import OWN_SEARCH_PATH_LOCAL, Connection
 from schemagate.database.rows import staging
 from schemagate.database.rows.staging import Column
+from schemagate.statements.tree import quoted
 
 # `auth.uid() = owner` either way round, the uid perhaps in a sub-select; a qualified column
 # (`c.user_id`) is another table's, in a subquery, and no owner of this one
@@ -181,7 +182,7 @@ def _judge(conn: Connection, proof: Proof, table: str, attempt: _Attempt) -> Non
         if all(true for _, true in certain):
             proof.always_true.add(attempt.what)
         return
-    names = ", ".join(repr(name) for name, _, _ in alone) or "policies that reach it only together"
+    names = ", ".join(quoted(name) for name, _, _ in alone) or "policies that reach it only together"
     proof.unsure.append(
         f"{attempt.what} reached another's row through {names}, which ask the project's own functions "
         "or tables: the made-up rows may have given the user that access"
