@@ -60,3 +60,17 @@ def test_a_syntax_error_counts_the_file_that_failed(project: Project, db: Databa
         failed = [m for m in report.migrations if m.status == "failed"]
         assert [m.filename for m in failed] == [broken.name]
         assert [f.rule.id for f in failed[0].findings] == ["invalid-migration-file"]
+
+
+def test_a_long_line_is_cut_between_words() -> None:
+    from schemagate.statements.drafts import draft
+
+    sql = (
+        "update public.orders set status = 'archived', archived_at = now()"
+        " where created_at < now() - interval '1 year';"
+    )
+    (needs,) = draft(parse(Migration("1", "x", Path("x.sql"), sql, ""))).needs_human
+    assert needs == (
+        "line 1: `update public.orders set status = 'archived', archived_at = now() …`"
+        " — the old values are gone"
+    )

@@ -18,7 +18,7 @@ from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME
 
 from schemagate.errors import InputError
 from schemagate.files.migrations import Migration
-from schemagate.statements.sql import ParsedMigration, Statement, parse
+from schemagate.statements.sql import ParsedMigration, Statement, parse, shortened
 from schemagate.statements.tree import Node, strings
 
 _SIMPLE = re.compile(r"^[a-z_][a-z0-9_$]*\Z")  # \Z: `$` passes "name\n" unquoted
@@ -322,7 +322,9 @@ def draft(parsed: ParsedMigration) -> Draft:
         try:
             result.inverse += _invert(statement)
         except NeedsHuman as why:
-            result.needs_human.append(f"line {statement.line}: `{statement.first_line[:70]}` — {why}")
+            result.needs_human.append(
+                f"line {statement.line}: `{shortened(statement.first_line, 70)}` — {why}"
+            )
     result.needs_human.reverse()
     return result
 

@@ -74,8 +74,17 @@ def snippet(line: str, limit: int = 60) -> str:
     fitting = [i for i in cuts if len(" ".join(words[:i])) <= limit]
     if fitting:
         return " ".join(words[: fitting[-1]]) + " …"
-    kept = [w for i, w in enumerate(words) if len(" ".join(words[: i + 1])) <= limit]
-    return (" ".join(kept) if kept else words[0][: limit - 1]) + " …"
+    return shortened(whole, limit)
+
+
+def shortened(text: str, limit: int) -> str:
+    """The text whole when it fits, else cut between words with " …" (inside a word only when its
+    first word alone is longer than the limit)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    return (text[:cut] if cut > 0 else text[: limit - 2]) + " …"
 
 
 def _before_parenthesis(line: str) -> str:

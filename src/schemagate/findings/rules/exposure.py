@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from schemagate.findings import rule
 from schemagate.findings.rules.catalog import Row
+from schemagate.statements.sql import shortened
 from schemagate.statements.tree import quoted
 
 if TYPE_CHECKING:  # `lint` loads every rule and no database driver
@@ -88,7 +89,7 @@ def widened(matrix: Iterable[Access], proofs: Iterable[Proof] = ()) -> list[Row]
     rows = []
     for (table, role, policy, expression), privileges in grouped.items():
         what = ", ".join(privileges)
-        shown = expression if len(expression) <= 80 else expression[:79] + "…"
+        shown = shortened(expression, 80)
         alike = f"policy {quoted(policy)} gives every caller the same rows"
         message = f"{role} can now {what} {table}: {alike}, {shown}"
         rows.append(Row(_ROLE_RULE[role], "policy", f"{table}|{policy}", table, message))
