@@ -104,3 +104,21 @@ def test_an_insert_policy_the_caller_cannot_pass_is_reported_and_working_tables_
     assert found.message == (
         "`insert` as authenticated on public.notes fails: permission denied for function may_write"
     )
+
+
+def test_an_insert_that_recurses_through_another_table_blames_that_table_s_policy(
+    db: Database, project: Project
+) -> None:
+    projects = (
+        "create table if not exists public.projects (id bigint generated always as identity primary key,\n"
+        "  org_id uuid not null references public.orgs (id),\n"
+        "  owner_id uuid not null references auth.users (id));\n"
+        "alter table public.projects enable row level security;\n"
+        'create policy "Members add projects" on public.projects for insert to authenticated\n'
+        "  with check (owner_id = (select auth.uid())\n"
+        "              and org_id in (select org_id from public.org_members));\n"
+    )
+    path = project.write("20251201000000_orgs.sql", MEMBERS + RECURSIVE + projects)
+    (found,) = _failing(run_check(db))  # the insert's failure joins the reads': one policy to fix
+    assert found.line == _line(path, "create policy \"Members see their org's")
+    assert "`insert` as authenticated on public.projects" in found.message

@@ -19,7 +19,7 @@ from psycopg import sql
 
 from schemagate.database.connection import OWN_SEARCH_PATH_LOCAL, Connection
 from schemagate.database.rows import staging
-from schemagate.findings.isolation import as_caller
+from schemagate.findings.isolation import as_caller, owner_names
 from schemagate.findings.rules.catalog import Row
 from schemagate.findings.rules.dataapi import QUERY_FAILS
 from schemagate.statements.tree import quoted
@@ -243,9 +243,7 @@ def _insert(
 def _owner(columns: list[staging.Column], policies: list[Policy]) -> staging.Column | None:
     """The column the INSERT policy compares with auth.uid(), else one that references auth.users,
     else any uuid column: the caller's id goes there."""
-    checked = " ".join(p.check for p in policies)
-    named = re.findall(r"(\w+)\s*=\s*\(?\s*(?:\(\s*select\s+)?auth\.uid\(\)", checked, re.I)
-    named += re.findall(r"auth\.uid\(\)\s*(?:as\s+uid\))?\s*\)?\s*=\s*(\w+)", checked, re.I)
+    named = owner_names(" ".join(p.check for p in policies))
     for wanted in (
         lambda c: c.name in named,
         lambda c: c.references == "auth.users",
@@ -281,9 +279,9 @@ def _blame(failure: Failure, policies: list[Policy]) -> tuple[str, str, str]:
     command = "r" if failure.command == "select" else "a"
     named = _RECURSION_IN.search(failure.message)
     on = [p for p in policies if p.serves(command)]
-    if named:
-        same = [p for p in on if p.table == named["name"]]
-        on = sorted(same, key=lambda p: p.schema != relation.schema) or on
+    if named:  # a sub-select on the named table meets its SELECT policies, whatever the command
+        reading = [p for p in policies if p.serves("r") and p.table == named["name"]]
+        on = sorted(reading, key=lambda p: p.schema != relation.schema) or on
     else:
         on = [p for p in on if p.table_oid == relation.oid]
     denied = _DENIED_FUNCTION.search(failure.message)

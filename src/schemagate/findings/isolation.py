@@ -96,11 +96,15 @@ def candidates(conn: Connection, tables: list[int]) -> list[tuple[int, str, bool
     out = []
     for oid, name, forced, expressions in conn.execute(_CANDIDATES.encode(), {"tables": tables}).fetchall():
         own = {str(r[0]) for r in conn.execute(_NAMES, (oid,)).fetchall()}
-        named = (m["a"] or m["b"] for m in _OWNER.finditer(str(expressions)))
-        owner = next((n for n in named if n in own), None)
+        owner = next((n for n in owner_names(str(expressions)) if n in own), None)
         if owner is not None:
             out.append((int(str(oid)), str(name), bool(forced), owner))
     return out
+
+
+def owner_names(expressions: str) -> list[str]:
+    """The columns policy expressions compare with auth.uid(), in order: each row's owner."""
+    return [str(m["a"] or m["b"]) for m in _OWNER.finditer(expressions)]
 
 
 _NAMES = b"SELECT attname FROM pg_attribute WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped"
