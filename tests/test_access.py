@@ -180,7 +180,7 @@ def test_a_policy_opening_an_existing_table_to_anon_is_an_error_naming_it(
         db, project, 'create policy "public read" on public.notes for select to anon using (true);'
     )
     assert messages == [
-        f"anon-access-widened: anon can now select public.notes: policy 'public read' {ALIKE}, using (true)"
+        f'anon-access-widened: anon can now select public.notes: policy "public read" {ALIKE}, using (true)'
     ]
     cell = next(a for a in data["access"] if a["role"] == "anon" and a["privilege"] == "select")  # type: ignore[attr-defined]
     assert cell == {
@@ -201,7 +201,7 @@ def test_every_signed_in_user_reaching_every_row_is_a_warning(db: Database, proj
     )
     assert messages == [
         "authenticated-access-widened: authenticated can now update public.notes:"
-        f" policy 'edit all' {ALIKE}, using (true)"
+        f' policy "edit all" {ALIKE}, using (true)'
     ]
 
 
@@ -209,7 +209,7 @@ def test_a_policy_that_stops_naming_the_user_widens_access(db: Database, project
     _, messages, _ = _widened(db, project, 'alter policy "read own" on public.notes using (true);')
     assert messages == [
         "authenticated-access-widened: authenticated can now select public.notes:"
-        f" policy 'read own' {ALIKE}, using (true)"
+        f' policy "read own" {ALIKE}, using (true)'
     ]
 
 

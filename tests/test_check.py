@@ -162,7 +162,7 @@ def test_round_trip_passes_with_a_correct_down_file(db: Database, project: Proje
         broken = run_check(other)
     (finding,) = [f for f in broken.findings if f.rule.id == "round-trip-failed"]
     assert "does not restore the schema" in finding.message
-    assert finding.detail and "left behind by the down file: relation: public.things r" in finding.detail
+    assert finding.detail and "left behind by the down file: relation: public.things table" in finding.detail
 
 
 def test_check_cli_exit_codes_and_fail_on(cli: Cli, db: Database, project: Project) -> None:

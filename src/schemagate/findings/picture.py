@@ -14,6 +14,7 @@ from schemagate.database.connection import Connection
 from schemagate.findings import isolation
 from schemagate.findings.rules import exposure
 from schemagate.findings.rules.catalog import Row
+from schemagate.statements.tree import quoted
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def after(
         read = (proof.table, "authenticated", "select")
         alike = [a for a in matrix if (a.table, a.role, a.privilege) == read]
         if alike and alike[0].alike:
-            proof.opened(", ".join(repr(name) for name, _ in alike[0].alike))
+            proof.opened(", ".join(quoted(name) for name, _ in alike[0].alike))
     relations = inventory.relations(conn, touched) if touched else None
     found = exposure.widened(matrix, proofs) + exposure.leaks(proofs)
     return Picture(changes, matrix, proofs, relations), found

@@ -281,7 +281,7 @@ def _describe(parsed: ParsedMigration) -> str:
     if parsed.transactional:
         return ""
     culprit = next(s for s in parsed.body if not s.transactional)
-    return f" (outside a transaction: {culprit.first_line[:60]})"
+    return f" (outside a transaction: {culprit.label})"
 
 
 def apply(
