@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from schemagate.database.server import sandbox
 from schemagate.secrets import redact
@@ -22,10 +22,10 @@ grant select on public.who to public;
 """
 
 
-def _without_password(url: str) -> dict[str, str]:
+def _without_password(url: str) -> str:
     info = conninfo_to_dict(url)
     info.pop("password", None)
-    return {k: str(v) for k, v in info.items() if v is not None}
+    return make_conninfo("", **info)
 
 
 @pytest.mark.parametrize("supabase", [True, False], ids=["supabase", "plain"])
@@ -38,7 +38,7 @@ def test_the_superuser_needs_the_runs_password_and_the_migration_role_does_not(s
         with psycopg.connect(box.url) as conn:  # the migration role, as before
             conn.execute(b"SELECT 1")
         with pytest.raises(psycopg.OperationalError, match="password"):
-            psycopg.connect(**_without_password(box.admin_url))
+            psycopg.connect(_without_password(box.admin_url))
         assert "***" in redact(box.admin_url), "the run's password is a registered secret"
 
 
