@@ -285,3 +285,28 @@ def test_a_plain_postgres_project_with_foreign_keys_is_judged_without_supabase_s
     run = run_process("check", "--supabase", "false", cwd=project.root)
     assert "does not exist" not in run.text and "Traceback" not in run.text
     assert run.code in {0, 1} and "unindexed-foreign-key" in run.out
+
+
+def test_conventions_warn_by_default_and_are_errors_under_the_strict_profile(project: Project) -> None:
+    from schemagate.config import Overrides, configure
+    from schemagate.findings.judge import Options, lint
+
+    project.write("20251201000000_x.sql", "create table public.t (id int primary key);\n")
+    default = lint(Config(), Options())
+    assert {f.rule.id: f.level for f in default.findings}["create-without-if-not-exists"] == Severity.WARNING
+    assert not default.failed and lint(Config(), Options(fail_on=Severity.WARNING)).failed
+    (project.root / ".github").mkdir()
+    (project.root / ".github" / "schemagate.yml").write_text(
+        "profile: strict\nrules:\n  foreign-key-without-on-delete: warning\n"
+    )
+    strict = configure(Overrides())
+    assert strict.profile == "strict"
+    project.write("20251202000000_y.sql", "create table public.u (id int primary key references public.t);\n")
+    levels = {f.rule.id: f.level for f in lint(strict, Options()).findings}
+    assert levels["create-without-if-not-exists"] == Severity.ERROR
+    assert levels["foreign-key-without-on-delete"] == Severity.WARNING  # a rule's own setting wins
+    assert lint(strict, Options()).failed
+    assert configure(Overrides(profile="default")).profile == "default"  # the flag over the file
+    (project.root / ".github" / "schemagate.yml").write_text("profile: strickt\n")
+    with pytest.raises(InputError, match="line 1: profile must be default or strict, not 'strickt'"):
+        configure(Overrides())

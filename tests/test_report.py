@@ -171,7 +171,7 @@ def test_sarif_is_2_1_0_with_rules_and_locations() -> None:
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert "not-idempotent" in rule_ids
     (result,) = run["results"]
-    assert result["ruleId"] == "not-idempotent" and result["level"] == "error"
+    assert result["ruleId"] == "not-idempotent" and result["level"] == "warning"
     assert rule_ids[result["ruleIndex"]] == "not-idempotent"
     assert result["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "supabase/migrations/1_x.sql"},

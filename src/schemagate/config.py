@@ -14,6 +14,7 @@ from typing import Any
 
 from schemagate.bounds import limit_problem, size_problem
 from schemagate.errors import InputError
+from schemagate.findings import PROFILES
 from schemagate.repofiles import CONFIG_LIMIT, present, read_repository_file
 
 DEFAULT_PATH = Path(".github/schemagate.yml")
@@ -46,6 +47,7 @@ class Config:
     # where the project's pgTAP files are (`supabase test db` reads supabase/tests); None: that one
     tests_dirs: list[Path] | None = None
     rules: dict[str, str] = field(default_factory=dict)
+    profile: str = "default"  # default or strict: how hard the checklist is (findings.PROFILES)
     path: Path | None = None
 
     @property
@@ -91,6 +93,7 @@ class Overrides:
     lock_retries: int | None = None
     on_drift: str | None = None
     seed: bool | None = None
+    profile: str | None = None
 
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
@@ -110,6 +113,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "exposed_schemas": list,
     "tests_dirs": list,
     "rules": dict,
+    "profile": str,
 }
 
 
@@ -141,7 +145,10 @@ def configure(overrides: Overrides, known_rules: Iterable[str] = ()) -> Config:
         problems.append(f"lock retries must be 0 or more, not {overrides.lock_retries}")
     if overrides.on_drift is not None and overrides.on_drift not in ON_DRIFT:
         problems.append(f"on-drift must be fail, warn or off, not {overrides.on_drift!r}")
-    for key in ("lock_timeout", "statement_timeout", "lock_wait", "lock_retries", "on_drift", "seed"):
+    if overrides.profile is not None and overrides.profile not in PROFILES:
+        problems.append(f"profile must be default or strict, not {overrides.profile!r}")
+    keys = ("lock_timeout", "statement_timeout", "lock_wait", "lock_retries", "on_drift", "seed", "profile")
+    for key in keys:
         value = getattr(overrides, key)
         if value is not None:
             setattr(config, key, value)
@@ -296,6 +303,8 @@ def _from_mapping(
                 problem(key, why)
             else:
                 config.check_disk_limit = str(value).strip()
+        elif key == "profile" and value not in PROFILES:
+            problem(key, f"profile must be default or strict, not {value!r}")
         elif key == "on_drift" and value not in ON_DRIFT:
             problem(key, f"on_drift must be fail, warn or off, not {value!r}")
         elif key == "lock_retries" and (isinstance(value, bool) or value < 0):
