@@ -317,7 +317,7 @@ def _from_mapping(
 def _rules(value: dict[str, Any], problem: Any, known: set[str]) -> dict[str, str]:
     rules = {}
     for rule, severity in value.items():
-        # YAML 1.1 reads a bare `off` as false, and the README writes `rule: off`
+        # YAML 1.1 reads a bare `off` as false, and docs/rules.md writes `rule: off`
         text = "off" if severity is False else str(severity)
         if known and str(rule) not in known:
             problem(f"rules.{rule}", f"unknown rule id {rule!r}{_near(str(rule), known)}")
