@@ -274,15 +274,6 @@ def _whys(report: Report) -> list[str]:
     return [*lines, "", "</details>"]
 
 
-def _others(report: Report) -> list[str]:
-    others = [f for f in report.orphans if f.rule.item != "tests"]  # the Tests block shows those
-    if not others:
-        return []
-    lines = ["", "<details open><summary>Other files</summary>", ""]
-    lines += [f"- {_LEVEL_ICON[f.level]} **{f.rule.id}**: {_where(f)}{inline(f.message)}" for f in others]
-    return [*lines, "", "</details>"]
-
-
 _TEST_ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "unverified": "❔"}
 
 
@@ -422,7 +413,6 @@ def _render(report: Report, limit: int, summary_url: str | None, size: Callable[
                 *[line for m in report.migrations[:drafts] for line in _draft(m)],
                 *picture.render(report.picture),
                 *_tests(report),
-                *_others(report),
                 *_whys(report),
                 *_ignored(report),
                 "",
