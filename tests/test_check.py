@@ -208,7 +208,8 @@ def test_the_usual_mistakes_are_each_caught_on_the_example(example: Project) -> 
     assert ("rls-disabled", 2) in found  # 2: no RLS
     assert ("unindexed-foreign-key", 3) in found  # 3: missing index on a foreign key
     assert ("add-column-without-guard", 7) in found  # 4: non-idempotent ADD COLUMN
-    # ... and proven by running it twice, in the same finding: one mistake, one finding
+    # ... and proven by running it twice, in the same finding: one mistake, one finding (an error:
+    # the example's profile is strict)
     (proven,) = [f for f in data["findings"] if f["line"] == 2 and f["item"] == "idempotent"]
     assert proven["rule"] == "create-without-if-not-exists" and proven["severity"] == "error"
     assert "second run fails: 42P07" in proven["message"]
