@@ -113,14 +113,14 @@ def test_an_example_check_workflow_has_no_paths_filter(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_every_environment_of_an_example_is_explained_there_and_in_the_readme(path: Path) -> None:
+def test_every_environment_of_an_example_is_explained_there_and_in_the_action_docs(path: Path) -> None:
     jobs = _load(path)["jobs"]
     assert isinstance(jobs, dict)
-    readme, text = (ROOT / "README.md").read_text(), path.read_text()
+    readme, text = (ROOT / "docs" / "action.md").read_text(), path.read_text()
     comments = "\n".join(line.split("#", 1)[1] for line in text.splitlines() if "#" in line)
     for job in jobs.values():
         environment = job.get("environment")
         if environment is None:
             continue
         assert f"`{environment}`" in comments, f"{path.name}: no comment explains {environment}"
-        assert f"`{environment}`" in readme, f"the README never explains {environment}"
+        assert f"`{environment}`" in readme, f"docs/action.md never explains {environment}"

@@ -71,7 +71,7 @@ def test_annotations_and_sarif_name_files_from_the_repository_root(
 def test_the_project_s_own_config_file_is_read(monorepo: tuple[Path, str], github: FakeGitHub) -> None:
     root, _ = monorepo
     config = root / "apps/web/.github/schemagate.yml"
-    config.parent.mkdir()
+    config.parent.mkdir(exist_ok=True)  # the example has one: profile strict
     config.write_text("rules:\n  rls-disabled: off\n")
     base = commit_base(Project(root))  # a pull request reads the config as its base has it
     (root / "apps/web" / ADDED).write_text(FLAWED)

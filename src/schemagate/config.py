@@ -16,6 +16,7 @@ from typing import Any
 
 from schemagate.bounds import limit_problem, size_problem
 from schemagate.errors import InputError
+from schemagate.findings import PROFILES
 from schemagate.repofiles import CONFIG_LIMIT, present, read_repository_file
 
 DEFAULT_PATH = Path(".github/schemagate.yml")
@@ -49,6 +50,7 @@ class Config:
     # where the project's pgTAP files are (`supabase test db` reads supabase/tests); None: that one
     tests_dirs: list[Path] | None = None
     rules: dict[str, str] = field(default_factory=dict)
+    profile: str = "default"  # default or strict: how hard the checklist is (findings.PROFILES)
     path: Path | None = None
 
     @property
@@ -94,6 +96,7 @@ class Overrides:
     lock_retries: int | None = None
     on_drift: str | None = None
     seed: bool | None = None
+    profile: str | None = None
 
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
@@ -113,6 +116,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "exposed_schemas": list,
     "tests_dirs": list,
     "rules": dict,
+    "profile": str,
 }
 
 
@@ -190,7 +194,10 @@ def configure(overrides: Overrides, known_rules: Iterable[str] = ()) -> Config:
         given = getattr(overrides, key)
         if given is not None and (why := duration_problem(key.replace("_", " "), given)):
             problems.append(why)
-    for key in ("lock_timeout", "statement_timeout", "lock_wait", "lock_retries", "on_drift", "seed"):
+    if overrides.profile is not None and overrides.profile not in PROFILES:
+        problems.append(f"profile must be default or strict, not {overrides.profile!r}")
+    keys = ("lock_timeout", "statement_timeout", "lock_wait", "lock_retries", "on_drift", "seed", "profile")
+    for key in keys:
         value = getattr(overrides, key)
         if value is not None:
             setattr(config, key, value)
@@ -355,6 +362,8 @@ def _from_mapping(
                 problem(key, why)
             else:
                 config.check_disk_limit = str(value).strip()
+        elif key == "profile" and value not in PROFILES:
+            problem(key, f"profile must be default or strict, not {value!r}")
         elif key == "on_drift" and value not in ON_DRIFT:
             problem(key, f"on_drift must be fail, warn or off, not {value!r}")
         elif key == "lock_retries" and (isinstance(value, bool) or value < 0):
@@ -367,7 +376,7 @@ def _from_mapping(
 def _rules(value: dict[str, Any], problem: Any, known: set[str]) -> dict[str, str]:
     rules = {}
     for rule, severity in value.items():
-        # YAML 1.1 reads a bare `off` as false, and the README writes `rule: off`
+        # YAML 1.1 reads a bare `off` as false, and docs/rules.md writes `rule: off`
         text = "off" if severity is False else str(severity)
         if known and str(rule) not in known:
             problem(f"rules.{rule}", f"unknown rule id {rule!r}{_near(str(rule), known)}")

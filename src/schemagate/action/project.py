@@ -51,6 +51,7 @@ def configure(folder: Path, inputs: Inputs, trusted_base: str | None = None) -> 
             statement_timeout=inputs.timeout("statement-timeout"),
             lock_retries=inputs.count("lock-retries"),
             on_drift=inputs.get("on-drift") or None,
+            profile=inputs.get("profile") or None,
         )
     )
     return config, note

@@ -79,6 +79,12 @@ def _judging(p: argparse.ArgumentParser) -> None:
         help="the lowest severity that fails the run (default: error)",
     )
     p.add_argument(
+        "--profile",
+        choices=["default", "strict"],
+        default=None,
+        help="strict: every item of the team checklist is an error (default: the config's, else default)",
+    )
+    p.add_argument(
         "--format",
         choices=["text", "markdown", "json", "sarif"],
         default="text",
@@ -208,6 +214,7 @@ def overrides(args: argparse.Namespace, cwd: Path) -> Overrides:
         lock_wait=getattr(args, "lock_wait", None),
         lock_retries=getattr(args, "lock_retries", None),
         on_drift=getattr(args, "on_drift", None),
+        profile=getattr(args, "profile", None),
         seed=False if getattr(args, "no_seed", False) else None,
     )
 

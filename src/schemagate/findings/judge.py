@@ -149,13 +149,18 @@ def _new_files(config: Config, base: str | None) -> list[Migration]:
 
 
 def configured(found: list[Finding], config: Config) -> list[Finding]:
-    """Severities from the config file; rules set to `off` disappear."""
+    """Severities from the config file: a rule's own setting, else its profile's; rules set to
+    `off` disappear."""
     out = []
     for made in found:
         setting = config.rules.get(made.rule.id)
         if setting == "off":
             continue
-        out.append(made.with_severity(Severity.parse(setting)) if setting else made)
+        if setting:
+            made = made.with_severity(Severity.parse(setting))
+        elif made.severity is None and made.rule.severity_in(config.profile) != made.rule.severity:
+            made = made.with_severity(made.rule.severity_in(config.profile))
+        out.append(made)
     return out
 
 
