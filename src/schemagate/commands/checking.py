@@ -21,7 +21,7 @@ from schemagate.database import history
 from schemagate.database.apply import engine, seeding
 from schemagate.database.catalog import inventory, snapshot
 from schemagate.database.connection import Connection, connect
-from schemagate.database.dbtests import baseline, execute, gate
+from schemagate.database.dbtests import baseline, execute, gate, parallel
 from schemagate.database.server import extensions
 from schemagate.database.server.sandbox import Sandbox, prepared
 from schemagate.database.server.watchdog import Watchdog
@@ -289,6 +289,8 @@ def _tests(
         root=repository_root(files[0]),
         statement_timeout=config.check_statement_timeout,
         progress=progress,
+        jobs=parallel.default_jobs(),
+        admin_url=None if box.named else box.admin_url,
     )
     already = baseline.failing_on_base(box, config, base, suite, settings) if base else set()
     state.findings.extend(gate.findings(suite, frozenset(already)))
