@@ -17,8 +17,8 @@ can tell (docs/pgtap.md).
 
 The copies are databases cloned from the tested one (`CREATE DATABASE … TEMPLATE`), on the
 throwaway server only: the database-level settings and grants, which a clone does not carry, are
-copied over. Where a copy cannot be made (someone is connected to the database), the batch runs
-one file after the other instead.
+copied over. The database itself serves as one of the lanes. Where a copy cannot be made (someone
+else is connected to the database), the batch runs one file after the other instead.
 """
 
 from __future__ import annotations
@@ -114,10 +114,12 @@ def run_all(
 def _side_by_side(
     url: str, admin_url: str, batch: list[Path], jobs: int, run_one: RunOne
 ) -> list[FileResult]:
-    with copies(url, admin_url, jobs) as urls:
-        if not urls:
-            return [run_one(url, path) for path in batch]
-        # each copy runs one file at a time: a file's work is rolled back before the next starts
+    # the database itself is one of the lanes: the files here leave it as they found it, and a copy
+    # costs about what a small suite's file does
+    with copies(url, admin_url, jobs - 1) as made:
+        urls = [url, *made]
+        # each lane runs one file at a time, a file's work rolled back before the next starts;
+        # which file runs where is fixed by its place in the batch, so every run is the same
         lanes = [batch[i :: len(urls)] for i in range(len(urls))]
         with ThreadPoolExecutor(max_workers=len(urls)) as pool:
             done = list(pool.map(lambda lane, at: [run_one(at, p) for p in lane], lanes, urls))
