@@ -21,6 +21,8 @@ from actionrun import pr_payload, run_action
 from checking import commit_base, run_check
 from conftest import Database, Project, Run
 from fakegithub import FakeGitHub
+from schemagate.commands import checking
+from schemagate.config import Config
 from schemagate.database.dbtests import execute, parallel
 from schemagate.database.dbtests.psqlscript import Echo, Session, Sql, steps
 from schemagate.database.dbtests.tap import FileResult, TapReader, Where
@@ -518,6 +520,23 @@ def test_check_reports_a_failing_test_at_its_line(project: Project, db: Database
     comment = markdown.render(report)
     assert "🧪 Tests: 1 of 3 files failed" in comment
     assert comment.index("alice sees only her note") < comment.index("functions\\.sql")
+
+
+def test_check_runs_the_files_side_by_side_on_its_throwaway_server(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check's watchdog keeps a session on the database: it lets go while the copies are made."""
+    monkeypatch.setattr(parallel, "default_jobs", lambda: 2)  # as on a machine of two cores or more
+    project.write("20250101000000_notes.sql", NOTES)
+    for name in ("a.sql", "b.sql"):
+        _write(
+            project.root / "supabase" / "tests",
+            name,
+            "begin;\nselect plan(1);\nselect pass(current_database());\nrollback;\n",
+        )
+    report = checking.run(Config(), checking.Options(), lambda _line: None)
+    assert report.suite is not None
+    assert [f.assertions[0].description for f in report.suite.files] == ["postgres", "postgres_copy0"]
 
 
 def test_check_passes_with_passing_tests(project: Project, db: Database) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -291,6 +291,7 @@ def _tests(
         progress=progress,
         jobs=parallel.default_jobs(),
         admin_url=None if box.named else box.admin_url,
+        hold=state.watchdog.released if state.watchdog else nullcontext,
     )
     already = baseline.failing_on_base(box, config, base, suite, settings) if base else set()
     state.findings.extend(gate.findings(suite, frozenset(already)))

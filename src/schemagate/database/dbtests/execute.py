@@ -17,6 +17,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,6 +102,7 @@ def run(
     progress: Progress = lambda _line: None,
     jobs: int = 1,
     admin_url: str | None = None,
+    hold: Callable[[], AbstractContextManager[None]] = nullcontext,
 ) -> Suite:
     """Every file on the database at `url`, each rolled back, with the results of one after the
     other; with `jobs` > 1 and a superuser's `admin_url` (a throwaway server), the files that keep
@@ -129,7 +131,7 @@ def run(
         return result.bailed is None
 
     if jobs > 1 and admin_url is not None:
-        parallel.run_all(url, admin_url, files, jobs, folder, root, one, ready)
+        parallel.run_all(url, admin_url, files, jobs, folder, root, one, ready, hold)
     else:
         for path in files:
             if not ready(one(url, path)):

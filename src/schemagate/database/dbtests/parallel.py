@@ -27,6 +27,7 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import psycopg
@@ -39,6 +40,8 @@ from schemagate.errors import InputError
 
 RunOne = Callable[[str, Path], FileResult]  # (database URL, file) -> its result
 Ready = Callable[[FileResult], bool]  # takes a file's result in order; False: run no more
+# the caller's own sessions on the database let go while it is copied (the check's watchdog)
+Hold = Callable[[], AbstractContextManager[None]]
 
 
 def default_jobs() -> int:
@@ -96,6 +99,7 @@ def run_all(
     root: Path,
     run_one: RunOne,
     ready: Ready,
+    hold: Hold = nullcontext,
 ) -> None:
     """Every file, batches side by side on `jobs` copies, each result handed to `ready` in the
     files' order; once it says stop, later files are not run."""
@@ -105,18 +109,18 @@ def run_all(
                 if not ready(run_one(url, path)):
                     return
             continue
-        results = _side_by_side(url, admin_url, batch, min(jobs, len(batch)), run_one)
+        results = _side_by_side(url, admin_url, batch, min(jobs, len(batch)), run_one, hold)
         for result in results:
             if not ready(result):
                 return
 
 
 def _side_by_side(
-    url: str, admin_url: str, batch: list[Path], jobs: int, run_one: RunOne
+    url: str, admin_url: str, batch: list[Path], jobs: int, run_one: RunOne, hold: Hold
 ) -> list[FileResult]:
     # the database itself is one of the lanes: the files here leave it as they found it, and a copy
     # costs about what a small suite's file does
-    with copies(url, admin_url, jobs - 1) as made:
+    with copies(url, admin_url, jobs - 1, hold) as made:
         urls = [url, *made]
         # each lane runs one file at a time, a file's work rolled back before the next starts;
         # which file runs where is fixed by its place in the batch, so every run is the same
@@ -128,15 +132,19 @@ def _side_by_side(
 
 
 @contextlib.contextmanager
-def copies(url: str, admin_url: str, count: int) -> Iterator[list[str]]:
+def copies(url: str, admin_url: str, count: int, hold: Hold = nullcontext) -> Iterator[list[str]]:
     """`count` clones of the database at `url`, as URLs for the same role; none when they cannot
     be made. Dropped afterwards."""
     source = str(conninfo_to_dict(url).get("dbname") or "postgres")
     names = [f"{source}_copy{i}"[:63] for i in range(count)]
-    with psycopg.connect(make_conninfo(admin_url, dbname="postgres"), autocommit=True) as admin:
+    # from another database: a session on the source keeps it from being copied (and the throwaway
+    # server's database is `postgres` itself)
+    elsewhere = "template1" if source == "postgres" else "postgres"
+    with psycopg.connect(make_conninfo(admin_url, dbname=elsewhere), autocommit=True) as admin:
         try:
-            for name in names:
-                _clone(admin, source, name)
+            with hold():
+                for name in names:
+                    _clone(admin, source, name)
         except psycopg.Error:
             _drop(admin, names)
             names = []
