@@ -105,6 +105,7 @@ def _wait_for_sleeping_migration(scratch: Path, process: subprocess.Popen[str]) 
                 pass
 
 
+@pytest.mark.slow  # `schemagate local` as a process, signalled mid-migration
 @pytest.mark.parametrize(
     ("sig", "code", "message"),
     [
