@@ -101,8 +101,8 @@ def run_all(
     ready: Ready,
     hold: Hold = nullcontext,
 ) -> None:
-    """Every file, batches side by side on `jobs` copies, each result handed to `ready` in the
-    files' order; once it says stop, later files are not run."""
+    """Every file, each batch side by side on `jobs` lanes (the database and copies of it), each
+    result handed to `ready` in the files' order; once it says stop, later files are not run."""
     for batch in schedule(files, folder, root):
         if len(batch) == 1 or jobs < 2:
             for path in batch:
