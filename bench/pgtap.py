@@ -5,7 +5,9 @@
 The project's migrations and seed are applied once to a throwaway database (Supabase shim); then
 schemagate's runner and Debian's pg_prove (libtap-parser-sourcehandler-pgtap-perl) each run every
 test file on it, pg_prove as the Supabase CLI calls it (`--ext .pg --ext .sql -r`, from the tests
-folder). Printed: per file, the tests each saw and whether each passed; then both times.
+folder). Printed: per file, the tests each saw and whether each passed; then the times of one
+file after the other and of files side by side on every core (`--jobs`, and `pg_prove -j`, which
+runs them on the one database, with no copies).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from schemagate.config import Overrides
 from schemagate.database import history
 from schemagate.database.apply import engine, seeding
 from schemagate.database.connection import link
-from schemagate.database.dbtests import execute
+from schemagate.database.dbtests import execute, parallel
 from schemagate.database.server.sandbox import prepared
 from schemagate.repofiles import present, repository_root
 from schemagate.statements.sql import extensions_created
@@ -32,9 +34,11 @@ from schemagate.statements.sql import extensions_created
 _TAP = re.compile(r"^\s*(?:not )?ok \d+")
 
 
-def _pg_prove(url: str, folder: Path, files: list[Path]) -> tuple[dict[Path, tuple[int, bool]], float]:
-    """Per file: how many TAP results pg_prove read and whether it passed; and the time of one
-    run over the whole folder, as `supabase test db` makes it."""
+def _pg_prove(
+    url: str, folder: Path, files: list[Path], jobs: int
+) -> tuple[dict[Path, tuple[int, bool]], float, float]:
+    """Per file: how many TAP results pg_prove read and whether it passed; and the times of one
+    run over the whole folder, as `supabase test db` makes it, and of the same with `-j jobs`."""
     counts = {}
     for path in files:
         done = subprocess.run(
@@ -45,14 +49,21 @@ def _pg_prove(url: str, folder: Path, files: list[Path]) -> tuple[dict[Path, tup
             timeout=600,
         )
         counts[path] = (sum(1 for line in done.stdout.splitlines() if _TAP.match(line)), done.returncode == 0)
-    began = time.perf_counter()
-    subprocess.run(
-        ["pg_prove", "--ext", ".pg", "--ext", ".sql", "-r", "--dbname", url, "."],
-        capture_output=True,
-        cwd=folder,
-        timeout=600,
-    )
-    return counts, time.perf_counter() - began
+    seconds = []
+    for wide in ([], ["-j", str(jobs)]):
+        began = time.perf_counter()
+        subprocess.run(
+            ["pg_prove", *wide, "--ext", ".pg", "--ext", ".sql", "-r", "--dbname", url, "."],
+            capture_output=True,
+            cwd=folder,
+            timeout=600,
+        )
+        seconds.append(time.perf_counter() - began)
+    return counts, seconds[0], seconds[1]
+
+
+def _verdicts(suite: execute.Suite) -> list[tuple[str, str, int, int]]:
+    return [(r.path.as_posix(), r.status, len(r.assertions), len(r.failures)) for r in suite.files]
 
 
 def main(project: Path, seed: bool = True) -> int:
@@ -71,8 +82,11 @@ def main(project: Path, seed: bool = True) -> int:
             engine.apply(db, found, settings=settings, context=context, progress=quiet, shim=box.shim)
             if config.seed and present(config.seed_file):
                 seeding.seed(db.conn, config.seed_file, settings, quiet, shim=box.shim)
-        ours = execute.run(box.url, files, folder=folder, root=repository_root(files[0]))
-        theirs, their_seconds = _pg_prove(box.url, folder, files)
+        root = repository_root(files[0])
+        jobs = parallel.default_jobs()
+        ours = execute.run(box.url, files, folder=folder, root=root)
+        wide = execute.run(box.url, files, folder=folder, root=root, jobs=jobs, admin_url=box.admin_url)
+        theirs, their_seconds, their_wide = _pg_prove(box.url, folder, files, jobs)
     print(f"{'file':<60} {'schemagate':>14} {'pg_prove':>14}")
     same = 0
     for result in ours.files:
@@ -85,7 +99,12 @@ def main(project: Path, seed: bool = True) -> int:
         shown = [f"{n} {'ok' if ok else 'FAIL'}" for n, ok in (mine, other)]
         print(f"{result.path.as_posix():<60} {shown[0]:>14} {shown[1]:>14}")
     print(f"{same}/{len(files)} files agree; schemagate {ours.seconds:.2f} s, pg_prove {their_seconds:.2f} s")
-    return 0 if same == len(files) else 1
+    alike = _verdicts(wide) == _verdicts(ours)
+    print(
+        f"{jobs} jobs: schemagate --jobs {wide.seconds:.2f} s ({'same' if alike else 'DIFFERENT'} results), "
+        f"pg_prove -j {their_wide:.2f} s"
+    )
+    return 0 if same == len(files) and alike else 1
 
 
 if __name__ == "__main__":

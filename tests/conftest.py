@@ -2,6 +2,11 @@
 
 The cluster is started by the suite itself with schemagate's own throwaway-server code; each test
 gets a database cloned from a template that already holds the Supabase shim.
+
+Under pytest-xdist (pyproject's `-n auto`) every worker is a process with its own session: its own
+cluster (its own temp folder, and a port it retries when another worker's server took it first),
+its own pytest temp folders; names made here carry the worker's pid. Nothing is shared but the
+read-only initdb and binaries cache, which is built once by an atomic rename.
 """
 
 from __future__ import annotations

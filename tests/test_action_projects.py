@@ -34,6 +34,7 @@ def _ours(github: FakeGitHub, marker: str) -> list[str]:
     return [c["body"] for c in github.state.comments.get(7, []) if marker in c["body"]]
 
 
+@pytest.mark.slow  # the Action, end to end, once per project of a monorepo
 def test_each_project_keeps_its_own_sticky_comment(monorepo: tuple[Path, str], github: FakeGitHub) -> None:
     root, base = monorepo
     (root / "apps/web" / ADDED).write_text(FLAWED)

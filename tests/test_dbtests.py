@@ -21,7 +21,9 @@ from actionrun import pr_payload, run_action
 from checking import commit_base, run_check
 from conftest import Database, Project, Run
 from fakegithub import FakeGitHub
-from schemagate.database.dbtests import execute
+from schemagate.commands import checking
+from schemagate.config import Config
+from schemagate.database.dbtests import execute, parallel
 from schemagate.database.dbtests.psqlscript import Echo, Session, Sql, steps
 from schemagate.database.dbtests.tap import FileResult, TapReader, Where
 from schemagate.errors import InputError
@@ -181,7 +183,8 @@ def _run(db: Database, root: Path, *names: str) -> execute.Suite:
     return execute.run(db.url, files, folder=root, root=root)
 
 
-def test_files_run_as_pg_prove_runs_them(db: Database, tmp_path: Path) -> None:
+def _mixed_suite(db: Database, tmp_path: Path) -> list[str]:
+    """Files that depend on what the files before them left, and on what they rolled back."""
     with db.connect() as conn:
         conn.execute(NOTES)
     _write(tmp_path, "a_rls.sql", RLS_TEST)
@@ -228,8 +231,11 @@ def test_files_run_as_pg_prove_runs_them(db: Database, tmp_path: Path) -> None:
         select pass('never runs');
         """,
     )
-    names = ["a_rls.sql", "b_00000_helpers.sql", "b_left_open.sql", "c_after.sql", "d_error.sql"]
-    suite = _run(db, tmp_path, *names)
+    return ["a_rls.sql", "b_00000_helpers.sql", "b_left_open.sql", "c_after.sql", "d_error.sql"]
+
+
+def test_files_run_as_pg_prove_runs_them(db: Database, tmp_path: Path) -> None:
+    suite = _run(db, tmp_path, *_mixed_suite(db, tmp_path))
     assert [(f.path.name, f.status, len(f.assertions)) for f in suite.files] == [
         ("a_rls.sql", "passed", 3),
         ("b_00000_helpers.sql", "failed", 0),  # no plan: pg_prove fails such a file too
@@ -242,6 +248,59 @@ def test_files_run_as_pg_prove_runs_them(db: Database, tmp_path: Path) -> None:
     assert (error.where.line, error.sqlstate) == (5, "42P01")  # the line the server points at
     assert suite.files[4].problems[1] == "Bad plan. You planned 3 tests but ran 1."
     assert db.tables() == ["notes", "notes_pkey"]
+
+
+def _seen(suite: execute.Suite) -> list[object]:
+    """All a run says about its files, but how long they took."""
+    return [
+        (f.path.name, f.status, f.assertions, f.planned, f.problems, f.error, f.unverified, f.skip_all)
+        for f in suite.files
+    ]
+
+
+def _on_which_database(db: Database, tmp_path: Path) -> list[str]:
+    names = _mixed_suite(db, tmp_path)
+    for name in ("e_where.sql", "f_where.sql"):  # each says which database it ran on
+        _write(tmp_path, name, "begin;\nselect plan(1);\nselect pass(current_database());\nrollback;\n")
+    return [*names, "e_where.sql", "f_where.sql"]
+
+
+def test_files_side_by_side_give_the_results_of_one_after_the_other(db: Database, tmp_path: Path) -> None:
+    files = [tmp_path / n for n in _on_which_database(db, tmp_path)]
+    # the helpers file may keep something: the files after it start from the state it left
+    assert [[p.name for p in step] for step in parallel.schedule(files, tmp_path, tmp_path)] == [
+        ["a_rls.sql"],
+        ["b_00000_helpers.sql"],
+        ["b_left_open.sql", "c_after.sql", "d_error.sql", "e_where.sql", "f_where.sql"],
+    ]
+    serial = execute.run(db.url, files, folder=tmp_path, root=tmp_path)
+    with db.connect(admin=True) as conn:  # the helpers file kept its schema: start again without it
+        conn.execute("drop schema helpers cascade")
+    side = execute.run(db.url, files, folder=tmp_path, root=tmp_path, jobs=3, admin_url=db.admin_url)
+    assert _seen(side)[:-2] == _seen(serial)[:-2]
+    assert [f.assertions[0].description for f in serial.files[-2:]] == [db.name, db.name]
+    # three lanes (the database and two copies), each running its share of the batch in order:
+    # b_left_open then e on the database, c_after then f on the first copy, d_error on the second
+    assert [f.assertions[0].description for f in side.files[-2:]] == [db.name, f"{db.name}_copy0"]
+    assert db.scalar("select count(*) from pg_database where datname like '%%\\_copy%%'") == 0
+
+
+def test_a_database_that_cannot_be_copied_runs_its_files_one_after_the_other(
+    db: Database, tmp_path: Path
+) -> None:
+    files = [tmp_path / n for n in _on_which_database(db, tmp_path)]
+    with db.connect():  # a session on the database: CREATE DATABASE … TEMPLATE refuses to copy it
+        side = execute.run(db.url, files, folder=tmp_path, root=tmp_path, jobs=2, admin_url=db.admin_url)
+    assert [f.status for f in side.files] == [
+        "passed",
+        "failed",
+        "passed",
+        "passed",
+        "failed",
+        "passed",
+        "passed",
+    ]
+    assert [f.assertions[0].description for f in side.files[-2:]] == [db.name, db.name]
 
 
 def test_a_policy_that_leaks_fails_the_rls_test_at_its_line(db: Database, tmp_path: Path) -> None:
@@ -280,9 +339,77 @@ def test_a_helper_library_the_server_lacks_is_could_not_verify(db: Database, tmp
     )
     [helpers, dbdev] = _run(db, tmp_path, "helpers.sql", "dbdev.sql").files
     assert helpers.status == "unverified"
-    assert helpers.unverified == 'could not verify: extension "acme-test_helpers" is not available here'
+    assert helpers.unverified == (
+        "could not verify: needs acme-test_helpers from database.dev, which a check cannot download "
+        '(no network): extension "acme-test_helpers" is not available'
+    )
     assert helpers.error is not None and helpers.error.where == Where(tmp_path / "helpers.sql", 2)
     assert dbdev.status == "unverified" and "http stand-in sends no requests" in (dbdev.unverified or "")
+
+
+BASEJUMP = "basejump-supabase_test_helpers"
+
+
+def test_a_missing_database_dev_package_is_named_and_the_files_that_need_it_not_blamed(
+    db: Database, tmp_path: Path
+) -> None:
+    """basejump's documented setup downloads dbdev, then its test helpers: without a network the
+    setup file, and each later file that stops on the helpers it would have made, could not be
+    verified, naming the package; every other file runs and is judged as usual."""
+    _write(
+        tmp_path,
+        "00000-supabase_test_helpers.sql",
+        f"""
+        create extension if not exists http with schema extensions;
+        select extensions.http_get('https://database.dev/supabase/dbdev');
+        create extension if not exists "supabase-dbdev";
+        select dbdev.install('{BASEJUMP}');
+        create extension if not exists "{BASEJUMP}" version '0.0.6';
+        """,
+    )
+    uses = (
+        "begin;\nselect plan(2);\nselect tests.create_supabase_user('alice');\nselect pass('a');\nrollback;\n"
+    )
+    _write(tmp_path, "01_uses_helpers.sql", uses)
+    _write(tmp_path, "02_own.sql", "begin;\nselect plan(1);\nselect pass('needs nothing');\nrollback;\n")
+    _write(tmp_path, "03_fails.sql", "begin;\nselect plan(1);\nselect ok(false, 'broken');\nrollback;\n")
+    _write(tmp_path, "04_error.sql", "begin;\nselect plan(1);\nselect 1/0;\nrollback;\n")
+    _write(tmp_path, "05_install_here.sql", f"begin;\nselect dbdev.install('{BASEJUMP}');\nrollback;\n")
+    names = ["00000-supabase_test_helpers.sql", "01_uses_helpers.sql", "02_own.sql"]
+    names += ["03_fails.sql", "04_error.sql", "05_install_here.sql"]
+    suite = _run(db, tmp_path, *names)
+    assert [f.status for f in suite.files] == [
+        "unverified",
+        "unverified",
+        "passed",
+        "failed",
+        "failed",
+        "unverified",
+    ]
+    setup, uses_helpers, _, _, _, here = suite.files
+    needs = f"could not verify: needs {BASEJUMP} from database.dev"
+    assert setup.unverified is not None and setup.unverified.startswith(
+        needs + ", which a check cannot download"
+    )
+    assert "http stand-in sends no requests" in setup.unverified
+    assert uses_helpers.unverified == (
+        f'{needs}, which was not installed here (no network in a check): schema "tests" does not exist'
+    )
+    assert (
+        here.unverified
+        == f'{needs}, which a check cannot download (no network): schema "dbdev" does not exist'
+    )
+    files = [tmp_path / n for n in names]
+    side = execute.run(db.url, files, folder=tmp_path, root=tmp_path, jobs=2, admin_url=db.admin_url)
+    assert _seen(side) == _seen(suite)
+
+
+def test_without_a_missing_package_an_undefined_function_fails_the_file(db: Database, tmp_path: Path) -> None:
+    _write(
+        tmp_path, "a.sql", "begin;\nselect plan(1);\nselect tests.create_supabase_user('alice');\nrollback;\n"
+    )
+    [result] = _run(db, tmp_path, "a.sql").files
+    assert result.status == "failed" and result.error is not None and result.error.sqlstate == "3F000"
 
 
 def test_bail_out_stops_the_run(db: Database, tmp_path: Path) -> None:
@@ -341,6 +468,26 @@ def test_schemagate_test_prints_each_file_and_writes_junit(project: Project, cli
     assert "Files=1, Tests=3: 1 passed, 0 failed" in again.out
 
 
+def test_local_runs_the_tests_after_applying_unless_told_not_to(
+    project: Project, cli: Callable[..., Run]
+) -> None:
+    _tests_project(project, leak=True)
+    run = cli("local", "--jobs", "2")
+    assert run.code == 1, run.text  # the project's own test fails: "test locally first" says so
+    assert "applied 20250101000000_notes.sql" in run.text
+    assert "  supabase/tests/database/rls.test.sql:6: not ok 1 - alice sees only her note" in run.out
+    assert "Files=3, Tests=4: 1 passed, 1 failed, 1 skipped" in run.out
+    assert "1 migration(s) applied on a throwaway database" in run.out
+    skipped = cli("local", "--no-tests")
+    assert skipped.code == 0, skipped.text
+    assert "Files=" not in skipped.out and "rls.test.sql" not in skipped.out
+
+    project.write("20250101000000_notes.sql", NOTES)
+    fixed = cli("local")
+    assert fixed.code == 0, fixed.text
+    assert "Files=3, Tests=4: 2 passed, 0 failed, 1 skipped" in fixed.out
+
+
 def test_no_pgtap_for_the_major_is_could_not_verify(project: Project, cli: Callable[..., Run]) -> None:
     bindirs = [Path(p) for p in os.environ.get("SCHEMAGATE_TEST_PG_PATH", "").split(os.pathsep) if p]
     lacking = [
@@ -373,6 +520,23 @@ def test_check_reports_a_failing_test_at_its_line(project: Project, db: Database
     comment = markdown.render(report)
     assert "🧪 Tests: 1 of 3 files failed" in comment
     assert comment.index("alice sees only her note") < comment.index("functions\\.sql")
+
+
+def test_check_runs_the_files_side_by_side_on_its_throwaway_server(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check's watchdog keeps a session on the database: it lets go while the copies are made."""
+    monkeypatch.setattr(parallel, "default_jobs", lambda: 2)  # as on a machine of two cores or more
+    project.write("20250101000000_notes.sql", NOTES)
+    for name in ("a.sql", "b.sql"):
+        _write(
+            project.root / "supabase" / "tests",
+            name,
+            "begin;\nselect plan(1);\nselect pass(current_database());\nrollback;\n",
+        )
+    report = checking.run(Config(), checking.Options(), lambda _line: None)
+    assert report.suite is not None
+    assert [f.assertions[0].description for f in report.suite.files] == ["postgres", "postgres_copy0"]
 
 
 def test_check_passes_with_passing_tests(project: Project, db: Database) -> None:

@@ -106,6 +106,7 @@ def _wait_for_sleeping_migration(scratch: Path, process: subprocess.Popen[str]) 
                 pass
 
 
+@pytest.mark.slow  # `schemagate local` as a process, signalled mid-migration
 @pytest.mark.parametrize(
     ("sig", "code", "message"),
     [
@@ -162,3 +163,18 @@ def test_a_cache_others_can_write_is_not_used(scratch_tmp: Path, monkeypatch: py
     with EphemeralPostgres(binaries.find()) as pg, pg.connect() as conn:
         assert conn.execute("select 1").fetchone() == (1,)
     assert list(shared.iterdir()) == []
+
+
+def test_a_port_taken_between_asking_and_starting_is_traded_for_another(
+    server: EphemeralPostgres, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Test workers start servers at the same moment: the port one was told is free can be the
+    other's by the time it starts. It starts on another, and never talks to the other's server."""
+    from schemagate.database.server import ephemeral
+
+    told = iter([server.port])
+    real = ephemeral._free_port
+    monkeypatch.setattr(ephemeral, "_free_port", lambda: next(told, None) or real())
+    with EphemeralPostgres(binaries.find()) as pg, pg.connect() as conn:
+        assert pg.port != server.port and pg.workdir is not None
+        assert conn.execute("show data_directory").fetchone() == (str(pg.workdir / "data"),)

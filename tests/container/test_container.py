@@ -28,6 +28,7 @@ from fakegithub import FakeGitHub
 IMAGE = os.environ.get("SCHEMAGATE_TEST_IMAGE", "")
 ENGINE = os.environ.get("SCHEMAGATE_CONTAINER_ENGINE", "podman")  # the project's GitHub CI: docker
 RUNNER_UID = 1001  # the GitHub runner's user, who owns the checkout
+pytestmark = pytest.mark.slow  # the built image in a container engine, as the runner runs it
 
 if not IMAGE:
     if os.environ.get("SCHEMAGATE_REQUIRE_CONTAINER"):

@@ -23,6 +23,7 @@ from schemagate.findings.judge import Options
 from schemagate.report.model import Report
 
 PROJECT = Path(__file__).resolve().parent / "project"
+pytestmark = pytest.mark.slow  # whole projects on PostgreSQL 16 and 17 servers started for them
 
 
 def _broken(report: Report) -> list[str]:

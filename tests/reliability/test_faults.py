@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import Database, Project, run_process
 
 
@@ -49,6 +51,7 @@ def _is_on(name: str) -> str:
     return f"current_setting('schemagate_test.{name}', true) = 'on'"
 
 
+@pytest.mark.slow  # a killed backend, then a whole rerun
 def test_backend_killed_mid_migration_loses_nothing_and_a_rerun_finishes(
     db: Database, project: Project
 ) -> None:

@@ -143,6 +143,7 @@ def test_a_single_alias_is_refused_with_its_line(project: Project) -> None:
     _one_error(_run(project, "lint"), ".github/schemagate.yml:2", "anchors and aliases")
 
 
+@pytest.mark.slow  # a YAML parser walking a config nested thousands deep: the suite's longest
 def test_a_deeply_nested_config_is_one_line(project: Project) -> None:
     _config(project, "rules: " + "[" * 20_000 + "]" * 20_000 + "\n")
     _one_error(_run(project, "lint"), ".github/schemagate.yml", "nested too deeply")

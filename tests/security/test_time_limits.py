@@ -139,6 +139,7 @@ end $$;
 """
 
 
+@pytest.mark.slow  # writes past the disk limit, end to end
 @pytest.mark.parametrize("table", ["temp", "plain"])
 def test_a_migration_that_fills_the_disk_is_stopped_at_the_disk_limit(
     cli: Callable[..., Run], project: Project, table: str

@@ -70,6 +70,20 @@ def _base_arguments(p: argparse.ArgumentParser, edits: str) -> None:
     which.add_argument("--all", action="store_true", help=f"every migration is {edits}, merged ones too")
 
 
+def _jobs(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--jobs",
+        type=_positive,
+        help="test files run side by side, each on its own copy of the database (default: one per core)",
+    )
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number from 1 up, not {text!r}")
+    return int(text)
+
+
 def _judging(p: argparse.ArgumentParser) -> None:
     _base_arguments(p, "judged")
     p.add_argument(
@@ -114,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     _server(p)
     _timeouts(p)
+    p.add_argument("--no-tests", action="store_true", help="do not run the project's pgTAP files afterwards")
+    _jobs(p)
     p.set_defaults(func=cmd_local)
 
     p = sub.add_parser(
@@ -149,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     _server(p)
     p.add_argument("paths", nargs="*", type=Path, help="test files or folders (default: supabase/tests)")
     p.add_argument("--junit", type=Path, help="also write the results as JUnit XML here")
+    _jobs(p)
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("lint", help="only the rules that need no database (names, history, parse trees)")
@@ -221,7 +238,9 @@ def overrides(args: argparse.Namespace, cwd: Path) -> Overrides:
 
 # commands -----------------------------------------------------------------------------------------
 def cmd_local(args: argparse.Namespace, console: Console) -> int:
-    options = commands.LocalOptions(args.config_, args.pg_bin, args.postgres_version)
+    options = commands.LocalOptions(
+        args.config_, args.pg_bin, args.postgres_version, tests=not args.no_tests, jobs=args.jobs
+    )
     try:
         result = commands.local(options, progress=console.info, notice=console.notice)
     except Unverified as exc:
@@ -229,11 +248,16 @@ def cmd_local(args: argparse.Namespace, console: Console) -> int:
         strict = args.config_.rules.get(COULD_NOT_VERIFY.id) == "error"
         (console.error if strict else console.say)(f"{exc}; what follows it was not tried")
         return ExitCode.FAILED if strict else ExitCode.OK
+    if result.suite is not None:
+        from schemagate.database.dbtests import summary
+
+        for line in summary.lines(result.suite):
+            console.say(line)
     console.say(
         f"{len(result.applied)} migration(s) applied on a throwaway database in "
         f"{result.seconds:.1f} s; server stopped"
     )
-    return ExitCode.OK
+    return ExitCode.FAILED if result.suite is not None and result.suite.failed else ExitCode.OK
 
 
 def _options(args: argparse.Namespace, say: Callable[[str], None], **extra: object) -> commands.CheckOptions:
@@ -299,7 +323,7 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
     from schemagate.database.dbtests import junit, summary
 
     paths = [(args.cwd_ / p).resolve() for p in args.paths]
-    options = commands.TestOptions(args.config_, paths, args.pg_bin, args.postgres_version)
+    options = commands.TestOptions(args.config_, paths, args.pg_bin, args.postgres_version, args.jobs)
     done = commands.test(options, progress=console.info, notice=console.notice)
     if args.junit:
         (args.cwd_ / args.junit).write_text(secrets.redact(junit.render(done.suite)) + "\n", "utf-8")

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from schemagate.database.connection import Connection, Target
     from schemagate.database.dbtests.execute import Suite
     from schemagate.database.history import RunContext
+    from schemagate.database.server.sandbox import Sandbox
     from schemagate.statements.sql import ParsedMigration
 
 __all__ = [
@@ -64,6 +65,8 @@ class LocalOptions:
     config: Config
     pg_bin: str | None = None
     postgres_version: str | None = None  # else supabase/config.toml's [db] major_version
+    tests: bool = True  # the project's pgTAP files after the migrations and seed (--no-tests: not)
+    jobs: int | None = None  # test files side by side; default: one per core
 
 
 @dataclass
@@ -73,6 +76,7 @@ class LocalResult:
     applied: list[engine.Applied]
     seeded: bool
     seconds: float
+    suite: Suite | None = None  # the tests' results, when the project has tests and they ran
 
 
 def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = quiet) -> LocalResult:
@@ -80,6 +84,7 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
     from schemagate.database import history
     from schemagate.database.apply import engine, seeding
     from schemagate.database.connection import link
+    from schemagate.database.dbtests import execute
     from schemagate.database.server.sandbox import prepared
     from schemagate.repofiles import present
     from schemagate.statements.sql import extensions_created
@@ -111,7 +116,27 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
             seeded = config.seed and present(config.seed_file)
             if seeded:
                 seeding.seed(db.conn, config.seed_file, settings, progress, shim=box.shim)
-    return LocalResult(box.banner, list(box.notes), result.applied, seeded, time.monotonic() - began)
+        files = execute.discover(config.test_folders) if options.tests else []
+        suite = _suite(box, config, config.test_folders, files, options.jobs) if files else None
+    return LocalResult(box.banner, list(box.notes), result.applied, seeded, time.monotonic() - began, suite)
+
+
+def _suite(box: Sandbox, config: Config, folders: list[Path], files: list[Path], jobs: int | None) -> Suite:
+    """The test files on the box's database, side by side where they can be (a throwaway server)."""
+    from schemagate.database.dbtests import execute
+    from schemagate.database.dbtests.parallel import default_jobs
+    from schemagate.repofiles import repository_root
+
+    folder = next((f for f in folders if f.is_dir()), files[0].parent)
+    return execute.run(
+        box.url,
+        files,
+        folder=folder,
+        root=repository_root(files[0]),
+        statement_timeout=config.check_statement_timeout,
+        jobs=jobs or default_jobs(),
+        admin_url=None if box.named else box.admin_url,
+    )  # no line per file here: the front end prints the results
 
 
 # test --------------------------------------------------------------------------------------------
@@ -121,6 +146,7 @@ class TestOptions:
     paths: list[Path] = field(default_factory=list)  # files or folders; default: the config's folders
     pg_bin: str | None = None
     postgres_version: str | None = None
+    jobs: int | None = None  # files side by side; default: one per core
 
 
 @dataclass
@@ -138,7 +164,7 @@ def test(options: TestOptions, progress: Progress = quiet, notice: Progress = qu
     from schemagate.database.dbtests import execute
     from schemagate.database.server.sandbox import prepared
     from schemagate.errors import InputError
-    from schemagate.repofiles import present, repository_root
+    from schemagate.repofiles import present
     from schemagate.statements.sql import extensions_created
 
     config = options.config
@@ -165,14 +191,7 @@ def test(options: TestOptions, progress: Progress = quiet, notice: Progress = qu
             engine.apply(db, found, settings=settings, context=context, progress=progress, shim=box.shim)
             if config.seed and present(config.seed_file):
                 seeding.seed(db.conn, config.seed_file, settings, progress, shim=box.shim)
-        folder = next((f for f in folders if f.is_dir()), files[0].parent)
-        suite = execute.run(
-            box.url,
-            files,
-            folder=folder,
-            root=repository_root(files[0]),
-            statement_timeout=config.check_statement_timeout,
-        )  # no line per file here: the front end prints the results
+        suite = _suite(box, config, folders, files, options.jobs)
     return TestResult(box.banner, list(box.notes), suite)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from schemagate.database import history
 from schemagate.database.apply import engine, seeding
 from schemagate.database.catalog import inventory, snapshot
 from schemagate.database.connection import Connection, connect
-from schemagate.database.dbtests import baseline, execute, gate
+from schemagate.database.dbtests import baseline, execute, gate, parallel
 from schemagate.database.server import extensions
 from schemagate.database.server.sandbox import Sandbox, prepared
 from schemagate.database.server.watchdog import Watchdog
@@ -293,6 +293,9 @@ def _tests(
         root=repository_root(files[0]),
         statement_timeout=config.check_statement_timeout,
         progress=progress,
+        jobs=parallel.default_jobs(),
+        admin_url=None if box.named else box.admin_url,
+        hold=state.watchdog.released if state.watchdog else nullcontext,
     )
     already = baseline.failing_on_base(box, config, base, suite, settings) if base else set()
     state.findings.extend(gate.findings(suite, frozenset(already)))

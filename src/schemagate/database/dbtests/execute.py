@@ -14,8 +14,10 @@ is a line of the file's TAP.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +33,14 @@ EXTENSIONS = (".sql", ".pg")  # pg_prove's --ext, as the Supabase CLI passes the
 
 # CREATE EXTENSION of one this server does not have: 0A000 (not available), 58P01 (no such file)
 _NOT_HERE = {"0A000", "58P01"}
+# a schema or a function that does not exist: what a test calling a missing helper package meets
+_UNDEFINED = {"3F000", "42883"}
+# database.dev's packages: `select dbdev.install('handle-name')`, then `create extension
+# "handle-name"` (a handle and a name joined by a dash, which no extension Postgres ships has)
+_DBDEV_INSTALL = re.compile(r"\bdbdev\s*\.\s*install\s*\(\s*'([^']+)'", re.IGNORECASE)
+_DBDEV_EXTENSION = re.compile(
+    r'\bcreate\s+extension\s+(?:if\s+not\s+exists\s+)?"([^"]+-[^"]+)"', re.IGNORECASE
+)
 
 Progress = Callable[[str], None]
 
@@ -90,24 +100,78 @@ def run(
     root: Path,
     statement_timeout: str = "5min",
     progress: Progress = lambda _line: None,
+    jobs: int = 1,
+    admin_url: str | None = None,
+    hold: Callable[[], AbstractContextManager[None]] = nullcontext,
 ) -> Suite:
-    """Every file on the database at `url`, one after the other, each rolled back."""
+    """Every file on the database at `url`, each rolled back, with the results of one after the
+    other; with `jobs` > 1 and a superuser's `admin_url` (a throwaway server), the files that keep
+    nothing run side by side on copies of the database (parallel.py)."""
+    from schemagate.database.dbtests import parallel
+
     began = time.monotonic()
     suite = Suite()
     with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
         suite.note = pgtap_missing(conn)
-    stop: str | None = suite.note
-    for path in files:
-        if stop is not None:
-            suite.files.append(FileResult(path, unverified=stop))
-            continue
-        result = run_file(url, path, Session(folder, root), statement_timeout)
+    if suite.note is not None:
+        suite.files = [FileResult(path, unverified=suite.note) for path in files]
+        suite.seconds = time.monotonic() - began
+        return suite
+
+    def one(at: str, path: Path) -> FileResult:
+        return run_file(at, path, Session(folder, root), statement_timeout)
+
+    missing: list[str] = []  # database.dev packages an earlier file could not install
+
+    def ready(result: FileResult) -> bool:
+        _blame_missing_packages(result, missing)
+        missing.extend(p for p in result.packages if p not in missing)
         suite.files.append(result)
-        progress(f"{result.status}: {path.as_posix()} ({len(result.assertions)} tests)")
-        if result.bailed is not None:
-            stop = f"not run: {path.as_posix()} bailed out"
+        progress(f"{result.status}: {result.path.as_posix()} ({len(result.assertions)} tests)")
+        return result.bailed is None
+
+    if jobs > 1 and admin_url is not None:
+        parallel.run_all(url, admin_url, files, jobs, folder, root, one, ready, hold)
+    else:
+        for path in files:
+            if not ready(one(url, path)):
+                break
+    bailed = next((r for r in suite.files if r.bailed is not None), None)
+    if bailed is not None:
+        stop = f"not run: {bailed.path.as_posix()} bailed out"
+        suite.files += [FileResult(path, unverified=stop) for path in files[len(suite.files) :]]
     suite.seconds = time.monotonic() - began
     return suite
+
+
+def _blame_missing_packages(result: FileResult, missing: list[str]) -> None:
+    """A file that stopped on a schema or function that does not exist, after a database.dev
+    package could not be installed: most likely one of the package's (basejump's `tests.*`
+    helpers). It could not be verified here, naming the package; not failed. Its own failing tests,
+    if any ran before, still fail it."""
+    error = result.error
+    if not missing or result.unverified or result.failures or error is None:
+        return
+    if error.sqlstate in _UNDEFINED:
+        named = ", ".join(missing)
+        result.unverified = (
+            f"could not verify: needs {named} from database.dev, which was not installed here "
+            f"(no network in a check): {error.message.removeprefix('ERROR: ')}"
+        )
+
+
+def _packages(text: str) -> list[str]:
+    """The database.dev packages a statement or a file installs, in order."""
+    found = _DBDEV_INSTALL.findall(text) + _DBDEV_EXTENSION.findall(text)
+    return list(dict.fromkeys(name for name in found if name != "supabase-dbdev"))
+
+
+def _not_installed(packages: list[str], message: str) -> str:
+    named = ", ".join(packages)
+    return (
+        f"could not verify: needs {named} from database.dev, which a check cannot download "
+        f"(no network): {message}"
+    )
 
 
 def run_file(url: str, path: Path, session: Session, statement_timeout: str) -> FileResult:
@@ -149,18 +213,43 @@ def _statements(
         except psycopg.Error as exc:
             result.error = _failed(exc, step)
             message = result.error.message.removeprefix("ERROR: ")
-            if step.words[:2] == ("create", "extension") and exc.sqlstate in _NOT_HERE:
-                # a helper library from database.dev (pg_tle), or an extension only hosted has
-                result.unverified = f"could not verify: {message} here"
-            elif exc.sqlstate == "0A000" and "stand-in" in message:
-                # a stand-in extension refused what only the real one does (an HTTP request)
-                result.unverified = f"could not verify: {message}"
+            unverified = _unverified(exc, step, message)
+            if unverified is not None:
+                # a file after database.dev's packages names them: the reason the step failed here
+                result.packages = _packages(step.text) or _packages(_text_of(path, session))
+                result.unverified = (
+                    _not_installed(result.packages, message) if result.packages else unverified
+                )
             return
         if cursor.description is not None:
             for row in cursor.fetchall():
                 reader.feed("|".join("" if v is None else str(v) for v in row), where)
         if result.bailed is not None:
             return
+
+
+def _unverified(exc: psycopg.Error, step: Sql, message: str) -> str | None:
+    """Why a statement that failed says nothing of the project, or None: it failed."""
+    if step.words[:2] == ("create", "extension") and exc.sqlstate in _NOT_HERE:
+        # a helper library from database.dev (pg_tle), or an extension only hosted has
+        return f"could not verify: {message} here"
+    if exc.sqlstate in _UNDEFINED and _DBDEV_INSTALL.search(step.text):
+        # dbdev.install() where dbdev is not: installing dbdev itself needs the network
+        return f"could not verify: {message}"
+    if exc.sqlstate == "0A000" and "stand-in" in message:
+        # a stand-in extension refused what only the real one does (an HTTP request)
+        return f"could not verify: {message}"
+    return None
+
+
+def _text_of(path: Path, session: Session) -> str:
+    """The file's statements, includes followed, as one text (to name what it installs)."""
+    try:
+        return "\n".join(
+            step.text for step in steps(path, Session(session.folder, session.root)) if isinstance(step, Sql)
+        )
+    except InputError:
+        return ""
 
 
 def _failed(exc: psycopg.Error, step: Sql) -> Stopped:

@@ -69,6 +69,8 @@ class FileResult:
     seconds: float = 0.0
     out_of_order: list[int] = field(default_factory=list)
     preamble: list[str] = field(default_factory=list)  # diagnostics before the first test
+    # database.dev packages the file installs and could not here (no network, no package)
+    packages: list[str] = field(default_factory=list)
 
     @property
     def failures(self) -> list[Assertion]:

@@ -40,6 +40,13 @@ _FAST = {
 # What the PR's SQL may take of the runner: temp_file_limit is a superuser's setting, which the
 # migration role (a non-superuser) cannot raise; time is bounded by the check's watchdog.
 _BOUNDS = {"temp_file_limit": "1GB"}
+# the server's word when its TCP port is taken, and how many ports it tries
+_TCP_REFUSED = "could not create any TCP/IP sockets"
+_PORT_ATTEMPTS = 3
+
+
+class _PortTaken(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -139,11 +146,25 @@ class EphemeralPostgres:
         server_bindir = made.bindir if made else bindir
         self.notes = made.notes if made else []
         preload = extensions.preload(bindir) if self.supabase else []
+        for attempt in range(_PORT_ATTEMPTS):
+            try:
+                self._launch(server_bindir, data, preload)
+                break
+            except _PortTaken:
+                if attempt == _PORT_ATTEMPTS - 1:
+                    raise SchemagateError(f"PostgreSQL exited while starting: {self._log_tail()}") from None
+        self.version = self.binaries.version
+        self.startup_seconds = time.monotonic() - began
+
+    def _launch(self, bindir: Path, data: Path, preload: list[str]) -> None:
+        """The server on a free port. A port is free when asked and taken a moment later when
+        another process (another test worker's server) asked at the same time: then _PortTaken."""
+        assert self.workdir is not None
         self.port = _free_port()
         logins.write_logins(self._hba_file, logins.OPEN_LOGINS, self._owner())
         user, group, extra = self._as_user()
         self.process = subprocess.Popen(
-            self._server_command(server_bindir, data, preload),
+            self._server_command(bindir, data, preload),
             env=server_environment(),
             stdout=subprocess.DEVNULL,
             stderr=open(self.workdir / "server.log", "wb"),  # noqa: SIM115 - closed with the process
@@ -152,9 +173,13 @@ class EphemeralPostgres:
             group=group,
             extra_groups=extra,
         )
-        self._wait_ready()
-        self.version = self.binaries.version
-        self.startup_seconds = time.monotonic() - began
+        try:
+            self._wait_ready()
+        except SchemagateError:
+            if self.process.poll() is not None and _TCP_REFUSED in self._log_tail():
+                self.process = None
+                raise _PortTaken from None
+            raise
 
     def stop(self) -> None:
         process, self.process = self.process, None
@@ -321,7 +346,14 @@ class EphemeralPostgres:
             if self.process.poll() is not None:
                 raise SchemagateError(f"PostgreSQL exited while starting: {self._log_tail()}")
             try:
-                with psycopg.connect(self.url(), connect_timeout=2):
+                # through this server's own socket: over TCP, the port's other owner would answer
+                with psycopg.connect(
+                    host=str(self.workdir),
+                    port=self.port,
+                    user=self.superuser,
+                    dbname="postgres",
+                    connect_timeout=2,
+                ):
                     return
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:

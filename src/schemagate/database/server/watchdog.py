@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from types import TracebackType
 
 import psycopg
@@ -61,6 +62,9 @@ class Watchdog:
         self.cause: str | None = None  # set once by the thread, before it ends anything
         self.ended: list[int] = []  # the backends it ended, for tests and logs
         self._stop = threading.Event()
+        self._wake = threading.Event()  # stop, or let go of the session: now, not at the next poll
+        self._away = threading.Event()  # asked to hold no session (released())
+        self._gone = threading.Event()  # holds none
         self._thread = threading.Thread(target=self._watch, name="schemagate-watchdog", daemon=True)
         self._poll_s = min(1.0, max(0.05, limits.statement_s / 5))
 
@@ -75,7 +79,26 @@ class Watchdog:
         tb: TracebackType | None,
     ) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout=10)
+
+    @contextlib.contextmanager
+    def released(self) -> Iterator[None]:
+        """No session of the watchdog's while the block runs: a database someone is connected to
+        cannot be copied (the pgTAP files' copies of the throwaway server's `postgres`). Nothing of
+        the pull request's runs meanwhile; the watch resumes after."""
+        if not self._thread.is_alive():
+            yield
+            return
+        self._gone.clear()
+        self._away.set()
+        self._wake.set()
+        self._gone.wait(timeout=10)
+        try:
+            yield
+        finally:
+            self._away.clear()
+            self._wake.set()
 
     @property
     def expired(self) -> bool:
@@ -98,13 +121,25 @@ class Watchdog:
     def _watch(self) -> None:
         conn: Connection | None = None
         try:
-            while not self._stop.wait(0 if conn is None else self._poll_s):
+            while not self._nap(0 if conn is None and not self._away.is_set() else self._poll_s):
+                if self._away.is_set():
+                    if conn is not None:
+                        conn.close()
+                        conn = None
+                    self._gone.set()
+                    continue
                 conn = conn if conn is not None and not conn.closed else self._connect()
                 if conn is not None:
                     self._sweep(conn)
         finally:
             if conn is not None:
                 conn.close()
+
+    def _nap(self, seconds: float) -> bool:
+        """Wait for the next round; True once stopped."""
+        self._wake.wait(seconds)
+        self._wake.clear()
+        return self._stop.is_set()
 
     def _connect(self) -> Connection | None:
         try:

@@ -39,8 +39,8 @@ TEST_UNVERIFIED = rule(
     "tests",
     "Database tests that could not run here",
     "Some of the project's tests need what the check's database cannot give (pgTAP for this "
-    "PostgreSQL major, a psql feature this runner does not carry out): they are not failures, "
-    "but nothing proved them either.",
+    "PostgreSQL major, a psql feature this runner does not carry out, a helper package from "
+    "database.dev, which needs the network): they are not failures, but nothing proved them either.",
     "-- run them with `supabase test db`, or on a server with pgTAP (postgresql-<major>-pgtap)",
     scenario=(
         "The check runs on PostgreSQL 17 from embedded binaries that carry no pgTAP: every test file "
