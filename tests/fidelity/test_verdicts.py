@@ -211,20 +211,50 @@ def test_authenticator_s_settings_may_be_changed_on_every_major(
     assert "supabase-reserved-role" not in rule_ids(report)
 
 
+# PostgREST's settings on its role and a cost limit for anon, as Supabase's guides set them
+FAMILY_SETTINGS = """
+alter role authenticator set pgrst.db_aggregates_enabled = 'true';
+alter role authenticator set pgrst.db_schemas = 'public, graphql_public, api';
+alter role anon set plan_filter.statement_cost_limit = 10000;
+notify pgrst, 'reload config';
+"""
+
+
 @pytest.mark.parametrize("major", [15, 17])
-def test_a_setting_of_a_family_hosted_allows_is_unverified_not_refused(
+def test_a_setting_of_a_family_hosted_allows_applies_on_a_role(
     monkeypatch: pytest.MonkeyPatch, project: Project, major: int
 ) -> None:
-    """privileged_role_allowed_configs names `pgrst.*`: Supabase's PostgREST guide turns
-    aggregates on with ALTER ROLE authenticator SET pgrst.db_aggregates_enabled. PostgreSQL grants
-    settings by name only, so here that is "could not verify", never "hosted refuses it too"."""
-    assert "pgrst.*" in facts.recorded().allowed_configs
+    """privileged_role_allowed_configs names `pgrst.*` and `plan_filter.*` (facts.json); supautils
+    runs ALTER ROLE ... SET of such a name as its superuser (supabase/supautils src/supautils.c,
+    the wildcard a prefix in src/utils.c). The check applies it and keeps the setting."""
+    assert {"pgrst.*", "plan_filter.*"} <= facts.recorded().allowed_configs
     options = _on_major(monkeypatch, major)
-    project.write(
-        "20240311031610_enable_pg_aggregates.sql",
-        "alter role authenticator set pgrst.db_aggregates_enabled = 'true';\n",
-    )
+    project.write("20240311031610_enable_pg_aggregates.sql", FAMILY_SETTINGS)
     report = check.run(Config(), options, lambda _line: None)
     assert _failures(report) == []
-    (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
-    assert "hosted Supabase lets postgres set pgrst.*" in unverified.message
+    assert "could-not-verify" not in rule_ids(report)
+
+
+def test_a_family_setting_on_the_database_is_refused_as_on_hosted(project: Project) -> None:
+    """supautils lifts no ALTER DATABASE ... SET, and PostgreSQL keeps a setting of a module it
+    does not know (pgrst.*) for superusers: hosted refuses it, and the hint says why."""
+    project.write(
+        "20240311031610_database_wide.sql", "alter database postgres set pgrst.db_schemas = 'public, api';\n"
+    )
+    report = check.run(Config(), Options(), lambda _line: None)
+    (failure,) = _failures(report)
+    assert "permission denied to set parameter" in failure
+    assert "hosted Supabase refuses it too" in failure
+    assert "could-not-verify" not in rule_ids(report)
+
+
+def test_a_setting_outside_every_allowed_family_is_still_refused(project: Project) -> None:
+    """A custom setting no family covers (app.settings.*, a common pattern before 2023) stays
+    refused on a role, as on hosted: postgres may not ALTER ROLE ... SET it."""
+    project.write(
+        "20240101000000_app_settings.sql", "alter role authenticator set app.settings.jwt_secret = 'x';\n"
+    )
+    report = check.run(Config(), Options(), lambda _line: None)
+    (failure,) = _failures(report)
+    assert "permission denied to set parameter" in failure
+    assert "could-not-verify" not in rule_ids(report)

@@ -79,6 +79,7 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
     from schemagate.database import history
     from schemagate.database.apply import engine, seeding
     from schemagate.database.connection import link
+    from schemagate.database.server import shim
     from schemagate.database.server.sandbox import prepared
     from schemagate.repofiles import present
     from schemagate.statements.sql import extensions_created
@@ -94,6 +95,7 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
         major=major,
         wants=extensions_created(found),
         superuser=config.superuser,
+        role_settings=shim.role_settings(found),
     ) as box:
         progress(box.banner)
         for note in box.notes:
@@ -135,6 +137,7 @@ def test(options: TestOptions, progress: Progress = quiet, notice: Progress = qu
     from schemagate.database.apply import engine, seeding
     from schemagate.database.connection import link
     from schemagate.database.dbtests import execute
+    from schemagate.database.server import shim
     from schemagate.database.server.sandbox import prepared
     from schemagate.errors import InputError
     from schemagate.repofiles import present, repository_root
@@ -155,6 +158,7 @@ def test(options: TestOptions, progress: Progress = quiet, notice: Progress = qu
         major=postgres_major(config, options.postgres_version),
         wants=extensions_created(found),
         superuser=config.superuser,
+        role_settings=shim.role_settings(found),
     ) as box:
         progress(box.banner)
         for note in box.notes:

@@ -22,7 +22,7 @@ from schemagate.database.apply import engine, seeding
 from schemagate.database.catalog import inventory, snapshot
 from schemagate.database.connection import Connection, connect
 from schemagate.database.dbtests import baseline, execute, gate
-from schemagate.database.server import extensions
+from schemagate.database.server import extensions, shim
 from schemagate.database.server.sandbox import Sandbox, prepared
 from schemagate.database.server.watchdog import Watchdog
 from schemagate.errors import InputError, SchemagateError, Unverified
@@ -95,6 +95,7 @@ def _database(
     progress: Progress,
     notes: list[str],
     needs: frozenset[tuple[str, str | None]],
+    role_settings: frozenset[str] = frozenset(),
 ) -> Iterator[Sandbox]:
     """A throwaway server, or the empty database the workflow names, made ready."""
     with prepared(
@@ -104,6 +105,7 @@ def _database(
         major=options.pg_major,
         wants=needs,
         superuser=config.superuser,
+        role_settings=role_settings,
     ) as box:
         progress(box.banner)
         for note in box.notes:
@@ -243,7 +245,11 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     notes: list[str] = []
     needs = extensions_created(change.local)
     standins: list[str] = []
-    with _database(config, options, progress, notes, needs) as box, _watchdog(box, config, began) as dog:
+    role_settings = shim.role_settings(change.local)
+    with (
+        _database(config, options, progress, notes, needs, role_settings) as box,
+        _watchdog(box, config, began) as dog,
+    ):
         server, state.watchdog = box.server, dog
         _first_line(box, settings)
         try:

@@ -104,9 +104,15 @@ def ours(stmt: Statement | None, exc: psycopg.Error, message: str) -> bool:
         return True
     if stmt is not None and _standin_index_parameters(stmt, message):
         return True
-    if _family_setting(message):
+    if _family_setting(message) and not _database_setting(stmt):
         return True
     return state == "42501" and "event trigger" in message
+
+
+def _database_setting(stmt: Statement | None) -> bool:
+    """ALTER DATABASE ... SET: supautils lifts it for no setting (supabase/supautils src/supautils.c
+    has no case for it), so a setting PostgreSQL keeps from postgres is refused on hosted too."""
+    return stmt is not None and stmt.node_type == "AlterDatabaseSetStmt"
 
 
 def _family_setting(message: str) -> str | None:
@@ -168,7 +174,13 @@ def supabase_verdict(stmt: Statement | None, exc: psycopg.Error, message: str) -
         return f"hosted Supabase does not offer {found['name']} either"
     if state != "42501":
         return None
-    if family := _family_setting(message):
+    if (family := _family_setting(message)) and _database_setting(stmt):
+        return (
+            f"hosted Supabase refuses it too: supautils lets postgres set {family}* for a role (ALTER "
+            "ROLE … SET), not for the database, and PostgreSQL keeps a setting it does not know for "
+            "superusers: use ALTER ROLE authenticator SET, as Supabase's guides do"
+        )
+    if family:
         return (
             f"hosted Supabase lets postgres set {family}* (supautils' privileged_role_allowed_configs); "
             "PostgreSQL grants a setting by its name only, so the throwaway database cannot"
