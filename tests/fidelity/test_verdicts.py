@@ -258,3 +258,35 @@ def test_a_setting_outside_every_allowed_family_is_still_refused(project: Projec
     (failure,) = _failures(report)
     assert "permission denied to set parameter" in failure
     assert "could-not-verify" not in rule_ids(report)
+
+
+# a queue whose worker extends a message's visibility and sends with headers, as pgmq 1.5 allows
+PGMQ_15 = """
+create extension if not exists pgmq;
+select pgmq.create('jobs');
+select pgmq.send('jobs', '{"task": "thumbnail"}'::jsonb, '{"attempt": 1}'::jsonb);
+select pgmq.set_vt('jobs', (select msg_id from pgmq.read('jobs', 30, 1)), 60);
+"""
+
+
+def test_pgmq_as_hosted_builds_it_applies(project: Project) -> None:
+    """Hosted builds pgmq 1.4.4 and, for new projects, 1.5.1 (supabase/postgres nix/ext/pgmq/):
+    set_vt and sending with headers apply, as on hosted."""
+    project.write("20250101000000_jobs.sql", PGMQ_15)
+    report = check.run(Config(), Options(), lambda _line: None)
+    assert _failures(report) == []
+    assert "could-not-verify" not in rule_ids(report)
+
+
+def test_a_partitioned_pgmq_queue_is_unverified_naming_pg_partman(project: Project) -> None:
+    """A partitioned queue needs pg_partman, which the throwaway database has not: the check says
+    it could not verify, and why, never that the project is wrong."""
+    project.write(
+        "20250101000000_jobs.sql",
+        "create extension if not exists pgmq;\n"
+        "select pgmq.create_partitioned('events', '1 day', '7 days');\n",
+    )
+    report = check.run(Config(), Options(), lambda _line: None)
+    assert _failures(report) == []
+    (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
+    assert "pg_partman" in unverified.message
