@@ -290,3 +290,38 @@ def test_a_partitioned_pgmq_queue_is_unverified_naming_pg_partman(project: Proje
     assert _failures(report) == []
     (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
     assert "pg_partman" in unverified.message
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "delete from storage.objects where bucket_id = 'avatars' and name like 'tmp/%';",
+        "delete from storage.buckets where id = 'no-such-bucket';",
+    ],
+)
+def test_a_direct_delete_from_storage_fails_as_on_hosted(project: Project, statement: str) -> None:
+    """supabase/storage's prevent-direct-deletes migration: statement-level BEFORE DELETE triggers
+    on buckets and objects refuse with 42501, even when no row matches."""
+    project.write(
+        "20250101000000_buckets.sql",
+        "insert into storage.buckets (id, name, public) values ('avatars', 'avatars', true);\n"
+        + statement
+        + "\n",
+    )
+    report = check.run(Config(), Options(), lambda _line: None)
+    (failure,) = _failures(report)
+    assert "Direct deletion from storage tables is not allowed" in failure
+    assert "hosted Supabase refuses it too" in failure
+
+
+def test_a_delete_the_storage_api_would_make_still_applies(project: Project) -> None:
+    """The Storage API sets storage.allow_delete_query first; a migration that does the same is
+    let through on hosted, and here."""
+    project.write(
+        "20250101000000_buckets.sql",
+        "insert into storage.buckets (id, name) values ('tmp', 'tmp');\n"
+        "set local storage.allow_delete_query = 'true';\n"
+        "delete from storage.buckets where id = 'tmp';\n",
+    )
+    report = check.run(Config(), Options(), lambda _line: None)
+    assert _failures(report) == []

@@ -188,6 +188,10 @@ def supabase_verdict(stmt: Statement | None, exc: psycopg.Error, message: str) -
     return _refused(stmt, message, exc.diag.message_hint or "")
 
 
+# storage.protect_delete's message (supabase/storage migrations/tenant/0055-prevent-direct-deletes.sql)
+STORAGE_DELETE_REFUSED = "Direct deletion from storage tables is not allowed"
+
+
 def _refused(stmt: Statement | None, message: str, hint: str) -> str | None:
     if (found := _PARAMETER.search(message)) and found["name"] not in ALLOWED_SETTINGS:
         return (
@@ -203,6 +207,12 @@ def _refused(stmt: Statement | None, message: str, hint: str) -> str | None:
         return (
             "hosted Supabase lets postgres create event triggers (supautils); the throwaway "
             "database cannot yet, so this is no verdict on Supabase"
+        )
+    if message.startswith(STORAGE_DELETE_REFUSED):
+        return (
+            "hosted Supabase refuses it too: supabase/storage's protect_delete triggers refuse a DELETE on "
+            "storage.buckets or storage.objects that does not come from the Storage API, even when no "
+            "row matches (the stored files would be orphaned): delete through the Storage API"
         )
     if "the runner's rights" in hint:  # schemagate's own refusal of a route to a superuser
         return f"schemagate refuses it, whatever hosted Supabase does: {hint}"
