@@ -25,13 +25,15 @@ from schemagate.commands.history_commands import (
     repair,
     status,
 )
-from schemagate.config import Config, Overrides, configure, postgres_major
+from schemagate.config import Config, Overrides, configure, postgres_major, seed_files
 from schemagate.findings import Finding
 from schemagate.findings import judge as static
 from schemagate.findings.judge import Options as CheckOptions
 from schemagate.report.model import Report
 
 if TYPE_CHECKING:
+    import psycopg
+
     from schemagate.database.apply import engine, rollback
     from schemagate.database.connection import Target
     from schemagate.database.dbtests.execute import Suite
@@ -77,11 +79,10 @@ class LocalResult:
 def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = quiet) -> LocalResult:
     """Every migration and supabase/seed.sql on a throwaway database, which is gone afterwards."""
     from schemagate.database import history
-    from schemagate.database.apply import engine, seeding
+    from schemagate.database.apply import engine
     from schemagate.database.connection import link
     from schemagate.database.server import shim
     from schemagate.database.server.sandbox import prepared
-    from schemagate.repofiles import present
     from schemagate.statements.sql import extensions_created
 
     config = options.config
@@ -109,10 +110,26 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
                 progress=progress,
                 shim=box.shim,
             )
-            seeded = config.seed and present(config.seed_file)
-            if seeded:
-                seeding.seed(db.conn, config.seed_file, settings, progress, shim=box.shim)
+            seeded = _seed_all(db.conn, config, settings, progress, shim=box.shim)
     return LocalResult(box.banner, list(box.notes), result.applied, seeded, time.monotonic() - began)
+
+
+def _seed_all(
+    conn: psycopg.Connection[tuple[object, ...]],
+    config: Config,
+    settings: engine.Settings,
+    progress: Progress,
+    *,
+    shim: bool,
+) -> bool:
+    """Every seed file in the CLI's order ([db.seed] sql_paths); whether there was any."""
+    from schemagate.database.apply import seeding
+    from schemagate.files.migrations import project_root
+
+    seeds = seed_files(config)
+    for seed in seeds:
+        seeding.seed(conn, seed, settings, progress, shim=shim, root=project_root(config.migrations_dir))
+    return bool(seeds)
 
 
 # test --------------------------------------------------------------------------------------------
@@ -134,13 +151,13 @@ class TestResult:
 def test(options: TestOptions, progress: Progress = quiet, notice: Progress = quiet) -> TestResult:
     """Every migration and the seed on a throwaway database, then the project's pgTAP files."""
     from schemagate.database import history
-    from schemagate.database.apply import engine, seeding
+    from schemagate.database.apply import engine
     from schemagate.database.connection import link
     from schemagate.database.dbtests import execute
     from schemagate.database.server import shim
     from schemagate.database.server.sandbox import prepared
     from schemagate.errors import InputError
-    from schemagate.repofiles import present, repository_root
+    from schemagate.repofiles import repository_root
     from schemagate.statements.sql import extensions_created
 
     config = options.config
@@ -166,8 +183,7 @@ def test(options: TestOptions, progress: Progress = quiet, notice: Progress = qu
         with link(box.url) as db:
             context = history.RunContext.local()
             engine.apply(db, found, settings=settings, context=context, progress=progress, shim=box.shim)
-            if config.seed and present(config.seed_file):
-                seeding.seed(db.conn, config.seed_file, settings, progress, shim=box.shim)
+            _seed_all(db.conn, config, settings, progress, shim=box.shim)
         folder = next((f for f in folders if f.is_dir()), files[0].parent)
         suite = execute.run(
             box.url,
