@@ -325,3 +325,22 @@ def test_a_delete_the_storage_api_would_make_still_applies(project: Project) -> 
     )
     report = check.run(Config(), Options(), lambda _line: None)
     assert _failures(report) == []
+
+
+def test_local_refuses_what_check_refuses(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    """supautils' reserved roles: `alter role authenticator nologin` fails on hosted. `check` says
+    so (supabase-reserved-role), and `local`, the command to try a change first, says the same
+    and exits 1 before anything runs, unless the project turned the rule down."""
+    project.write("20250101000000_api.sql", "create table public.notes (id int primary key);\n")
+    project.write("20250102000000_lock_out.sql", "select 1;\nalter role authenticator nologin;\n")
+    assert "supabase-reserved-role" in rule_ids(check.run(Config(), Options(), lambda _line: None))
+    assert cli.main(["local"]) == 1
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert '"authenticator" is a reserved role' in said
+    assert "20250102000000_lock_out.sql:2" in said
+    config = project.root / ".github" / "schemagate.yml"
+    config.parent.mkdir()
+    config.write_text("rules:\n  supabase-reserved-role: warning\n")
+    assert cli.main(["local"]) == 0
+    assert '"authenticator" is a reserved role' in "".join(capsys.readouterr())

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from schemagate.database.connection import Target
     from schemagate.database.dbtests.execute import Suite
     from schemagate.database.history import RunContext
+    from schemagate.statements.sql import ParsedMigration
 
 __all__ = [
     "CheckOptions",
@@ -87,6 +88,8 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
 
     config = options.config
     found = engine.load(config.migrations_dir, notices=notice)
+    if config.shim:
+        refuse_as_hosted(config, found, notice)
     settings = engine.Settings.of(config, include_all=True, throwaway=True)
     major = postgres_major(config, options.postgres_version)
     began = time.monotonic()
@@ -112,6 +115,31 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
             )
             seeded = _seed_all(db.conn, config, settings, progress, shim=box.shim)
     return LocalResult(box.banner, list(box.notes), result.applied, seeded, time.monotonic() - began)
+
+
+def refuse_as_hosted(config: Config, found: list[ParsedMigration], notice: Progress) -> None:
+    """What hosted Supabase refuses and the throwaway database cannot (supautils' reserved roles:
+    no event trigger sees role commands), said before anything runs, as `check` says it: an
+    error stops the run (exit 1, its file and line), a warning or info is a notice, off is
+    nothing, as the config's `rules` set the rule."""
+    from schemagate.errors import MigrationFailed
+    from schemagate.findings import Severity
+    from schemagate.findings.judge import configured
+    from schemagate.findings.rules import platform
+
+    refused = [finding for parsed in found for _index, finding in platform.check(parsed)]
+    for finding in configured(refused, config):
+        if finding.level < Severity.ERROR:
+            notice(f"{finding.path}:{finding.line}: {finding.message}")
+            continue
+        raise MigrationFailed(
+            finding.message,
+            path=finding.path,
+            line=finding.line,
+            sqlstate="42501",
+            hint=f"`schemagate check` reports it as {finding.rule.id}",
+            outcome="nothing was applied",
+        )
 
 
 def _seed_all(
