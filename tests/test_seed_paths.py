@@ -63,3 +63,12 @@ def test_enabled_false_seeds_nothing_in_the_check(project: Project) -> None:
     _write(project, "seed.sql", "insert into public.missing values (1);\n")
     report = check.run(Config(), Options(), lambda _line: None)
     assert "seed-failed" not in rule_ids(report)
+
+
+def test_a_config_toml_with_a_byte_order_mark_is_read_as_without(project: Project) -> None:
+    """A UTF-8 BOM before config.toml's first key: the Supabase CLI reads the file as if it were
+    not there (tests/test_interop.py shows it), and so does schemagate."""
+    _write(project, "seeds/one.sql", "select 1;\n")
+    path = project.root / "supabase" / "config.toml"
+    path.write_bytes(b'\xef\xbb\xbf[db.seed]\nsql_paths = ["./seeds/*.sql"]\n')
+    assert _names() == ["seeds/one.sql"]

@@ -162,7 +162,8 @@ def supabase_toml(config: Config) -> dict[str, Any]:
 
     raw = read_repository_file(toml, CONFIG_LIMIT)
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        # a leading UTF-8 BOM (Windows editors write one) is passed over, as the Supabase CLI does
+        return tomllib.loads(raw.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {toml}: {exc}", path=toml) from None
     except RecursionError:
