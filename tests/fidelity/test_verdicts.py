@@ -344,3 +344,20 @@ def test_local_refuses_what_check_refuses(project: Project, capsys: pytest.Captu
     config.write_text("rules:\n  supabase-reserved-role: warning\n")
     assert cli.main(["local"]) == 0
     assert '"authenticator" is a reserved role' in "".join(capsys.readouterr())
+
+
+def test_a_halfvec_column_on_the_vector_stand_in_is_unverified(
+    monkeypatch: pytest.MonkeyPatch, project: Project
+) -> None:
+    """Hosted's pgvector has halfvec (z_17_ext_interface.out); the vector stand-in, which runs on
+    17 here, has not: could not verify, naming the type, never the project's failure."""
+    options = _on_major(monkeypatch, 17)
+    project.write(
+        "20260531155150_embeddings.sql",
+        "create extension if not exists vector with schema extensions;\n"
+        "create table public.chunks (id bigint primary key, embedding extensions.halfvec(3072));\n",
+    )
+    report = check.run(Config(), options, lambda _line: None)
+    assert _failures(report) == []
+    (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
+    assert "halfvec" in unverified.message

@@ -27,6 +27,12 @@ _REFUSED_OBJECT = re.compile(
     r'(?P<kind>table|relation|schema|view|sequence|function) "?(?P<name>[^"\s]+)'
 )
 _ANN_METHOD = re.compile(r"\busing\s+(hnsw|ivfflat)\b", re.IGNORECASE)
+# pgvector's half-precision and sparse types, which hosted's vector has (vector_to_halfvec and
+# vector_to_sparsevec in supabase/postgres nix/tests/expected/z_17_ext_interface.out at 14d7f89)
+# and the stand-in, or a pgvector before 0.7, has not
+_VECTOR_TYPE = re.compile(
+    r'(?:type|operator class) "(?:[^"]+\.)?(?P<name>(?:halfvec|sparsevec)\w*)" does not exist'
+)
 _CREATE_EXTENSION = re.compile(r'permission denied to create extension "(?P<name>[^"]+)"')
 
 
@@ -106,6 +112,8 @@ def ours(stmt: Statement | None, exc: psycopg.Error, message: str) -> bool:
         return True
     if _family_setting(message) and not _database_setting(stmt):
         return True
+    if state in {"42704", "42883"} and _VECTOR_TYPE.search(message):
+        return True
     return state == "42501" and "event trigger" in message
 
 
@@ -164,6 +172,11 @@ def supabase_verdict(stmt: Statement | None, exc: psycopg.Error, message: str) -
             "the throwaway server's vector is a stand-in, which takes no index parameters: install "
             "pgvector for it, or run the check on a server whose pgvector is real (the bundled "
             "PostgreSQL 16)"
+        )
+    if found := _VECTOR_TYPE.search(message):
+        return (
+            f"hosted Supabase's pgvector (0.8) has {found['name']}; this server's vector (the stand-in, or "
+            "a pgvector before 0.7) has not: install pgvector 0.7 or later for it"
         )
     if state == "0A000" and (found := _EXTENSION.search(message)):
         if found["name"] in PRIVILEGED:
