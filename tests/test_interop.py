@@ -150,3 +150,21 @@ def test_a_file_that_commits_part_way_applies_on_the_throwaway_database_as_the_c
     report = json.loads(check.out)
     rules = {f["rule"] for f in report["findings"]}
     assert "apply-failed" not in rules and "commit-splits-migration" in rules
+
+
+def test_seeds_run_in_the_order_and_from_the_config_the_cli_reads(db: Database, project: Project) -> None:
+    """`db push --include-seed` runs [db.seed] sql_paths in the order schemagate's seed_files
+    gives, and reads a config.toml that starts with a UTF-8 BOM as schemagate reads it."""
+    from schemagate.config import Config, seed_files
+
+    project.write("20250101000000_log.sql", "create table public.seed_log (n serial primary key, file text);")
+    config = project.root / "supabase" / "config.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + b'[db.seed]\nsql_paths = ["./seeds/b_*.sql", "./seeds/*.sql"]\n')
+    for name in ("a.sql", "b_2.sql", "b_1.sql"):
+        seed = project.root / "supabase" / "seeds" / name
+        seed.parent.mkdir(exist_ok=True)
+        seed.write_text(f"insert into public.seed_log (file) values ('{name}');\n")
+    run_supabase("db", "push", "--db-url", db.url, "--include-seed", "--yes", cwd=project.root)
+    with db.connect() as conn:
+        ran = [str(r[0]) for r in conn.execute(b"select file from public.seed_log order by n").fetchall()]
+    assert ran == [p.name for p in seed_files(Config())] == ["b_1.sql", "b_2.sql", "a.sql"]

@@ -8,6 +8,7 @@ the config file and says every mistake of both at once, each with its file, line
 from __future__ import annotations
 
 import difflib
+import glob
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -217,11 +218,35 @@ def supabase_toml(config: Config) -> dict[str, Any]:
 
     raw = read_repository_file(toml, CONFIG_LIMIT)
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        # a leading UTF-8 BOM (Windows editors write one) is passed over, as the Supabase CLI does
+        return tomllib.loads(raw.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {toml}: {exc}", path=toml) from None
     except RecursionError:
         raise InputError(f"cannot read {toml}: nested too deeply", path=toml) from None
+
+
+def seed_files(config: Config) -> list[Path]:
+    """The seed files, in the order the Supabase CLI runs them: none when the config says seed:
+    false or config.toml's [db.seed] says `enabled = false`; else what its sql_paths globs match
+    (default ./seed.sql), relative to supabase/, each pattern's matches sorted and every file once,
+    as the CLI's config.Glob.Files has it (supabase/cli apps/cli-go/pkg/config/config.go). A pattern
+    that matches nothing is passed over, as the CLI warns and goes on (pkg/migration/seed.go)."""
+    section = supabase_toml(config).get("db", {}).get("seed", {})
+    section = section if isinstance(section, dict) else {}
+    if not config.seed or section.get("enabled") is False:
+        return []
+    paths = section.get("sql_paths", ["./seed.sql"])
+    patterns = [p for p in paths if isinstance(p, str) and p] if isinstance(paths, list) else []
+    folder = config.migrations_dir.parent
+    found: list[Path] = []
+    for pattern in patterns:
+        # Go's fs.Glob: `*` does not cross a slash (`**` is no deeper) and matches dot files too
+        for match in sorted(glob.glob(pattern, root_dir=folder, include_hidden=True)):
+            path = folder / match
+            if path not in found and path.is_file():
+                found.append(path)
+    return found
 
 
 def postgres_major(config: Config, explicit: str | None = None) -> int | None:

@@ -211,20 +211,153 @@ def test_authenticator_s_settings_may_be_changed_on_every_major(
     assert "supabase-reserved-role" not in rule_ids(report)
 
 
+# PostgREST's settings on its role and a cost limit for anon, as Supabase's guides set them
+FAMILY_SETTINGS = """
+alter role authenticator set pgrst.db_aggregates_enabled = 'true';
+alter role authenticator set pgrst.db_schemas = 'public, graphql_public, api';
+alter role anon set plan_filter.statement_cost_limit = 10000;
+notify pgrst, 'reload config';
+"""
+
+
 @pytest.mark.parametrize("major", [15, 17])
-def test_a_setting_of_a_family_hosted_allows_is_unverified_not_refused(
+def test_a_setting_of_a_family_hosted_allows_applies_on_a_role(
     monkeypatch: pytest.MonkeyPatch, project: Project, major: int
 ) -> None:
-    """privileged_role_allowed_configs names `pgrst.*`: Supabase's PostgREST guide turns
-    aggregates on with ALTER ROLE authenticator SET pgrst.db_aggregates_enabled. PostgreSQL grants
-    settings by name only, so here that is "could not verify", never "hosted refuses it too"."""
-    assert "pgrst.*" in facts.recorded().allowed_configs
+    """privileged_role_allowed_configs names `pgrst.*` and `plan_filter.*` (facts.json); supautils
+    runs ALTER ROLE ... SET of such a name as its superuser (supabase/supautils src/supautils.c,
+    the wildcard a prefix in src/utils.c). The check applies it and keeps the setting."""
+    assert {"pgrst.*", "plan_filter.*"} <= facts.recorded().allowed_configs
     options = _on_major(monkeypatch, major)
+    project.write("20240311031610_enable_pg_aggregates.sql", FAMILY_SETTINGS)
+    report = check.run(Config(), options, lambda _line: None)
+    assert _failures(report) == []
+    assert "could-not-verify" not in rule_ids(report)
+
+
+def test_a_family_setting_on_the_database_is_refused_as_on_hosted(project: Project) -> None:
+    """supautils lifts no ALTER DATABASE ... SET, and PostgreSQL keeps a setting of a module it
+    does not know (pgrst.*) for superusers: hosted refuses it, and the hint says why."""
     project.write(
-        "20240311031610_enable_pg_aggregates.sql",
-        "alter role authenticator set pgrst.db_aggregates_enabled = 'true';\n",
+        "20240311031610_database_wide.sql", "alter database postgres set pgrst.db_schemas = 'public, api';\n"
+    )
+    report = check.run(Config(), Options(), lambda _line: None)
+    (failure,) = _failures(report)
+    assert "permission denied to set parameter" in failure
+    assert "hosted Supabase refuses it too" in failure
+    assert "could-not-verify" not in rule_ids(report)
+
+
+def test_a_setting_outside_every_allowed_family_is_still_refused(project: Project) -> None:
+    """A custom setting no family covers (app.settings.*, a common pattern before 2023) stays
+    refused on a role, as on hosted: postgres may not ALTER ROLE ... SET it."""
+    project.write(
+        "20240101000000_app_settings.sql", "alter role authenticator set app.settings.jwt_secret = 'x';\n"
+    )
+    report = check.run(Config(), Options(), lambda _line: None)
+    (failure,) = _failures(report)
+    assert "permission denied to set parameter" in failure
+    assert "could-not-verify" not in rule_ids(report)
+
+
+# a queue whose worker extends a message's visibility and sends with headers, as pgmq 1.5 allows
+PGMQ_15 = """
+create extension if not exists pgmq;
+select pgmq.create('jobs');
+select pgmq.send('jobs', '{"task": "thumbnail"}'::jsonb, '{"attempt": 1}'::jsonb);
+select pgmq.set_vt('jobs', (select msg_id from pgmq.read('jobs', 30, 1)), 60);
+"""
+
+
+def test_pgmq_as_hosted_builds_it_applies(project: Project) -> None:
+    """Hosted builds pgmq 1.4.4 and, for new projects, 1.5.1 (supabase/postgres nix/ext/pgmq/):
+    set_vt and sending with headers apply, as on hosted."""
+    project.write("20250101000000_jobs.sql", PGMQ_15)
+    report = check.run(Config(), Options(), lambda _line: None)
+    assert _failures(report) == []
+    assert "could-not-verify" not in rule_ids(report)
+
+
+def test_a_partitioned_pgmq_queue_is_unverified_naming_pg_partman(project: Project) -> None:
+    """A partitioned queue needs pg_partman, which the throwaway database has not: the check says
+    it could not verify, and why, never that the project is wrong."""
+    project.write(
+        "20250101000000_jobs.sql",
+        "create extension if not exists pgmq;\n"
+        "select pgmq.create_partitioned('events', '1 day', '7 days');\n",
+    )
+    report = check.run(Config(), Options(), lambda _line: None)
+    assert _failures(report) == []
+    (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
+    assert "pg_partman" in unverified.message
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "delete from storage.objects where bucket_id = 'avatars' and name like 'tmp/%';",
+        "delete from storage.buckets where id = 'no-such-bucket';",
+    ],
+)
+def test_a_direct_delete_from_storage_fails_as_on_hosted(project: Project, statement: str) -> None:
+    """supabase/storage's prevent-direct-deletes migration: statement-level BEFORE DELETE triggers
+    on buckets and objects refuse with 42501, even when no row matches."""
+    project.write(
+        "20250101000000_buckets.sql",
+        "insert into storage.buckets (id, name, public) values ('avatars', 'avatars', true);\n"
+        + statement
+        + "\n",
+    )
+    report = check.run(Config(), Options(), lambda _line: None)
+    (failure,) = _failures(report)
+    assert "Direct deletion from storage tables is not allowed" in failure
+    assert "hosted Supabase refuses it too" in failure
+
+
+def test_a_delete_the_storage_api_would_make_still_applies(project: Project) -> None:
+    """The Storage API sets storage.allow_delete_query first; a migration that does the same is
+    let through on hosted, and here."""
+    project.write(
+        "20250101000000_buckets.sql",
+        "insert into storage.buckets (id, name) values ('tmp', 'tmp');\n"
+        "set local storage.allow_delete_query = 'true';\n"
+        "delete from storage.buckets where id = 'tmp';\n",
+    )
+    report = check.run(Config(), Options(), lambda _line: None)
+    assert _failures(report) == []
+
+
+def test_local_refuses_what_check_refuses(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    """supautils' reserved roles: `alter role authenticator nologin` fails on hosted. `check` says
+    so (supabase-reserved-role), and `local`, the command to try a change first, says the same
+    and exits 1 before anything runs, unless the project turned the rule down."""
+    project.write("20250101000000_api.sql", "create table public.notes (id int primary key);\n")
+    project.write("20250102000000_lock_out.sql", "select 1;\nalter role authenticator nologin;\n")
+    assert "supabase-reserved-role" in rule_ids(check.run(Config(), Options(), lambda _line: None))
+    assert cli.main(["local"]) == 1
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert '"authenticator" is a reserved role' in said
+    assert "20250102000000_lock_out.sql:2" in said
+    config = project.root / ".github" / "schemagate.yml"
+    config.parent.mkdir()
+    config.write_text("rules:\n  supabase-reserved-role: warning\n")
+    assert cli.main(["local"]) == 0
+    assert '"authenticator" is a reserved role' in "".join(capsys.readouterr())
+
+
+def test_a_halfvec_column_on_the_vector_stand_in_is_unverified(
+    monkeypatch: pytest.MonkeyPatch, project: Project
+) -> None:
+    """Hosted's pgvector has halfvec (z_17_ext_interface.out); the vector stand-in, which runs on
+    17 here, has not: could not verify, naming the type, never the project's failure."""
+    options = _on_major(monkeypatch, 17)
+    project.write(
+        "20260531155150_embeddings.sql",
+        "create extension if not exists vector with schema extensions;\n"
+        "create table public.chunks (id bigint primary key, embedding extensions.halfvec(3072));\n",
     )
     report = check.run(Config(), options, lambda _line: None)
     assert _failures(report) == []
     (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
-    assert "hosted Supabase lets postgres set pgrst.*" in unverified.message
+    assert "halfvec" in unverified.message

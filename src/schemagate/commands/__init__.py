@@ -25,13 +25,15 @@ from schemagate.commands.history_commands import (
     repair,
     status,
 )
-from schemagate.config import Config, Overrides, configure, postgres_major
+from schemagate.config import Config, Overrides, configure, postgres_major, seed_files
 from schemagate.findings import Finding
 from schemagate.findings import judge as static
 from schemagate.findings.judge import Options as CheckOptions
 from schemagate.report.model import Report
 
 if TYPE_CHECKING:
+    import psycopg
+
     from schemagate.database.apply import engine, rollback
     from schemagate.database.connection import Connection, Target
     from schemagate.database.dbtests.execute import Suite
@@ -82,15 +84,17 @@ class LocalResult:
 def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = quiet) -> LocalResult:
     """Every migration and supabase/seed.sql on a throwaway database, which is gone afterwards."""
     from schemagate.database import history
-    from schemagate.database.apply import engine, seeding
+    from schemagate.database.apply import engine
     from schemagate.database.connection import link
     from schemagate.database.dbtests import execute
+    from schemagate.database.server import shim
     from schemagate.database.server.sandbox import prepared
-    from schemagate.repofiles import present
     from schemagate.statements.sql import extensions_created
 
     config = options.config
     found = engine.load(config.migrations_dir, notices=notice)
+    if config.shim:
+        refuse_as_hosted(config, found, notice)
     settings = engine.Settings.of(config, include_all=True, throwaway=True)
     major = postgres_major(config, options.postgres_version)
     began = time.monotonic()
@@ -100,6 +104,7 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
         major=major,
         wants=extensions_created(found),
         superuser=config.superuser,
+        role_settings=shim.role_settings(found),
     ) as box:
         progress(box.banner)
         for note in box.notes:
@@ -113,9 +118,7 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
                 progress=progress,
                 shim=box.shim,
             )
-            seeded = config.seed and present(config.seed_file)
-            if seeded:
-                seeding.seed(db.conn, config.seed_file, settings, progress, shim=box.shim)
+            seeded = _seed_all(db.conn, config, settings, progress, shim=box.shim)
         files = execute.discover(config.test_folders) if options.tests else []
         suite = _suite(box, config, config.test_folders, files, options.jobs) if files else None
     return LocalResult(box.banner, list(box.notes), result.applied, seeded, time.monotonic() - began, suite)
@@ -139,6 +142,49 @@ def _suite(box: Sandbox, config: Config, folders: list[Path], files: list[Path],
     )  # no line per file here: the front end prints the results
 
 
+def refuse_as_hosted(config: Config, found: list[ParsedMigration], notice: Progress) -> None:
+    """What hosted Supabase refuses and the throwaway database cannot (supautils' reserved roles:
+    no event trigger sees role commands), said before anything runs, as `check` says it: an
+    error stops the run (exit 1, its file and line), a warning or info is a notice, off is
+    nothing, as the config's `rules` set the rule."""
+    from schemagate.errors import MigrationFailed
+    from schemagate.findings import Severity
+    from schemagate.findings.judge import configured
+    from schemagate.findings.rules import platform
+
+    refused = [finding for parsed in found for _index, finding in platform.check(parsed)]
+    for finding in configured(refused, config):
+        if finding.level < Severity.ERROR:
+            notice(f"{finding.path}:{finding.line}: {finding.message}")
+            continue
+        raise MigrationFailed(
+            finding.message,
+            path=finding.path,
+            line=finding.line,
+            sqlstate="42501",
+            hint=f"`schemagate check` reports it as {finding.rule.id}",
+            outcome="nothing was applied",
+        )
+
+
+def _seed_all(
+    conn: psycopg.Connection[tuple[object, ...]],
+    config: Config,
+    settings: engine.Settings,
+    progress: Progress,
+    *,
+    shim: bool,
+) -> bool:
+    """Every seed file in the CLI's order ([db.seed] sql_paths); whether there was any."""
+    from schemagate.database.apply import seeding
+    from schemagate.files.migrations import project_root
+
+    seeds = seed_files(config)
+    for seed in seeds:
+        seeding.seed(conn, seed, settings, progress, shim=shim, root=project_root(config.migrations_dir))
+    return bool(seeds)
+
+
 # test --------------------------------------------------------------------------------------------
 @dataclass
 class TestOptions:
@@ -159,12 +205,12 @@ class TestResult:
 def test(options: TestOptions, progress: Progress = quiet, notice: Progress = quiet) -> TestResult:
     """Every migration and the seed on a throwaway database, then the project's pgTAP files."""
     from schemagate.database import history
-    from schemagate.database.apply import engine, seeding
+    from schemagate.database.apply import engine
     from schemagate.database.connection import link
     from schemagate.database.dbtests import execute
+    from schemagate.database.server import shim
     from schemagate.database.server.sandbox import prepared
     from schemagate.errors import InputError
-    from schemagate.repofiles import present
     from schemagate.statements.sql import extensions_created
 
     config = options.config
@@ -182,6 +228,7 @@ def test(options: TestOptions, progress: Progress = quiet, notice: Progress = qu
         major=postgres_major(config, options.postgres_version),
         wants=extensions_created(found),
         superuser=config.superuser,
+        role_settings=shim.role_settings(found),
     ) as box:
         progress(box.banner)
         for note in box.notes:
@@ -189,8 +236,7 @@ def test(options: TestOptions, progress: Progress = quiet, notice: Progress = qu
         with link(box.url) as db:
             context = history.RunContext.local()
             engine.apply(db, found, settings=settings, context=context, progress=progress, shim=box.shim)
-            if config.seed and present(config.seed_file):
-                seeding.seed(db.conn, config.seed_file, settings, progress, shim=box.shim)
+            _seed_all(db.conn, config, settings, progress, shim=box.shim)
         suite = _suite(box, config, folders, files, options.jobs)
     return TestResult(box.banner, list(box.notes), suite)
 

@@ -16,23 +16,23 @@ import psycopg
 from psycopg import sql
 
 from schemagate.bounds import Limits
-from schemagate.config import Config
+from schemagate.config import Config, seed_files
 from schemagate.database import history
 from schemagate.database.apply import engine, seeding
 from schemagate.database.catalog import inventory, snapshot
 from schemagate.database.connection import Connection, connect
 from schemagate.database.dbtests import baseline, execute, gate, parallel
-from schemagate.database.server import extensions
+from schemagate.database.server import extensions, shim
 from schemagate.database.server.sandbox import Sandbox, prepared
 from schemagate.database.server.watchdog import Watchdog
 from schemagate.errors import InputError, SchemagateError, Unverified
 from schemagate.files.changes import Changes, compare, superuser_from_base
-from schemagate.files.migrations import discover, find_downs
+from schemagate.files.migrations import discover, find_downs, project_root
 from schemagate.findings import Finding, api_queries, declarative, fixes, picture, proofs, remedies
 from schemagate.findings.judge import Judgement, Options, examine, finish, judge, unreadable, validate_rules
 from schemagate.findings.rules import catalog, dataapi, runtime, statements
 from schemagate.findings.rules.catalog import scope
-from schemagate.repofiles import UnreadableFile, present, repository_root
+from schemagate.repofiles import UnreadableFile, repository_root
 from schemagate.report.model import MigrationResult, Report
 from schemagate.statements.sql import ParsedMigration, extensions_created, parse
 
@@ -95,6 +95,7 @@ def _database(
     progress: Progress,
     notes: list[str],
     needs: frozenset[tuple[str, str | None]],
+    role_settings: frozenset[str] = frozenset(),
 ) -> Iterator[Sandbox]:
     """A throwaway server, or the empty database the workflow names, made ready."""
     with prepared(
@@ -104,6 +105,7 @@ def _database(
         major=options.pg_major,
         wants=needs,
         superuser=config.superuser,
+        role_settings=role_settings,
     ) as box:
         progress(box.banner)
         for note in box.notes:
@@ -247,7 +249,11 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     notes: list[str] = []
     needs = extensions_created(change.local)
     standins: list[str] = []
-    with _database(config, options, progress, notes, needs) as box, _watchdog(box, config, began) as dog:
+    role_settings = shim.role_settings(change.local)
+    with (
+        _database(config, options, progress, notes, needs, role_settings) as box,
+        _watchdog(box, config, began) as dog,
+    ):
         server, state.watchdog = box.server, dog
         _first_line(box, settings)
         try:
@@ -379,17 +385,32 @@ def _seed(
     shim_on: bool,
     progress: Progress,
 ) -> None:
-    if not (config.seed and present(config.seed_file)):
-        return
-    state.current, began = config.seed_file, time.monotonic()
+    for seed in seed_files(config):
+        if not _seed_one(conn, seed, config, settings, state, shim_on, progress):
+            return
+
+
+def _seed_one(
+    conn: Connection,
+    seed: Path,
+    config: Config,
+    settings: engine.Settings,
+    state: _State,
+    shim_on: bool,
+    progress: Progress,
+) -> bool:
+    """One seed file; whether the next may run (a failed file ends the seeding, as in the CLI)."""
+    state.current, began = seed, time.monotonic()
     try:
-        seeding.seed(conn, config.seed_file, settings, progress, shim=shim_on)
+        seeding.seed(conn, seed, settings, progress, shim=shim_on, root=project_root(config.migrations_dir))
+        return True
     except UnreadableFile:
         raise  # not the seed's SQL failing: a file no command reads (exit 2, as everywhere)
     except SchemagateError as exc:
         if state.watchdog:
             state.watchdog.overran(exc.sqlstate, time.monotonic() - began)
         if state.stopped:
-            return  # the limit's finding says it
+            return False  # the limit's finding says it
         rule = runtime.COULD_NOT_VERIFY if isinstance(exc, Unverified) else runtime.SEED_FAILED
         state.findings.append(Finding(rule, exc.reason, exc.path, exc.line))
+        return False

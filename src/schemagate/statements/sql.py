@@ -335,6 +335,20 @@ def extensions_created(migrations: Iterable[ParsedMigration]) -> frozenset[tuple
     return frozenset(found)
 
 
+def settings_altered(migrations: Iterable[ParsedMigration], node_type: str) -> frozenset[str]:
+    """The settings the migrations' `ALTER ROLE ... SET` (node_type AlterRoleSetStmt) or `ALTER
+    DATABASE ... SET` (AlterDatabaseSetStmt) statements name, RESET included."""
+    found = set()
+    for parsed in migrations:
+        for s in parsed.statements:
+            if s.node_type == node_type:
+                setstmt = s.node.get("setstmt", {})
+                name = setstmt.get("VariableSetStmt", setstmt).get("name")
+                if name:
+                    found.add(str(name))
+    return frozenset(found)
+
+
 def normalize(statements: list[str] | tuple[str, ...]) -> str:
     """Statements compared for drift: whitespace runs and line endings do not count."""
     return " ".join(" ".join(s.replace("\ufeff", "").split()) for s in statements)

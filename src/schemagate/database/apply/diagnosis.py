@@ -27,6 +27,12 @@ _REFUSED_OBJECT = re.compile(
     r'(?P<kind>table|relation|schema|view|sequence|function) "?(?P<name>[^"\s]+)'
 )
 _ANN_METHOD = re.compile(r"\busing\s+(hnsw|ivfflat)\b", re.IGNORECASE)
+# pgvector's half-precision and sparse types, which hosted's vector has (vector_to_halfvec and
+# vector_to_sparsevec in supabase/postgres nix/tests/expected/z_17_ext_interface.out at 14d7f89)
+# and the stand-in, or a pgvector before 0.7, has not
+_VECTOR_TYPE = re.compile(
+    r'(?:type|operator class) "(?:[^"]+\.)?(?P<name>(?:halfvec|sparsevec)\w*)" does not exist'
+)
 _CREATE_EXTENSION = re.compile(r'permission denied to create extension "(?P<name>[^"]+)"')
 
 
@@ -104,9 +110,17 @@ def ours(stmt: Statement | None, exc: psycopg.Error, message: str) -> bool:
         return True
     if stmt is not None and _standin_index_parameters(stmt, message):
         return True
-    if _family_setting(message):
+    if _family_setting(message) and not _database_setting(stmt):
+        return True
+    if state in {"42704", "42883"} and _VECTOR_TYPE.search(message):
         return True
     return state == "42501" and "event trigger" in message
+
+
+def _database_setting(stmt: Statement | None) -> bool:
+    """ALTER DATABASE ... SET: supautils lifts it for no setting (supabase/supautils src/supautils.c
+    has no case for it), so a setting PostgreSQL keeps from postgres is refused on hosted too."""
+    return stmt is not None and stmt.node_type == "AlterDatabaseSetStmt"
 
 
 def _family_setting(message: str) -> str | None:
@@ -159,6 +173,11 @@ def supabase_verdict(stmt: Statement | None, exc: psycopg.Error, message: str) -
             "pgvector for it, or run the check on a server whose pgvector is real (the bundled "
             "PostgreSQL 16)"
         )
+    if found := _VECTOR_TYPE.search(message):
+        return (
+            f"hosted Supabase's pgvector (0.8) has {found['name']}; this server's vector (the stand-in, or "
+            "a pgvector before 0.7) has not: install pgvector 0.7 or later for it"
+        )
     if state == "0A000" and (found := _EXTENSION.search(message)):
         if found["name"] in PRIVILEGED:
             return (
@@ -168,12 +187,22 @@ def supabase_verdict(stmt: Statement | None, exc: psycopg.Error, message: str) -
         return f"hosted Supabase does not offer {found['name']} either"
     if state != "42501":
         return None
-    if family := _family_setting(message):
+    if (family := _family_setting(message)) and _database_setting(stmt):
+        return (
+            f"hosted Supabase refuses it too: supautils lets postgres set {family}* for a role (ALTER "
+            "ROLE … SET), not for the database, and PostgreSQL keeps a setting it does not know for "
+            "superusers: use ALTER ROLE authenticator SET, as Supabase's guides do"
+        )
+    if family:
         return (
             f"hosted Supabase lets postgres set {family}* (supautils' privileged_role_allowed_configs); "
             "PostgreSQL grants a setting by its name only, so the throwaway database cannot"
         )
     return _refused(stmt, message, exc.diag.message_hint or "")
+
+
+# storage.protect_delete's message (supabase/storage migrations/tenant/0055-prevent-direct-deletes.sql)
+STORAGE_DELETE_REFUSED = "Direct deletion from storage tables is not allowed"
 
 
 def _refused(stmt: Statement | None, message: str, hint: str) -> str | None:
@@ -191,6 +220,12 @@ def _refused(stmt: Statement | None, message: str, hint: str) -> str | None:
         return (
             "hosted Supabase lets postgres create event triggers (supautils); the throwaway "
             "database cannot yet, so this is no verdict on Supabase"
+        )
+    if message.startswith(STORAGE_DELETE_REFUSED):
+        return (
+            "hosted Supabase refuses it too: supabase/storage's protect_delete triggers refuse a DELETE on "
+            "storage.buckets or storage.objects that does not come from the Storage API, even when no "
+            "row matches (the stored files would be orphaned): delete through the Storage API"
         )
     if "the runner's rights" in hint:  # schemagate's own refusal of a route to a superuser
         return f"schemagate refuses it, whatever hosted Supabase does: {hint}"

@@ -1,5 +1,5 @@
-"""Load supabase/seed.sql into a throwaway database, as `supabase db reset` does after the
-migrations, so a migration that breaks the seed fails the check."""
+"""Load the seed files ([db.seed] sql_paths, else supabase/seed.sql) into a throwaway database,
+as `supabase db reset` does after the migrations, so a migration that breaks a seed fails the check."""
 
 from __future__ import annotations
 
@@ -13,8 +13,18 @@ from schemagate.repofiles import SEED_LIMIT
 from schemagate.statements.sql import parse
 
 
-def seed(conn: Connection, path: Path, settings: Settings, progress: Progress, *, shim: bool) -> None:
-    migration = read_migration(path, "0", "seed", SEED_LIMIT, advice="")
+def seed(
+    conn: Connection,
+    path: Path,
+    settings: Settings,
+    progress: Progress,
+    *,
+    shim: bool,
+    root: Path | None = None,
+) -> None:
+    """One seed file; `root` is the checkout its path may not leave (sql_paths come from the
+    pull request too)."""
+    migration = read_migration(path, "0", "seed", SEED_LIMIT, root=root, advice="")
     parsed = parse(migration)
     validate(parsed, allow_splits=settings.allow_splits)
     began = time.monotonic()

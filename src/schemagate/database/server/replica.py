@@ -13,6 +13,7 @@ from schemagate.database import history
 from schemagate.database.apply import engine
 from schemagate.database.catalog import inventory
 from schemagate.database.connection import Connection, connect
+from schemagate.database.server import shim
 from schemagate.database.server.sandbox import Sandbox, throwaway
 from schemagate.statements.sql import ParsedMigration
 
@@ -38,7 +39,13 @@ def replica(
     the shim alone made); a failing migration raises as it would on production."""
     settings = engine.Settings.of(config, throwaway=True)
     with (
-        throwaway(supabase=of.supabase, pg_bin=pg_bin, major=of.major, superuser=config.superuser) as box,
+        throwaway(
+            supabase=of.supabase,
+            pg_bin=pg_bin,
+            major=of.major,
+            superuser=config.superuser,
+            role_settings=shim.role_settings(applied),
+        ) as box,
         connect(box.url) as conn,
     ):
         history.ensure(conn)

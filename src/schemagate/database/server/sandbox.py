@@ -82,12 +82,19 @@ def prepared(
     major: int | None = None,
     wants: frozenset[tuple[str, str | None]] = frozenset(),
     superuser: bool = False,
+    role_settings: frozenset[str] = frozenset(),
 ) -> Iterator[Sandbox]:
     """The database a check or a local run applies to: the one at `url`, given the shim when it
-    has no auth schema yet, else a throwaway server (see throwaway)."""
+    has no auth schema yet, else a throwaway server (see throwaway). `role_settings` are
+    shim.role_settings' names, granted where the shim is."""
     if url is None:
         with throwaway(
-            supabase=supabase, pg_bin=pg_bin, major=major, wants=wants, superuser=superuser
+            supabase=supabase,
+            pg_bin=pg_bin,
+            major=major,
+            wants=wants,
+            superuser=superuser,
+            role_settings=role_settings,
         ) as box:
             yield box
         return
@@ -99,6 +106,8 @@ def prepared(
         as_role = _named_migration_role(conn, shim_on=supabase, superuser=superuser)
         if install:
             shim.install(conn)
+        if supabase:
+            shim.grant_role_settings(conn, role_settings)
         migrations_url = _login_as(conn, url, as_role) if as_role else url
     yield Sandbox(
         migrations_url,
@@ -167,6 +176,7 @@ def throwaway(
     major: int | None = None,
     wants: frozenset[tuple[str, str | None]] = frozenset(),
     superuser: bool = False,
+    role_settings: frozenset[str] = frozenset(),
 ) -> Iterator[Sandbox]:
     """Start a server, prepare it, and remove it however the block ends.
 
@@ -182,6 +192,7 @@ def throwaway(
         with server.connect() as conn:
             if supabase:
                 shim.install(conn)
+                shim.grant_role_settings(conn, role_settings)
             else:
                 hardening.make_plain_owner(conn)
         server.require_password()

@@ -48,6 +48,9 @@ GRANT authenticator TO supabase_storage_admin;
 GRANT anon, authenticated, service_role TO supabase_realtime_admin;
 GRANT supabase_auth_admin, supabase_storage_admin TO supabase_admin;
 GRANT pg_read_all_data TO supabase_read_only_user;
+-- the read-only and ETL roles monitor and read (nix/tests/expected/z_15_roles.out)
+GRANT pg_monitor TO supabase_read_only_user;
+GRANT pg_monitor, pg_read_all_data TO supabase_etl_admin;
 -- grant_pg_monitor_to_postgres, grant_predefined_roles_to_postgres, supabase_superuser
 GRANT pg_monitor, pg_read_all_data, pg_signal_backend TO postgres;
 GRANT supabase_superuser TO postgres;
@@ -81,4 +84,6 @@ ALTER ROLE postgres SET search_path = "$user", public, extensions;
 ALTER ROLE anon SET statement_timeout = '3s';
 ALTER ROLE authenticated SET statement_timeout = '8s';
 ALTER ROLE authenticator SET statement_timeout = '8s';
+-- 20231130133139_set_lock_timeout_to_authenticator_role
+ALTER ROLE authenticator SET lock_timeout = '8s';
 ALTER ROLE supabase_functions_admin SET search_path = supabase_functions;

@@ -142,6 +142,26 @@ CREATE OR REPLACE FUNCTION storage.search(prefix text, bucketname text, limits i
   LIMIT limits OFFSET offsets
 $$;
 
+-- Since supabase/storage's prevent-direct-deletes migration (migrations/tenant/0055-prevent-direct-deletes.sql
+-- at 4fa61fb; 0050 when it was merged in December 2025), a DELETE on buckets or objects that does
+-- not come from the Storage API fails, once per statement and whether or not a row matches: the
+-- files behind the rows would be orphaned. The API sets storage.allow_delete_query to 'true' first.
+CREATE OR REPLACE FUNCTION storage.protect_delete() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+BEGIN
+  IF coalesce(current_setting('storage.allow_delete_query', true), 'false') <> 'true' THEN
+    RAISE EXCEPTION 'Direct deletion from storage tables is not allowed. Use the Storage API instead.'
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'This prevents accidental data loss from orphaned objects.';
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER protect_buckets_delete BEFORE DELETE ON storage.buckets
+  FOR EACH STATEMENT EXECUTE FUNCTION storage.protect_delete();
+CREATE OR REPLACE TRIGGER protect_objects_delete BEFORE DELETE ON storage.objects
+  FOR EACH STATEMENT EXECUTE FUNCTION storage.protect_delete();
+
 RESET ROLE;
 -- tmp_grant_storage_tables_to_postgres_with_grant_option; the rest through default privileges
 GRANT ALL ON storage.buckets, storage.objects TO postgres WITH GRANT OPTION;

@@ -15,8 +15,11 @@ CREATE TYPE @extschema@.http_request AS (
 CREATE FUNCTION @extschema@.http(request @extschema@.http_request) RETURNS @extschema@.http_response
   LANGUAGE plpgsql AS $$
 BEGIN
+  -- hosted would send it, and what came back is unknown here: a gap of ours, not the project's fault
   RAISE EXCEPTION 'http % % was called while applying migrations: the check''s http stand-in sends no requests',
-    upper(request.method), request.uri USING ERRCODE = 'feature_not_supported';
+    upper(request.method), request.uri
+    USING ERRCODE = 'feature_not_supported',
+          DETAIL = 'schemagate stand-in for http: hosted Supabase would send the request';
 END
 $$;
 
