@@ -262,7 +262,7 @@ def test_wrong_password_is_a_clear_error_without_the_password(
 ) -> None:
     server = db.server
     assert server.workdir is not None
-    hba = server.workdir / "data" / "pg_hba.conf"
+    hba = server.workdir / "pg_hba.conf"  # outside the data folder (hba_file)
     original = hba.read_text()
     hba.write_text("host all guarded 127.0.0.1/32 scram-sha-256\n" + original)
     with db.connect(admin=True) as conn:
