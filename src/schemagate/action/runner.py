@@ -38,6 +38,7 @@ INPUTS = (
     "on-drift",
     "statement-timeout",
     "fail-on",
+    "cache",
     "working-directory",
 )
 SECRET_INPUTS = ("database-url", "check-database-url", "github-token")

@@ -56,6 +56,11 @@ def _server(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pg-bin", help="PostgreSQL server binaries for the throwaway database ($PG_BIN)")
     p.add_argument("--no-seed", action="store_true", help="do not load supabase/seed.sql")
     p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither start from nor keep the merged state (~/.cache/schemagate/states; docs/cache.md)",
+    )
+    p.add_argument(
         "--postgres-version", help="the major to run on (default: supabase/config.toml [db] major_version)"
     )
 
@@ -212,6 +217,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
         pg_bin=args.pg_bin,
         database_url=args.check_database_url,
         pg_major=postgres_major(config, args.postgres_version),
+        cache=not args.no_cache,
     )
     report = commands.check(config, options, console.notice if args.format != "text" else console.info)
     if args.drafts:
@@ -233,7 +239,10 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
 def cmd_fix(args: argparse.Namespace, console: Console) -> int:
     config = args.config_
     options = commands.CheckOptions(
-        base=args.base, pg_bin=args.pg_bin, pg_major=postgres_major(config, args.postgres_version)
+        base=args.base,
+        pg_bin=args.pg_bin,
+        pg_major=postgres_major(config, args.postgres_version),
+        cache=not args.no_cache,
     )
     done = commands.fix(config, options, dry_run=args.dry_run, progress=console.info)
     if done.report.unreadable:

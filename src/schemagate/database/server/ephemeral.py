@@ -21,7 +21,7 @@ from types import TracebackType
 
 import psycopg
 
-from schemagate.database.server import cache, extensions
+from schemagate.database.server import cache, extensions, snapshots
 from schemagate.database.server.binaries import PgBinaries
 from schemagate.errors import SchemagateError
 
@@ -93,6 +93,7 @@ class EphemeralPostgres:
         superuser: str = "postgres",
         supabase: bool = False,
         pins: frozenset[tuple[str, str]] = frozenset(),
+        state: str | None = None,
     ) -> None:
         self.binaries = binaries
         self.superuser = superuser
@@ -105,6 +106,9 @@ class EphemeralPostgres:
         self.process: subprocess.Popen[bytes] | None = None
         self.version = ""
         self.startup_seconds = 0.0
+        self.state = state  # the merged-state cache entry to start from, or to keep (snapshots)
+        self.restored: dict[str, list[str]] | None = None  # that entry's facts, when it started there
+        self._command: list[str] = []
 
     # lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> EphemeralPostgres:
@@ -131,15 +135,38 @@ class EphemeralPostgres:
         data = self.workdir / "data"
         if self.run_as:
             os.chown(self.workdir, self.run_as.uid, self.run_as.gid)
-        self._make_cluster(bindir, data)
+        self.restored = snapshots.restore(self.state, data) if self.state else None
+        if self.restored is None:
+            self._make_cluster(bindir, data)
+        elif self.run_as:
+            self._hand_to_server(data)
         made = extensions.overlay(bindir, self.workdir, sorted(self.pins)) if self.supabase else None
         server_bindir = made.bindir if made else bindir
         self.notes = made.notes if made else []
         preload = extensions.preload(bindir) if self.supabase else []
         self.port = _free_port()
+        self._command = self._server_command(server_bindir, data, preload)
+        self._launch()
+        self.version = self.binaries.version
+        self.startup_seconds = time.monotonic() - began
+
+    def keep(self, facts: dict[str, list[str]]) -> bool:
+        """Stop the server cleanly (a shutdown checkpoint: the folder is whole), keep its data folder
+        as the merged-state entry, and start it again on the same port; whether it was kept."""
+        process = self.process
+        if not self.state or process is None or self.workdir is None:
+            return False
+        process.send_signal(signal.SIGINT)  # fast shutdown: sessions end, then a checkpoint
+        process.wait(timeout=60)
+        kept = snapshots.store(self.state, self.workdir / "data", facts)
+        self._launch()
+        return kept
+
+    def _launch(self) -> None:
+        assert self.workdir is not None
         user, group, extra = self._as_user()
         self.process = subprocess.Popen(
-            self._server_command(server_bindir, data, preload),
+            self._command,
             env=server_environment(),
             stdout=subprocess.DEVNULL,
             stderr=open(self.workdir / "server.log", "wb"),  # noqa: SIM115 - closed with the process
@@ -149,8 +176,6 @@ class EphemeralPostgres:
             extra_groups=extra,
         )
         self._wait_ready()
-        self.version = self.binaries.version
-        self.startup_seconds = time.monotonic() - began
 
     def stop(self) -> None:
         process, self.process = self.process, None
@@ -216,10 +241,14 @@ class EphemeralPostgres:
             self._initdb(bindir, data)
             return
         shutil.copytree(template / "data", data, symlinks=True)
-        if owner:
+        self._hand_to_server(data)
+        data.chmod(0o700)
+
+    def _hand_to_server(self, data: Path) -> None:
+        """A copied data folder belongs to the server's user (PostgreSQL refuses another's)."""
+        if owner := self.run_as:
             for path in (data, *data.rglob("*")):
                 os.lchown(path, owner.uid, owner.gid)
-        data.chmod(0o700)
 
     def _bindir_for_server(self) -> Path:
         """Binaries under /root cannot be run by the unprivileged user: run a readable copy.
