@@ -36,6 +36,20 @@ def execute_each(conn: Connection, parsed: ParsedMigration, *, shim: bool = Fals
     conn.execute(OWN_SEARCH_PATH_LOCAL)  # what the caller reads next in this transaction is ours
 
 
+def runs_whole(conn: Connection, parsed: ParsedMigration) -> bool:
+    """Whether the file's body runs without error in the current transaction, sent in one
+    exchange as the engine sends it (the transaction is aborted when it does not)."""
+    body = parsed.body
+    if not body:
+        return True
+    try:
+        conn.execute(parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)].encode())
+    except psycopg.Error:
+        return False
+    conn.execute(OWN_SEARCH_PATH_LOCAL)
+    return True
+
+
 def execute_each_savepoint(
     conn: Connection, parsed: ParsedMigration, *, shim: bool = False
 ) -> Iterator[MigrationFailed]:
