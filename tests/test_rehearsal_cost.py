@@ -59,4 +59,19 @@ def test_a_second_run_that_passes_is_one_exchange_without_savepoints(db: Databas
 def test_a_second_run_that_fails_still_names_every_failing_statement(db: Database) -> None:
     found, sent = _rehearse(db, TWICE_FAILING)
     assert found == [("not-idempotent", 1), ("not-idempotent", 3)]
-    assert any(b"SAVEPOINT" in query for query in sent)
+    # each statement with its savepoint and release in one exchange, each failure one more
+    assert sum(b"SAVEPOINT" in query for query in sent) == 3 + 2
+
+
+POSITIONED = """create table public.k (a int);
+insert into public.k
+  (a)
+  values (1);
+alter table public.k rename column a to b;
+"""
+
+
+def test_a_failure_s_line_comes_from_the_server_s_position_past_the_savepoint(db: Database) -> None:
+    found, _ = _rehearse(db, POSITIONED)
+    # the insert's second run fails at its column list, on the file's third line
+    assert found == [("not-idempotent", 1), ("not-idempotent", 3), ("not-idempotent", 5)]

@@ -50,18 +50,22 @@ def runs_whole(conn: Connection, parsed: ParsedMigration) -> bool:
     return True
 
 
+_SAVEPOINT = "SAVEPOINT schemagate_statement;\n"
+_RELEASE = "\n;RELEASE SAVEPOINT schemagate_statement"  # after a newline: past a closing -- comment
+
+
 def execute_each_savepoint(
     conn: Connection, parsed: ParsedMigration, *, shim: bool = False
 ) -> Iterator[MigrationFailed]:
     """Run a file's statements one by one in the current transaction, each behind a savepoint, and
-    go on past a failure: the failure of every statement, not only of the first."""
+    go on past a failure: the failure of every statement, not only of the first. The savepoint,
+    the statement and its release go in one exchange (the server stops at the first error, and the
+    release never runs); a failure costs one more, to roll back to the savepoint."""
     for statement in parsed.body:
-        conn.execute(b"SAVEPOINT schemagate_statement")
         try:
-            conn.execute(statement.text.encode())
+            conn.execute(f"{_SAVEPOINT}{statement.text}{_RELEASE}".encode())
         except psycopg.Error as exc:
             conn.execute(b"ROLLBACK TO SAVEPOINT schemagate_statement")
-            yield diagnosis.failure(parsed, statement, exc, shim=shim)
-        else:
-            conn.execute(b"RELEASE SAVEPOINT schemagate_statement")
+            sent_at = statement.start - len(_SAVEPOINT)  # the server's position counts from the savepoint
+            yield diagnosis.failure(parsed, statement, exc, shim=shim, sent_at=sent_at)
     conn.execute(OWN_SEARCH_PATH_LOCAL)
