@@ -14,6 +14,8 @@ import pytest
 
 from checking import commit_base, git
 from conftest import Project, copy_project
+from schemagate import commands
+from schemagate.commands import LocalOptions, LocalResult
 from schemagate.commands import checking as check
 from schemagate.config import Config
 from schemagate.database.apply.engine import Settings
@@ -194,3 +196,28 @@ def test_two_projects_with_the_same_files_have_two_keys(
         keys.append(check.state_parts(Config(), settings, files))
     assert keys[0] != keys[1]
     assert keys[0][2:] == keys[1][2:]  # the same files and settings: only the project differs
+
+
+def _local(cache: bool = True) -> tuple[LocalResult, list[str]]:
+    said: list[str] = []
+    return commands.local(LocalOptions(Config(), cache=cache), progress=said.append), said
+
+
+def test_local_starts_from_the_state_before_the_newest_file(app: tuple[Project, str], states: Path) -> None:
+    project, _ = app
+    without, _ = _local(cache=False)
+    assert without.cached == 0 and not states.exists()
+    first, said = _local()
+    assert first.cached == 0 and any("kept the state before" in line for line in said)
+    files = sorted(project.migrations.glob("*.sql"))
+    newest = files[-1]
+    newest.write_text(newest.read_text() + "\ncreate table if not exists public.loop (id int);\n")
+    again, said = _local()
+    assert any(RESTORED in line for line in said)
+    assert again.cached == len(files) - 1
+    assert [a.parsed.migration.filename for a in again.applied] == [newest.name]
+    assert again.seeded == without.seeded
+    older = files[0]
+    older.write_text(older.read_text() + "\ncomment on schema public is 'edited';\n")
+    _, said = _local()
+    assert not any(RESTORED in line for line in said)

@@ -189,7 +189,7 @@ def overrides(args: argparse.Namespace, cwd: Path) -> Overrides:
 
 # commands -----------------------------------------------------------------------------------------
 def cmd_local(args: argparse.Namespace, console: Console) -> int:
-    options = commands.LocalOptions(args.config_, args.pg_bin, args.postgres_version)
+    options = commands.LocalOptions(args.config_, args.pg_bin, args.postgres_version, cache=not args.no_cache)
     try:
         result = commands.local(options, progress=console.info, notice=console.notice)
     except Unverified as exc:
@@ -197,8 +197,9 @@ def cmd_local(args: argparse.Namespace, console: Console) -> int:
         strict = args.config_.rules.get(COULD_NOT_VERIFY.id) == "error"
         (console.error if strict else console.say)(f"{exc}; what follows it was not tried")
         return ExitCode.FAILED if strict else ExitCode.OK
+    cached = f" (and {result.cached} from the cached state)" if result.cached else ""
     console.say(
-        f"{len(result.applied)} migration(s) applied on a throwaway database in "
+        f"{len(result.applied)} migration(s) applied{cached} on a throwaway database in "
         f"{result.seconds:.1f} s; server stopped"
     )
     return ExitCode.OK

@@ -34,6 +34,10 @@ _FAST = {
     "max_connections": "50",
     "shared_buffers": "64MB",
     "log_min_messages": "fatal",
+    # with 1 MB segments (initdb): a stopped cluster keeps a few MB of WAL, not 32, and the
+    # merged-state cache copies that folder at every check (snapshots)
+    "min_wal_size": "2MB",
+    "wal_recycle": "off",  # a segment a checkpoint no longer needs is removed, not kept for reuse
 }
 # What the PR's SQL may take of the runner: temp_file_limit is a superuser's setting, which the
 # migration role (a non-superuser) cannot raise; time is bounded by the check's watchdog.
@@ -223,6 +227,7 @@ class EphemeralPostgres:
             "-E",
             "UTF8",
             "--locale=C",
+            "--wal-segsize=1",
         ]
         self._run(command if sync else [*command, "-N"])
 
@@ -235,7 +240,7 @@ class EphemeralPostgres:
                 os.chown(staging, owner.uid, owner.gid)
             self._initdb(bindir, staging / "data", sync=True)
 
-        key = cache.key_for(str(bindir.resolve()), self.binaries.version, self.superuser, str(owner))
+        key = cache.key_for(str(bindir.resolve()), self.binaries.version, self.superuser, str(owner), "wal1")
         template = cache.build_once(f"initdb-{key}", build)
         if template is None:
             self._initdb(bindir, data)

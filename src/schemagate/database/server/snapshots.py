@@ -103,29 +103,39 @@ def _walk(top: Path) -> tuple[list[str], list[Path]]:
     symlink: an entry never holds one, and one would lead out of it."""
     folders: list[str] = []
     files: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(top):
-        for name in dirnames:
-            if (Path(dirpath) / name).is_symlink():
-                raise OSError(f"symlink in a cached state: {Path(dirpath) / name}")
-            folders.append((Path(dirpath) / name).relative_to(top).as_posix())
-        for name in filenames:
-            path = Path(dirpath) / name
-            if path.is_symlink() or not path.is_file():
-                raise OSError(f"not a plain file in a cached state: {path}")
-            if not (path.parent == top and name in _SKIPPED):
-                files.append(path)
+    pending = [top]
+    while pending:
+        with os.scandir(pending.pop()) as entries:  # the kind of each entry without a stat
+            for entry in entries:
+                path = Path(entry.path)
+                if entry.is_symlink():
+                    raise OSError(f"symlink in a cached state: {path}")
+                if entry.is_dir():
+                    folders.append(path.relative_to(top).as_posix())
+                    pending.append(path)
+                elif not entry.is_file():
+                    raise OSError(f"not a plain file in a cached state: {path}")
+                elif not (path.parent == top and entry.name in _SKIPPED):
+                    files.append(path)
     return sorted(folders), files
 
 
 def _copy_hashing(source: Path, target: Path) -> str:
-    """Copy one file and return the SHA-256 of the bytes written: read once, checked as used."""
+    """Copy one file (its folder made already) and return the SHA-256 of the bytes written: read
+    once, checked as used. A few thousand files: no call here that a copy does not need."""
     digest = hashlib.sha256()
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with open(source, "rb") as src, open(target, "xb") as dst:
-        while chunk := src.read(_CHUNK):
-            digest.update(chunk)
-            dst.write(chunk)
-    target.chmod(0o600)
+    src = os.open(source, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            while chunk := os.read(src, _CHUNK):
+                digest.update(chunk)
+                if os.write(dst, chunk) != len(chunk):
+                    raise OSError(f"short write copying {source}")
+        finally:
+            os.close(dst)
+    finally:
+        os.close(src)
     return digest.hexdigest()
 
 
@@ -137,8 +147,9 @@ def store(name: str, data: Path, facts: dict[str, list[str]]) -> bool:
     staging = Path(tempfile.mkdtemp(dir=root, prefix=".state-"))
     try:
         folders, files = _walk(data)
-        for relative in folders:
-            (staging / "data" / relative).mkdir(mode=0o700, parents=True, exist_ok=True)
+        (staging / "data").mkdir(mode=0o700)
+        for relative in folders:  # sorted: a parent before its children
+            (staging / "data" / relative).mkdir(mode=0o700)
         digests = {
             str(p.relative_to(data).as_posix()): _copy_hashing(p, staging / "data" / p.relative_to(data))
             for p in files
@@ -173,8 +184,8 @@ def restore(name: str, data: Path) -> dict[str, list[str]] | None:
         if set(found) != set(expected) or folders != manifest["folders"]:
             raise ValueError("files or folders added or missing")
         data.mkdir(mode=0o700)
-        for relative in folders:
-            (data / relative).mkdir(mode=0o700, parents=True, exist_ok=True)
+        for relative in folders:  # sorted: a parent before its children
+            (data / relative).mkdir(mode=0o700)
         for relative, path in found.items():
             if _copy_hashing(path, data / relative) != expected[relative]:
                 raise ValueError(f"{relative} differs from its digest")
