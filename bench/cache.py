@@ -1,11 +1,12 @@
-"""A PR check with and without the merged-state cache, side by side in one run.
+"""A PR check, and `local` run again, with and without the merged-state cache, side by side.
 
     python bench/cache.py [--count 300] [--rounds 2]
 
 A generated project of --count merged migrations (bench/apply.py's tables) in a git repository,
 and a pull request that adds one migration. Three ways, taking turns, best of --rounds:
 `schemagate check --no-cache`, a cold cache (emptied before the run: it builds and keeps the
-state) and a warm one (the state kept by a former run).
+state) and a warm one (the state kept by a former run). Then `local` run again on the same
+files, with `--no-cache` and from the state a former run kept.
 """
 
 from __future__ import annotations
@@ -76,7 +77,17 @@ def main() -> None:
             print(f"  {name:<12} {timed_runs[name][-1]:7.2f} s  (round {round_ + 1})", flush=True)
     best = {name: min(times) for name, times in timed_runs.items()}
     for name, seconds in best.items():
-        print(f"{name:<12} best {seconds:6.2f} s   / no cache {seconds / best['no cache']:.2f}x")
+        print(f"check, {name:<12} best {seconds:6.2f} s   / no cache {seconds / best['no cache']:.2f}x")
+    local = [sys.executable, "-m", "schemagate.cli", "local", "-q"]
+    _check(local, root)  # keeps the state before the newest file
+    again: dict[str, list[float]] = {"no cache": [], "warm cache": []}
+    for round_ in range(args.rounds):
+        for name in list(again) if round_ % 2 == 0 else list(reversed(again)):
+            command = [*local, "--no-cache"] if name == "no cache" else local
+            again[name].append(timed(partial(run, command, root)))
+            print(f"  local again, {name:<12} {again[name][-1]:7.2f} s  (round {round_ + 1})", flush=True)
+    plain, warm = min(again["no cache"]), min(again["warm cache"])
+    print(f"local again, no cache {plain:6.2f} s, warm cache {warm:6.2f} s: {warm / plain:.2f}x")
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -20,7 +20,7 @@ from schemagate.commands import checking as check
 from schemagate.config import Config
 from schemagate.database.apply.engine import Settings
 from schemagate.database.server import binaries, snapshots
-from schemagate.database.server.sandbox import _state_name
+from schemagate.database.server.sandbox import _state_name, throwaway
 from schemagate.files.migrations import discover
 from schemagate.findings.judge import Options
 from schemagate.report.model import Report
@@ -221,3 +221,9 @@ def test_local_starts_from_the_state_before_the_newest_file(app: tuple[Project, 
     older.write_text(older.read_text() + "\ncomment on schema public is 'edited';\n")
     _, said = _local()
     assert not any(RESTORED in line for line in said)
+
+
+def test_with_the_cache_off_there_is_no_entry_to_stop_the_server_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCHEMAGATE_STATE_CACHE", "off")
+    with throwaway(supabase=False, state=["a project", "its files"]) as box:
+        assert box.keep is None and box.restored is None

@@ -189,10 +189,12 @@ def throwaway(
     pins = frozenset((name, version) for name, version in wants if version)
     found = binaries.find(pg_bin, major=major, lacks=lambda b: extensions.shortfall(b.bindir, needs))
     bootstrap = BOOTSTRAP_SUPERUSER if supabase else PLAIN_SUPERUSER
+    # no folder to keep it in: no entry, and nothing to stop the server for
+    cached = state is not None and snapshots.folder() is not None
     entry = (
-        None
-        if state is None
-        else _state_name(state, found, bootstrap, supabase=supabase, superuser=superuser)
+        _state_name(state, found, bootstrap, supabase=supabase, superuser=superuser)
+        if state and cached
+        else None
     )
     with EphemeralPostgres(found, superuser=bootstrap, supabase=supabase, pins=pins, state=entry) as server:
         if server.restored is None:
