@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
 from conftest import Database
+from schemagate.database.apply import replay
 from schemagate.database.apply.engine import Settings
 from schemagate.database.connection import connect
+from schemagate.errors import MigrationFailed
 from schemagate.files.migrations import Migration
 from schemagate.findings import proofs
 from schemagate.statements.sql import parse
@@ -75,3 +78,17 @@ def test_a_failure_s_line_comes_from_the_server_s_position_past_the_savepoint(db
     found, _ = _rehearse(db, POSITIONED)
     # the insert's second run fails at its column list, on the file's third line
     assert found == [("not-idempotent", 1), ("not-idempotent", 3), ("not-idempotent", 5)]
+
+
+def test_a_replay_that_passes_is_one_exchange_and_one_that_fails_names_its_line(db: Database) -> None:
+    with connect(db.url) as conn:
+        conn.cursor_factory = _Sent
+        with replay.rolled_back(conn, Settings()):
+            SENT.clear()
+            replay.execute_each(conn, parse(Migration("1", "m", Path("m.sql"), IDEMPOTENT, "")))
+            assert sum(b"create" in query for query in SENT) == 1  # the whole body, once
+        conn.execute(b"create table public.k2 (a int)")
+        wrong = "select 1;\ninsert into public.k2\n  (b)\n  values (1);\n"
+        with replay.rolled_back(conn, Settings()), pytest.raises(MigrationFailed) as failed:
+            replay.execute_each(conn, parse(Migration("1", "m", Path("m.sql"), wrong, "")))
+    assert failed.value.line == 3  # the insert's column list, located statement by statement

@@ -27,7 +27,20 @@ def rolled_back(conn: Connection, settings: engine.Settings) -> Iterator[None]:
 
 
 def execute_each(conn: Connection, parsed: ParsedMigration, *, shim: bool = False) -> None:
-    """Run a file's statements one by one in the current transaction; a failure names its line."""
+    """Run a file's statements in the current transaction; a failure names its line. The body
+    goes in one exchange behind a savepoint; only when it fails does it run again statement by
+    statement, from that savepoint, to name the statement (the same failure, found later)."""
+    body = parsed.body
+    if not body:
+        return
+    text = parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)]
+    try:
+        conn.execute(f"SAVEPOINT schemagate_whole;\n{text}{_RELEASE_WHOLE}".encode())
+    except psycopg.Error:
+        conn.execute(b"ROLLBACK TO SAVEPOINT schemagate_whole")
+    else:
+        conn.execute(OWN_SEARCH_PATH_LOCAL)
+        return
     for statement in parsed.body:
         try:
             conn.execute(statement.text.encode())
@@ -50,6 +63,7 @@ def runs_whole(conn: Connection, parsed: ParsedMigration) -> bool:
     return True
 
 
+_RELEASE_WHOLE = "\n;RELEASE SAVEPOINT schemagate_whole"
 _SAVEPOINT = "SAVEPOINT schemagate_statement;\n"
 _RELEASE = "\n;RELEASE SAVEPOINT schemagate_statement"  # after a newline: past a closing -- comment
 
