@@ -203,6 +203,7 @@ def throwaway(
                     shim.install(conn)
                 else:
                     hardening.make_plain_owner(conn)
+        server.require_password()  # a restored cluster too: this run's password, and no other
         notes = (_substitution(major, found, needs), *server.notes, AS_SUPERUSER_NOTE if superuser else None)
         yield Sandbox(
             url=server.url() if superuser else server.url(user=shim.MIGRATION_ROLE),
