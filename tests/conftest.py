@@ -32,6 +32,10 @@ from schemagate.database.server.ephemeral import EphemeralPostgres
 # the `github` and `workspace` fixtures of the Action's tests and the container's
 pytest_plugins = ("actionrun",)
 
+# the merged-state cache stays out of the user's folder and out of other tests' way:
+# tests/test_state_cache.py turns it on in a folder of its own
+os.environ.setdefault("SCHEMAGATE_STATE_CACHE", "off")
+
 TEMPLATE = "shim_template"
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "supabase-app"
 _counter = itertools.count()

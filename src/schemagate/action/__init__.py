@@ -32,6 +32,9 @@ from schemagate.report import markdown, sarif
 from schemagate.report.escape import inline
 from schemagate.report.model import display_path
 
+# the merged-state cache's folder in the workspace (snapshots), which the example keeps with
+# actions/cache; beside .schemagate/, whose reports a workflow uploads, so it never joins them
+STATE_CACHE = ".schemagate-cache"
 OUTPUTS = (
     "verdict",
     "applied",
@@ -84,11 +87,12 @@ class Job:
         """What this run left in the workspace belongs to the workspace's owner: the container runs
         as root, and later steps (upload-artifact, a cleanup) run as the runner's user."""
         owner = self.ctx.workspace.stat()
-        folder = self.folder / ".schemagate"
-        if os.geteuid() != 0 or owner.st_uid == 0 or not folder.exists():
+        if os.geteuid() != 0 or owner.st_uid == 0:
             return
-        for path in (folder, *folder.rglob("*")):
-            os.lchown(path, owner.st_uid, owner.st_gid)
+        for folder in (self.folder / ".schemagate", self.ctx.workspace / STATE_CACHE):
+            if folder.is_dir() and not folder.is_symlink():
+                for path in (folder, *folder.rglob("*")):
+                    os.lchown(path, owner.st_uid, owner.st_gid)
 
 
 # check ---------------------------------------------------------------------------------------------
@@ -101,7 +105,10 @@ def run_check(job: Job) -> int:
         fail_on=Severity.parse(fail_on),
         database_url=job.inputs.get("check-database-url") or None,
         pg_major=major,
+        cache=job.inputs.flag("cache", True),
     )
+    if options.cache:  # in the workspace, where actions/cache finds it; not in the report's folder
+        os.environ.setdefault("SCHEMAGATE_STATE_CACHE", str(job.ctx.workspace / STATE_CACHE))
     job.runner.group("schemagate check")
     try:
         report = commands.check(job.config, options, job.runner.log)

@@ -38,6 +38,7 @@ INPUTS = (
     "on-drift",
     "statement-timeout",
     "fail-on",
+    "cache",
     "profile",
     "working-directory",
 )

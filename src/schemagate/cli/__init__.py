@@ -56,6 +56,11 @@ def _server(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pg-bin", help="PostgreSQL server binaries for the throwaway database ($PG_BIN)")
     p.add_argument("--no-seed", action="store_true", help="do not load supabase/seed.sql")
     p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither start from nor keep the merged state (~/.cache/schemagate/states; docs/cache.md)",
+    )
+    p.add_argument(
         "--postgres-version", help="the major to run on (default: supabase/config.toml [db] major_version)"
     )
 
@@ -239,7 +244,12 @@ def overrides(args: argparse.Namespace, cwd: Path) -> Overrides:
 # commands -----------------------------------------------------------------------------------------
 def cmd_local(args: argparse.Namespace, console: Console) -> int:
     options = commands.LocalOptions(
-        args.config_, args.pg_bin, args.postgres_version, tests=not args.no_tests, jobs=args.jobs
+        args.config_,
+        args.pg_bin,
+        args.postgres_version,
+        tests=not args.no_tests,
+        jobs=args.jobs,
+        cache=not args.no_cache,
     )
     try:
         result = commands.local(options, progress=console.info, notice=console.notice)
@@ -253,8 +263,9 @@ def cmd_local(args: argparse.Namespace, console: Console) -> int:
 
         for line in summary.lines(result.suite):
             console.say(line)
+    cached = f" (and {result.cached} from the cached state)" if result.cached else ""
     console.say(
-        f"{len(result.applied)} migration(s) applied on a throwaway database in "
+        f"{len(result.applied)} migration(s) applied{cached} on a throwaway database in "
         f"{result.seconds:.1f} s; server stopped"
     )
     return ExitCode.FAILED if result.suite is not None and result.suite.failed else ExitCode.OK
@@ -276,6 +287,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
         pg_bin=args.pg_bin,
         database_url=args.check_database_url,
         pg_major=postgres_major(config, args.postgres_version),
+        cache=not args.no_cache,
     )
     report = commands.check(config, options, progress)
     if args.drafts:
@@ -297,7 +309,10 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
 def cmd_fix(args: argparse.Namespace, console: Console) -> int:
     config = args.config_
     options = commands.CheckOptions(
-        base=args.base, pg_bin=args.pg_bin, pg_major=postgres_major(config, args.postgres_version)
+        base=args.base,
+        pg_bin=args.pg_bin,
+        pg_major=postgres_major(config, args.postgres_version),
+        cache=not args.no_cache,
     )
     done = commands.fix(config, options, dry_run=args.dry_run, progress=console.info, every=args.all)
     if done.report.unreadable:

@@ -69,6 +69,7 @@ class LocalOptions:
     postgres_version: str | None = None  # else supabase/config.toml's [db] major_version
     tests: bool = True  # the project's pgTAP files after the migrations and seed (--no-tests: not)
     jobs: int | None = None  # test files side by side; default: one per core
+    cache: bool = True  # start from the state before the newest file when a former run kept it
 
 
 @dataclass
@@ -79,10 +80,12 @@ class LocalResult:
     seeded: bool
     seconds: float
     suite: Suite | None = None  # the tests' results, when the project has tests and they ran
+    cached: int = 0  # migrations the cached state already held (none of them ran again)
 
 
 def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = quiet) -> LocalResult:
     """Every migration and supabase/seed.sql on a throwaway database, which is gone afterwards."""
+    from schemagate.commands.checking import state_parts
     from schemagate.database import history
     from schemagate.database.apply import engine
     from schemagate.database.connection import link
@@ -98,6 +101,9 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
     settings = engine.Settings.of(config, include_all=True, throwaway=True)
     major = postgres_major(config, options.postgres_version)
     began = time.monotonic()
+    # the loop edits the newest file: the state before it is kept, and the next run starts there
+    before_newest = found[:-1] if options.cache else []
+    state = ["local", *state_parts(config, settings, before_newest)] if before_newest else None
     with prepared(
         supabase=config.shim,
         pg_bin=options.pg_bin,
@@ -105,23 +111,41 @@ def local(options: LocalOptions, progress: Progress = quiet, notice: Progress = 
         wants=extensions_created(found),
         superuser=config.superuser,
         role_settings=shim.role_settings(found),
+        state=state,
     ) as box:
         progress(box.banner)
         for note in box.notes:
             notice(note)
+        context, applied = history.RunContext.local(), []
+        if box.keep:
+            with link(box.url) as db:
+                done = engine.apply(
+                    db, before_newest, settings=settings, context=context, progress=progress, shim=box.shim
+                )
+                applied += done.applied
+            if box.keep({}):
+                progress(
+                    f"kept the state before {found[-1].migration.filename} in the cache for the next run"
+                )
+        elif box.restored is not None:
+            progress(f"started from the cached state after {len(before_newest)} migration(s)")
         with link(box.url) as db:
             result = engine.apply(
-                db,
-                found,
-                settings=settings,
-                context=history.RunContext.local(),
-                progress=progress,
-                shim=box.shim,
+                db, found, settings=settings, context=context, progress=progress, shim=box.shim
             )
             seeded = _seed_all(db.conn, config, settings, progress, shim=box.shim)
         files = execute.discover(config.test_folders) if options.tests else []
         suite = _suite(box, config, config.test_folders, files, options.jobs) if files else None
-    return LocalResult(box.banner, list(box.notes), result.applied, seeded, time.monotonic() - began, suite)
+    cached = len(before_newest) if box.restored is not None else 0
+    return LocalResult(
+        box.banner,
+        list(box.notes),
+        applied + result.applied,
+        seeded,
+        time.monotonic() - began,
+        suite=suite,
+        cached=cached,
+    )
 
 
 def _suite(box: Sandbox, config: Config, folders: list[Path], files: list[Path], jobs: int | None) -> Suite:

@@ -6,6 +6,7 @@ Reads in the data path's order: files -> statements -> database -> findings -> r
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -22,7 +23,7 @@ from schemagate.database.apply import engine, seeding
 from schemagate.database.catalog import inventory, snapshot
 from schemagate.database.connection import Connection, connect
 from schemagate.database.dbtests import baseline, execute, gate, parallel
-from schemagate.database.server import extensions, shim
+from schemagate.database.server import extensions, shim, snapshots
 from schemagate.database.server.sandbox import Sandbox, prepared
 from schemagate.database.server.watchdog import Watchdog
 from schemagate.errors import InputError, SchemagateError, Unverified
@@ -95,6 +96,7 @@ def _database(
     progress: Progress,
     notes: list[str],
     needs: frozenset[tuple[str, str | None]],
+    state: list[str] | None,
     role_settings: frozenset[str] = frozenset(),
 ) -> Iterator[Sandbox]:
     """A throwaway server, or the empty database the workflow names, made ready."""
@@ -106,12 +108,28 @@ def _database(
         wants=needs,
         superuser=config.superuser,
         role_settings=role_settings,
+        state=state,
     ) as box:
         progress(box.banner)
         for note in box.notes:
             progress(note)
             notes.append(note)
         yield box
+
+
+def merged(change: Change) -> list[ParsedMigration]:
+    """The migrations before the first new one: the base's, whose state the cache keeps."""
+    first = next(
+        (i for i, p in enumerate(change.local) if change.changes.is_new(p.migration)), len(change.local)
+    )
+    return change.local[:first]
+
+
+def state_parts(config: Config, settings: engine.Settings, base: list[ParsedMigration]) -> list[str]:
+    """What, beside the server, shapes the merged state: the project (nothing crosses between
+    two), how migrations are applied, and the base's migration files by name and content."""
+    project = [os.environ.get("GITHUB_REPOSITORY", ""), str(config.migrations_dir.resolve())]
+    return [*project, repr(settings), *snapshots.file_parts(p.migration.path for p in base)]
 
 
 def _watchdog(box: Sandbox, config: Config, began: float) -> Watchdog:
@@ -250,8 +268,10 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     needs = extensions_created(change.local)
     standins: list[str] = []
     role_settings = shim.role_settings(change.local)
+    kept = merged(change) if options.cache and options.database_url is None else []
+    state_key = state_parts(config, settings, kept) if kept else None
     with (
-        _database(config, options, progress, notes, needs, role_settings) as box,
+        _database(config, options, progress, notes, needs, state_key, role_settings) as box,
         _watchdog(box, config, began) as dog,
     ):
         server, state.watchdog = box.server, dog
@@ -334,12 +354,20 @@ def _on_database(
     the stand-in extensions there before, and those the migrations added."""
     assert state.watchdog is not None
     dog, shim_on = state.watchdog, box.shim
-    with connect(box.url) as conn:
+    base = merged(change)
+    conn = connect(box.url)
+    try:
         preinstalled = set(extensions.used_standins(conn))
+        if box.restored is not None:
+            preinstalled = set(box.restored.get("preinstalled", []))
+            _restored(base, state, progress)
         history.ensure(conn)
         state.downs = {v: m.path for v, m in find_downs(config.rollbacks_dir).items()}
         before: catalog.Fingerprints | None = None
-        for parsed in change.local:
+        start = len(base) if box.restored is not None else 0
+        for index, parsed in enumerate(change.local[start:], start):
+            if index == len(base) and base and box.restored is None:
+                conn = _merged_state(box, conn, preinstalled, progress)
             dog.checkpoint()
             is_new = change.changes.is_new(parsed.migration)
             if is_new and before is None:
@@ -352,6 +380,8 @@ def _on_database(
             if is_new:
                 progress(f"applied {parsed.migration.filename}")
         else:
+            if len(base) == len(change.local) and base and box.restored is None:
+                conn = _merged_state(box, conn, preinstalled, progress)
             _seed(conn, config, settings, state, shim_on, progress)
             dog.checkpoint()
         state.current = None
@@ -365,7 +395,29 @@ def _on_database(
             state.findings.extend(declarative.judge(box, settings, config, final))
             dog.checkpoint()
         standins = [name for name in extensions.used_standins(conn) if name not in preinstalled]
+    finally:
+        conn.close()
     return preinstalled, standins
+
+
+def _restored(base: list[ParsedMigration], state: _State, progress: Progress) -> None:
+    """The base's migrations as the cached state holds them: applied, as they were when kept."""
+    for parsed in base:
+        m = parsed.migration
+        result = state.results.setdefault(m.version, MigrationResult(m.version, m.filename, m.path))
+        result.transactional, result.status = parsed.transactional, "applied"
+    progress(f"started from the cached state after {len(base)} merged migration(s)")
+
+
+def _merged_state(box: Sandbox, conn: Connection, preinstalled: set[str], progress: Progress) -> Connection:
+    """Where the base's migrations end, a new session, as production's next `db push` opens one:
+    what the base's files left in theirs (a dump's set_config('search_path', '', false)) is not
+    the new files' to inherit, and a run that starts from the cache has none. With the cache, the
+    state is kept here for the next run (the server restarts)."""
+    conn.close()
+    if box.keep and box.keep({"preinstalled": sorted(preinstalled)}):
+        progress("kept the merged state in the cache for the next run")
+    return connect(box.url)
 
 
 def _fixes(report: Report, new: list[ParsedMigration]) -> None:

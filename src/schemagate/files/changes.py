@@ -114,7 +114,7 @@ def _base_files(directory: Path, base: str) -> tuple[list[BaseFile], set[str]]:
     top = Path(_git(directory, "rev-parse", "--show-toplevel").decode().strip())
     relative = directory.resolve().relative_to(top.resolve()).as_posix()
     listing = _git(top, "ls-tree", "-r", "-z", "--name-only", base, "--", relative).decode()
-    files, names = [], set()
+    names, wanted = set(), []
     for path in filter(None, listing.split("\0")):
         if Path(path).parent.as_posix() != relative:
             continue
@@ -122,8 +122,42 @@ def _base_files(directory: Path, base: str) -> tuple[list[BaseFile], set[str]]:
         names.add(name)
         parsed = parse_name(name)
         if parsed is not None:
-            files.append(BaseFile(*parsed, path, _git(top, "cat-file", "blob", f"{base}:{path}")))
-    return files, names
+            wanted.append((parsed, path))
+    blobs = _blobs(top, base, [path for _, path in wanted])
+    return [BaseFile(*parsed, path, blob) for (parsed, path), blob in zip(wanted, blobs, strict=True)], names
+
+
+def _blobs(top: Path, base: str, paths: list[str]) -> list[bytes]:
+    """The files at base, read by one `git cat-file --batch` (a git process per file cost 9 ms
+    each: 300 merged migrations, 3 s of every check)."""
+    if not paths:
+        return []
+    asked = "".join(f"{base}:{path}\n" for path in paths)
+    if "\n" in "".join(paths):
+        return [
+            _git(top, "cat-file", "blob", f"{base}:{path}") for path in paths
+        ]  # a name --batch cannot ask
+    out = _git_input(top, asked.encode(), "cat-file", "--batch")
+    blobs, at = [], 0
+    for path in paths:
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        if len(header) != 3 or header[1] != b"blob":
+            raise InputError(f"git cat-file could not read {path} at {base}")
+        size = int(header[2])
+        blobs.append(out[end + 1 : end + 1 + size])
+        at = end + 1 + size + 1  # the content, then a newline
+    return blobs
+
+
+def _git_input(cwd: Path, data: bytes, *args: str) -> bytes:
+    import subprocess  # git runs only with a base to compare with
+
+    result = subprocess.run(["git", *args], cwd=cwd, input=data, capture_output=True)
+    if result.returncode != 0:
+        message = result.stderr.decode(errors="replace").strip().splitlines()
+        raise InputError(f"git {args[0]} failed: {message[-1] if message else result.returncode}")
+    return result.stdout
 
 
 def compare(directory: Path, migrations: list[Migration], base: str | None) -> Changes:

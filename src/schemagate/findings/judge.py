@@ -31,6 +31,7 @@ class Options:
     pg_bin: str | None = None
     pg_major: int | None = None  # run the check on this major when binaries for it exist
     database_url: str | None = None  # a `services:` Postgres to check against instead
+    cache: bool = True  # start from the merged state a former run kept (snapshots), and keep it
 
 
 @dataclass

@@ -106,7 +106,7 @@ def idempotency(
 ) -> list[Finding]:
     """Every new migration a second time, in a transaction that is rolled back: what fails there
     would fail a retried or half-applied deploy. Each statement that fails is reported, not only
-    the first: the rehearsal goes on past a failure inside a savepoint."""
+    the first (see rehearse)."""
     found = []
     for parsed in applied:
         if not parsed.transactional or parsed.transaction_splits():
@@ -118,6 +118,12 @@ def idempotency(
 def rehearse(
     conn: Connection, parsed: ParsedMigration, settings: engine.Settings, shim_on: bool
 ) -> list[Finding]:
+    """The second run as the first ran: the whole body in one exchange. Only when that fails does
+    it run again statement by statement, each behind a savepoint, to find every statement that
+    fails (a savepoint per statement is three round trips each: most of a long file's check)."""
+    with replay.rolled_back(conn, settings):
+        if replay.runs_whole(conn, parsed):
+            return []
     found = []
     with replay.rolled_back(conn, settings):
         for failed in replay.execute_each_savepoint(conn, parsed, shim=shim_on):

@@ -151,15 +151,16 @@ def _statement_at(parsed: ParsedMigration, offset: int) -> Statement:
 
 
 def _culprit(
-    conn: Connection, parsed: ParsedMigration, exc: psycopg.Error, settings: Settings
+    conn: Connection, parsed: ParsedMigration, exc: psycopg.Error, settings: Settings, sent_at: int
 ) -> Statement | None:
     """Which statement of the batch failed: from the server's position, else by replaying it.
+    `sent_at` is where the text sent would start in the file (before the body: the prologue).
 
     The replay runs in a transaction that is always rolled back, and only after a failure.
     """
     body = parsed.body
     if exc.diag.statement_position:
-        return _statement_at(parsed, body[0].start + int(exc.diag.statement_position) - 1)
+        return _statement_at(parsed, sent_at + int(exc.diag.statement_position) - 1)
     if conn.closed or conn.broken or (exc.sqlstate or "").startswith(("08", "57")):
         return None
     try:
@@ -175,6 +176,12 @@ def _culprit(
             conn.execute(b"ROLLBACK")
 
 
+# After the body, in the same exchange: from here on the queries are ours, and the body's
+# SET search_path (and its operators, functions and temp tables in public or pg_temp) must not
+# answer them. After a newline: a body that ends in a -- comment would swallow it.
+_OURS_AFTER_BODY = b"\n;" + OWN_SEARCH_PATH_LOCAL
+
+
 def _run_in_transaction(
     conn: Connection,
     parsed: ParsedMigration,
@@ -185,33 +192,36 @@ def _run_in_transaction(
     shim: bool,
     observe: Callable[[Connection], None] | None = None,
 ) -> None:
-    """The whole body in one round trip inside BEGIN ... COMMIT, with its history row."""
+    """The whole body inside BEGIN ... COMMIT, with its history row, in three round trips: the
+    prologue, the body and our search_path; the history row; the COMMIT and take_back (through a
+    pooler the prologue and the history lock go first, and nothing is taken back)."""
     began = time.monotonic()
     body = parsed.body
     recording = False
+    text = parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)] if body else ""
+    head = "" if pooled else prologue(settings).decode() + ";\n"
     try:
-        conn.execute(prologue(settings))
         if pooled:
+            conn.execute(prologue(settings))
             history.lock_in_transaction(conn)
             if history.is_recorded(conn, parsed.migration.version):
                 conn.execute(b"ROLLBACK")  # a concurrent run applied it while we waited
                 raise AppliedElsewhere(parsed.migration.filename)
-        if body:  # an empty or comments-only file only records its history row, as the CLI does
-            conn.execute(parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)].encode())
+        # an empty or comments-only file only records its history row, as the CLI does
+        conn.execute((head + text).encode() + (_OURS_AFTER_BODY if text else b";" + OWN_SEARCH_PATH_LOCAL))
         recording = True
-        # from here on the queries are ours: the body's SET search_path (and its operators,
-        # functions and temp tables in public or pg_temp) must not answer them
-        conn.execute(OWN_SEARCH_PATH_LOCAL)
         if observe:
             observe(conn)
         record(int((time.monotonic() - began) * 1000))
-        commit(conn, parsed, shim=shim)  # a reply lost on the way is CommitUnknown, no psycopg.Error
+        # a reply lost on the way is CommitUnknown, no psycopg.Error
+        commit(conn, parsed, shim=shim, then=b"" if pooled else TAKE_BACK)
     except psycopg.Error as exc:
         with contextlib.suppress(psycopg.Error):
             conn.execute(b"ROLLBACK")
-        culprit = None if recording else _culprit(conn, parsed, exc, settings)
-        sent_at = body[0].start if culprit and exc.diag.statement_position else None
-        raise diagnosis.failure(parsed, culprit, exc, shim=shim, sent_at=sent_at) from None
+        sent_at = (body[0].start if body else 0) - len(head)
+        culprit = None if recording or not body else _culprit(conn, parsed, exc, settings, sent_at)
+        sent = sent_at if culprit and exc.diag.statement_position else None
+        raise diagnosis.failure(parsed, culprit, exc, shim=shim, sent_at=sent) from None
 
 
 def _run_outside_transaction(
@@ -252,16 +262,18 @@ def run_file(
     """Run one file's statements: atomically when it can be, statement by statement otherwise.
     `observe` sees the connection inside the open transaction, after the body and before the
     history row (the check reads the locks held there)."""
+    taken_back = False
     try:
         with running(parsed.migration.filename):
             if parsed.transactional and not parsed.transaction_splits():
                 _run_in_transaction(conn, parsed, settings, record, pooled=pooled, shim=shim, observe=observe)
+                taken_back = True  # with its COMMIT
             else:
                 conn.execute(b"RESET ALL")  # one file's SET never leaks into the next
                 _run_outside_transaction(conn, parsed, settings, record, shim=shim)
     finally:
         # through a transaction pooler a session's SET outlives us, in another client's session
-        if not pooled:
+        if not pooled and not taken_back:
             take_back(conn)
 
 
@@ -273,7 +285,10 @@ def take_back(conn: Connection) -> None:
     if conn.closed or conn.broken or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         return
     with contextlib.suppress(psycopg.Error):
-        conn.execute(b"RESET ALL; RESET ROLE; " + OWN_SEARCH_PATH)
+        conn.execute(TAKE_BACK)
+
+
+TAKE_BACK = b"RESET ALL; RESET ROLE; " + OWN_SEARCH_PATH
 
 
 # apply --------------------------------------------------------------------------------------------

@@ -27,7 +27,20 @@ def rolled_back(conn: Connection, settings: engine.Settings) -> Iterator[None]:
 
 
 def execute_each(conn: Connection, parsed: ParsedMigration, *, shim: bool = False) -> None:
-    """Run a file's statements one by one in the current transaction; a failure names its line."""
+    """Run a file's statements in the current transaction; a failure names its line. The body
+    goes in one exchange behind a savepoint; only when it fails does it run again statement by
+    statement, from that savepoint, to name the statement (the same failure, found later)."""
+    body = parsed.body
+    if not body:
+        return
+    text = parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)]
+    try:
+        conn.execute(f"SAVEPOINT schemagate_whole;\n{text}{_RELEASE_WHOLE}".encode())
+    except psycopg.Error:
+        conn.execute(b"ROLLBACK TO SAVEPOINT schemagate_whole")
+    else:
+        conn.execute(OWN_SEARCH_PATH_LOCAL)
+        return
     for statement in parsed.body:
         try:
             conn.execute(statement.text.encode())
@@ -36,18 +49,37 @@ def execute_each(conn: Connection, parsed: ParsedMigration, *, shim: bool = Fals
     conn.execute(OWN_SEARCH_PATH_LOCAL)  # what the caller reads next in this transaction is ours
 
 
+def runs_whole(conn: Connection, parsed: ParsedMigration) -> bool:
+    """Whether the file's body runs without error in the current transaction, sent in one
+    exchange as the engine sends it (the transaction is aborted when it does not)."""
+    body = parsed.body
+    if not body:
+        return True
+    try:
+        conn.execute(parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)].encode())
+    except psycopg.Error:
+        return False
+    conn.execute(OWN_SEARCH_PATH_LOCAL)
+    return True
+
+
+_RELEASE_WHOLE = "\n;RELEASE SAVEPOINT schemagate_whole"
+_SAVEPOINT = "SAVEPOINT schemagate_statement;\n"
+_RELEASE = "\n;RELEASE SAVEPOINT schemagate_statement"  # after a newline: past a closing -- comment
+
+
 def execute_each_savepoint(
     conn: Connection, parsed: ParsedMigration, *, shim: bool = False
 ) -> Iterator[MigrationFailed]:
     """Run a file's statements one by one in the current transaction, each behind a savepoint, and
-    go on past a failure: the failure of every statement, not only of the first."""
+    go on past a failure: the failure of every statement, not only of the first. The savepoint,
+    the statement and its release go in one exchange (the server stops at the first error, and the
+    release never runs); a failure costs one more, to roll back to the savepoint."""
     for statement in parsed.body:
-        conn.execute(b"SAVEPOINT schemagate_statement")
         try:
-            conn.execute(statement.text.encode())
+            conn.execute(f"{_SAVEPOINT}{statement.text}{_RELEASE}".encode())
         except psycopg.Error as exc:
             conn.execute(b"ROLLBACK TO SAVEPOINT schemagate_statement")
-            yield diagnosis.failure(parsed, statement, exc, shim=shim)
-        else:
-            conn.execute(b"RELEASE SAVEPOINT schemagate_statement")
+            sent_at = statement.start - len(_SAVEPOINT)  # the server's position counts from the savepoint
+            yield diagnosis.failure(parsed, statement, exc, shim=shim, sent_at=sent_at)
     conn.execute(OWN_SEARCH_PATH_LOCAL)

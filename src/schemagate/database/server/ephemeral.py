@@ -21,9 +21,10 @@ from types import TracebackType
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from schemagate import secrets
-from schemagate.database.server import cache, extensions, logins
+from schemagate.database.server import cache, extensions, logins, snapshots
 from schemagate.database.server.binaries import PgBinaries
 from schemagate.errors import SchemagateError
 
@@ -36,6 +37,10 @@ _FAST = {
     "max_connections": "50",
     "shared_buffers": "64MB",
     "log_min_messages": "fatal",
+    # with 1 MB segments (initdb): a stopped cluster keeps a few MB of WAL, not 32, and the
+    # merged-state cache copies that folder at every check (snapshots)
+    "min_wal_size": "2MB",
+    "wal_recycle": "off",  # a segment a checkpoint no longer needs is removed, not kept for reuse
 }
 # What the PR's SQL may take of the runner: temp_file_limit is a superuser's setting, which the
 # migration role (a non-superuser) cannot raise; time is bounded by the check's watchdog.
@@ -102,6 +107,7 @@ class EphemeralPostgres:
         superuser: str = "postgres",
         supabase: bool = False,
         pins: frozenset[tuple[str, str]] = frozenset(),
+        state: str | None = None,
     ) -> None:
         self.binaries = binaries
         self.superuser = superuser
@@ -114,6 +120,9 @@ class EphemeralPostgres:
         self.process: subprocess.Popen[bytes] | None = None
         self.version = ""
         self.startup_seconds = 0.0
+        self.state = state  # the merged-state cache entry to start from, or to keep (snapshots)
+        self.restored: dict[str, list[str]] | None = None  # that entry's facts, when it started there
+        self._command: list[str] = []
         self._password: str | None = None  # the superuser's, once require_password() ran
 
     # lifecycle -------------------------------------------------------------------------------
@@ -141,14 +150,21 @@ class EphemeralPostgres:
         data = self.workdir / "data"
         if self.run_as:
             os.chown(self.workdir, self.run_as.uid, self.run_as.gid)
-        self._make_cluster(bindir, data)
+        self.restored = snapshots.restore(self.state, data) if self.state else None
+        if self.restored is None:
+            self._make_cluster(bindir, data)
+        elif self.run_as:
+            self._hand_to_server(data)
         made = extensions.overlay(bindir, self.workdir, sorted(self.pins)) if self.supabase else None
         server_bindir = made.bindir if made else bindir
         self.notes = made.notes if made else []
         preload = extensions.preload(bindir) if self.supabase else []
         for attempt in range(_PORT_ATTEMPTS):
             try:
-                self._launch(server_bindir, data, preload)
+                self.port = _free_port()
+                logins.write_logins(self._hba_file, logins.OPEN_LOGINS, self._owner())
+                self._command = self._server_command(server_bindir, data, preload)
+                self._launch()
                 break
             except _PortTaken:
                 if attempt == _PORT_ATTEMPTS - 1:
@@ -156,15 +172,28 @@ class EphemeralPostgres:
         self.version = self.binaries.version
         self.startup_seconds = time.monotonic() - began
 
-    def _launch(self, bindir: Path, data: Path, preload: list[str]) -> None:
-        """The server on a free port. A port is free when asked and taken a moment later when
-        another process (another test worker's server) asked at the same time: then _PortTaken."""
+    def keep(self, facts: dict[str, list[str]]) -> bool:
+        """Stop the server cleanly (a shutdown checkpoint: the folder is whole), keep its data folder
+        as the merged-state entry, and start it again on the same port; whether it was kept."""
+        process = self.process
+        if not self.state or process is None or self.workdir is None:
+            return False
+        process.send_signal(signal.SIGINT)  # fast shutdown: sessions end, then a checkpoint
+        process.wait(timeout=60)
+        kept = snapshots.store(self.state, self.workdir / "data", facts)
+        try:
+            self._launch()
+        except _PortTaken:
+            raise SchemagateError(f"PostgreSQL exited while restarting: {self._log_tail()}") from None
+        return kept
+
+    def _launch(self) -> None:
+        """The server on the port of its command. A port is free when asked and taken a moment later
+        when another process (another test worker's server) asked at the same time: then _PortTaken."""
         assert self.workdir is not None
-        self.port = _free_port()
-        logins.write_logins(self._hba_file, logins.OPEN_LOGINS, self._owner())
         user, group, extra = self._as_user()
         self.process = subprocess.Popen(
-            self._server_command(bindir, data, preload),
+            self._command,
             env=server_environment(),
             stdout=subprocess.DEVNULL,
             stderr=open(self.workdir / "server.log", "wb"),  # noqa: SIM115 - closed with the process
@@ -256,6 +285,7 @@ class EphemeralPostgres:
             "-E",
             "UTF8",
             "--locale=C",
+            "--wal-segsize=1",
         ]
         self._run(command if sync else [*command, "-N"])
 
@@ -268,16 +298,20 @@ class EphemeralPostgres:
                 os.chown(staging, owner.uid, owner.gid)
             self._initdb(bindir, staging / "data", sync=True)
 
-        key = cache.key_for(str(bindir.resolve()), self.binaries.version, self.superuser, str(owner))
+        key = cache.key_for(str(bindir.resolve()), self.binaries.version, self.superuser, str(owner), "wal1")
         template = cache.build_once(f"initdb-{key}", build)
         if template is None:
             self._initdb(bindir, data)
             return
         shutil.copytree(template / "data", data, symlinks=True)
-        if owner:
+        self._hand_to_server(data)
+        data.chmod(0o700)
+
+    def _hand_to_server(self, data: Path) -> None:
+        """A copied data folder belongs to the server's user (PostgreSQL refuses another's)."""
+        if owner := self.run_as:
             for path in (data, *data.rglob("*")):
                 os.lchown(path, owner.uid, owner.gid)
-        data.chmod(0o700)
 
     def _bindir_for_server(self) -> Path:
         """Binaries under /root cannot be run by the unprivileged user: run a readable copy.
@@ -348,11 +382,14 @@ class EphemeralPostgres:
             try:
                 # through this server's own socket: over TCP, the port's other owner would answer
                 with psycopg.connect(
-                    host=str(self.workdir),
-                    port=self.port,
-                    user=self.superuser,
-                    dbname="postgres",
-                    connect_timeout=2,
+                    make_conninfo(
+                        host=str(self.workdir),
+                        port=self.port,
+                        user=self.superuser,
+                        dbname="postgres",
+                        connect_timeout=2,
+                        password=self._password,  # None at the first start; a restart is guarded
+                    )
                 ):
                     return
             except psycopg.OperationalError:

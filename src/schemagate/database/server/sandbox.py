@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
+import os
 import secrets as secrets_module
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from schemagate import secrets as redaction
 from schemagate.database.connection import Connection, connect
-from schemagate.database.server import binaries, emptiness, extensions, hardening, shim
+from schemagate.database.server import binaries, emptiness, extensions, hardening, shim, snapshots
 from schemagate.database.server.ephemeral import EphemeralPostgres
 from schemagate.errors import InputError
 
@@ -38,6 +39,10 @@ class Sandbox:
     # what differs from what was asked: another major, another version of an extension
     notes: tuple[str, ...] = ()
     named: bool = False  # the workflow's database (check-database-url), not a throwaway one
+    # the merged-state cache (snapshots): the facts of the entry this server started from, and how
+    # to keep the state as it is now (the run calls it once the base's migrations are applied)
+    restored: dict[str, list[str]] | None = None
+    keep: Callable[[dict[str, list[str]]], bool] | None = field(default=None, compare=False)
 
     @property
     def server(self) -> str:
@@ -82,6 +87,7 @@ def prepared(
     major: int | None = None,
     wants: frozenset[tuple[str, str | None]] = frozenset(),
     superuser: bool = False,
+    state: Sequence[str] | None = None,
     role_settings: frozenset[str] = frozenset(),
 ) -> Iterator[Sandbox]:
     """The database a check or a local run applies to: the one at `url`, given the shim when it
@@ -95,6 +101,7 @@ def prepared(
             wants=wants,
             superuser=superuser,
             role_settings=role_settings,
+            state=state,
         ) as box:
             yield box
         return
@@ -176,9 +183,14 @@ def throwaway(
     major: int | None = None,
     wants: frozenset[tuple[str, str | None]] = frozenset(),
     superuser: bool = False,
+    state: Sequence[str] | None = None,
     role_settings: frozenset[str] = frozenset(),
 ) -> Iterator[Sandbox]:
     """Start a server, prepare it, and remove it however the block ends.
+
+    `state` names what the caller will apply before it keeps the state (the project and its base's
+    migrations): with the server's own facts it keys the merged-state cache (snapshots), and a
+    server whose entry is there starts from it, shim and all.
 
     `wants` are the extensions the migrations create, with the version each asks for: of the
     installed servers, the one that has all of them (real or stand-in) and is nearest to `major`
@@ -188,14 +200,23 @@ def throwaway(
     pins = frozenset((name, version) for name, version in wants if version)
     found = binaries.find(pg_bin, major=major, lacks=lambda b: extensions.shortfall(b.bindir, needs))
     bootstrap = BOOTSTRAP_SUPERUSER if supabase else PLAIN_SUPERUSER
-    with EphemeralPostgres(found, superuser=bootstrap, supabase=supabase, pins=pins) as server:
+    # no folder to keep it in: no entry, and nothing to stop the server for
+    cached = state is not None and snapshots.folder() is not None
+    entry = (
+        _state_name(state, found, bootstrap, supabase=supabase, superuser=superuser)
+        if state and cached
+        else None
+    )
+    with EphemeralPostgres(found, superuser=bootstrap, supabase=supabase, pins=pins, state=entry) as server:
         with server.connect() as conn:
-            if supabase:
-                shim.install(conn)
+            if server.restored is None:
+                if supabase:
+                    shim.install(conn)
+                else:
+                    hardening.make_plain_owner(conn)
+            if supabase:  # a restored cluster too: the new files may set other names
                 shim.grant_role_settings(conn, role_settings)
-            else:
-                hardening.make_plain_owner(conn)
-        server.require_password()
+        server.require_password()  # a restored cluster too: this run's password, and no other
         notes = (_substitution(major, found, needs), *server.notes, AS_SUPERUSER_NOTE if superuser else None)
         yield Sandbox(
             url=server.url() if superuser else server.url(user=shim.MIGRATION_ROLE),
@@ -205,7 +226,27 @@ def throwaway(
             startup_seconds=server.startup_seconds,
             shim=supabase,
             notes=tuple(n for n in notes if n),
+            restored=server.restored,
+            keep=server.keep if entry and server.restored is None else None,
         )
+
+
+def _state_name(
+    state: Sequence[str], found: binaries.PgBinaries, bootstrap: str, *, supabase: bool, superuser: bool
+) -> str:
+    """The merged-state entry: the caller's parts, and what shapes the server before them."""
+    executable = (found.bindir / "postgres").stat()
+    server = [
+        str(found.bindir.resolve()),
+        found.version,
+        str(found.major),
+        f"{executable.st_size}:{executable.st_mtime_ns}",  # a new minor release in place
+        bootstrap,
+        f"shim={supabase}",
+        f"superuser={superuser}",  # who owns what the migrations made
+        str(os.geteuid()),
+    ]
+    return snapshots.key([*server, *snapshots.shaping_sources(), *state])
 
 
 def _substitution(major: int | None, found: binaries.PgBinaries, needs: frozenset[str]) -> str | None:

@@ -152,5 +152,9 @@ class Fingerprints:
 
 
 def fingerprints(conn: Connection) -> Fingerprints:
-    rows = conn.execute(_FINGERPRINTS.encode()).fetchall()  # no parameters: % is plain SQL
+    """Under an empty search_path, every name qualified: the session's path may differ between
+    the two takes (a seed's set_config('search_path', '', false)), and a digest must not."""
+    with conn.transaction():
+        conn.execute(b"SET LOCAL search_path = ''")
+        rows = conn.execute(_FINGERPRINTS.encode()).fetchall()  # no parameters: % is plain SQL
     return Fingerprints({(str(kind), str(name)): str(digest) for kind, name, digest in rows})

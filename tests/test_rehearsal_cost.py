@@ -1,0 +1,94 @@
+"""The idempotency proof's cost: a second run that passes is one exchange for its whole body, and
+only a second run that fails goes statement by statement to find every failing statement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from conftest import Database
+from schemagate.database.apply import replay
+from schemagate.database.apply.engine import Settings
+from schemagate.database.connection import connect
+from schemagate.errors import MigrationFailed
+from schemagate.files.migrations import Migration
+from schemagate.findings import proofs
+from schemagate.statements.sql import parse
+
+IDEMPOTENT = """create table if not exists public.notes (id bigint primary key, body text);
+create index if not exists notes_body_idx on public.notes (body);
+comment on table public.notes is 'Notes.';
+grant select on public.notes to authenticated;
+"""
+
+TWICE_FAILING = """create table public.tags (id bigint primary key);
+comment on table public.tags is 'Tags.';
+create index tags_id_idx on public.tags (id);
+"""
+
+
+SENT: list[bytes] = []
+
+
+class _Sent(psycopg.Cursor[Any]):
+    """A cursor that keeps each query the client sends: one exchange each."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        SENT.append(query if isinstance(query, bytes) else str(query).encode())
+        return super().execute(query, params, **kwargs)
+
+
+def _rehearse(db: Database, sql: str) -> tuple[list[tuple[str, int | None]], list[bytes]]:
+    path = Path("supabase/migrations/20250101000000_m.sql")
+    parsed = parse(Migration("20250101000000", "m", path, sql, ""))
+    with connect(db.url) as conn:
+        conn.execute(sql.encode())  # the first run, as the check applied it
+        conn.cursor_factory = _Sent
+        SENT.clear()
+        found = proofs.rehearse(conn, parsed, Settings(), True)
+    return [(f.rule.id, f.line) for f in found], list(SENT)
+
+
+def test_a_second_run_that_passes_is_one_exchange_without_savepoints(db: Database) -> None:
+    found, sent = _rehearse(db, IDEMPOTENT)
+    assert found == []
+    assert not any(b"SAVEPOINT" in query for query in sent)
+    assert sum(b"create table" in query for query in sent) == 1  # the whole body, once
+
+
+def test_a_second_run_that_fails_still_names_every_failing_statement(db: Database) -> None:
+    found, sent = _rehearse(db, TWICE_FAILING)
+    assert found == [("not-idempotent", 1), ("not-idempotent", 3)]
+    # each statement with its savepoint and release in one exchange, each failure one more
+    assert sum(b"SAVEPOINT" in query for query in sent) == 3 + 2
+
+
+POSITIONED = """create table public.k (a int);
+insert into public.k
+  (a)
+  values (1);
+alter table public.k rename column a to b;
+"""
+
+
+def test_a_failure_s_line_comes_from_the_server_s_position_past_the_savepoint(db: Database) -> None:
+    found, _ = _rehearse(db, POSITIONED)
+    # the insert's second run fails at its column list, on the file's third line
+    assert found == [("not-idempotent", 1), ("not-idempotent", 3), ("not-idempotent", 5)]
+
+
+def test_a_replay_that_passes_is_one_exchange_and_one_that_fails_names_its_line(db: Database) -> None:
+    with connect(db.url) as conn:
+        conn.cursor_factory = _Sent
+        with replay.rolled_back(conn, Settings()):
+            SENT.clear()
+            replay.execute_each(conn, parse(Migration("1", "m", Path("m.sql"), IDEMPOTENT, "")))
+            assert sum(b"create" in query for query in SENT) == 1  # the whole body, once
+        conn.execute(b"create table public.k2 (a int)")
+        wrong = "select 1;\ninsert into public.k2\n  (b)\n  values (1);\n"
+        with replay.rolled_back(conn, Settings()), pytest.raises(MigrationFailed) as failed:
+            replay.execute_each(conn, parse(Migration("1", "m", Path("m.sql"), wrong, "")))
+    assert failed.value.line == 3  # the insert's column list, located statement by statement
