@@ -101,7 +101,7 @@ def test_the_workflows_and_docs_name_the_tags_a_release_of_this_version_makes() 
     refs = {
         ref for path in shown for ref in re.findall(r"schemagate/schemagate@(\S+?)[`\s]", path.read_text())
     }
-    assert refs == {major}
+    assert {ref for ref in refs if not ref.startswith("<")} == {major}  # `@<ref>`: a placeholder
 
 
 def test_the_pre_commit_hook_runs_schemagate_lint_on_migrations_only() -> None:
