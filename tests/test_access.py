@@ -180,7 +180,7 @@ def test_a_policy_opening_an_existing_table_to_anon_is_an_error_naming_it(
         db, project, 'create policy "public read" on public.notes for select to anon using (true);'
     )
     assert messages == [
-        f"anon-access-widened: anon can now select public.notes: policy 'public read' {ALIKE}, using (true)"
+        f'anon-access-widened: anon can now select public.notes: policy "public read" {ALIKE}, using (true)'
     ]
     cell = next(a for a in data["access"] if a["role"] == "anon" and a["privilege"] == "select")  # type: ignore[attr-defined]
     assert cell == {
@@ -192,7 +192,11 @@ def test_a_policy_opening_an_existing_table_to_anon_is_an_error_naming_it(
         "via": 'grant to anon; policy "public read"',
         "depends_on_caller": False,
     }
-    assert "| public\\.notes | anon | select | 'public read' using \\(true\\) |" in comment
+    row = (
+        "| public\\.notes | anon | select "
+        "| 🔓 policy 'public read' gives every caller the same rows\\: using \\(true\\) |"
+    )
+    assert row in comment.split("<details", 1)[0]  # open to anyone: never folded
 
 
 def test_every_signed_in_user_reaching_every_row_is_a_warning(db: Database, project: Project) -> None:
@@ -201,7 +205,7 @@ def test_every_signed_in_user_reaching_every_row_is_a_warning(db: Database, proj
     )
     assert messages == [
         "authenticated-access-widened: authenticated can now update public.notes:"
-        f" policy 'edit all' {ALIKE}, using (true)"
+        f' policy "edit all" {ALIKE}, using (true)'
     ]
 
 
@@ -209,7 +213,7 @@ def test_a_policy_that_stops_naming_the_user_widens_access(db: Database, project
     _, messages, _ = _widened(db, project, 'alter policy "read own" on public.notes using (true);')
     assert messages == [
         "authenticated-access-widened: authenticated can now select public.notes:"
-        f" policy 'read own' {ALIKE}, using (true)"
+        f' policy "read own" {ALIKE}, using (true)'
     ]
 
 
@@ -241,3 +245,28 @@ def test_no_widening_finding(change: str, base: str, db: Database, project: Proj
     data, messages, _ = _widened(db, project, change, base)
     assert messages == [], messages
     assert data["access"], "the matrix of the touched table is there all the same"
+
+
+OPENED = """
+create table if not exists public.projects (id bigint primary key, name text);
+alter table public.projects disable row level security;
+revoke all on public.projects from anon, authenticated;
+grant select, insert on public.projects to authenticated;
+create or replace view public.note_titles as select id from public.notes;
+create or replace function public.note_count() returns bigint language sql security definer
+  set search_path = '' as 'select count(*) from public.notes';
+"""
+
+
+def test_the_access_section_names_rls_off_with_grants_views_and_functions(
+    db: Database, project: Project
+) -> None:
+    _, _, comment = _widened(db, project, OPENED)
+    opened = comment.split("**🔑 Access this change opens:**", 1)[1].split("<details", 1)[0]
+    rows = [line for line in opened.splitlines() if line.startswith("| public")]
+    assert "| public\\.projects | authenticated | select, insert | 🔓 RLS off\\: every row |" in rows
+    assert not [r for r in rows if r.startswith("| public\\.projects | anon")]  # revoked: not reached
+    (view,) = [r for r in rows if r.startswith("| public\\.note\\_titles |")]
+    assert "anon, authenticated | select" in view and "a view" in view
+    assert "| public\\.note\\_count\\(\\) | anon, authenticated | call it (rpc) |" in opened
+    assert "SECURITY DEFINER" in opened

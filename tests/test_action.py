@@ -41,7 +41,10 @@ def test_pr_comment_is_created_then_updated_never_duplicated(
     assert (
         "::error file=supabase/migrations/20251201000000_flawed.sql,line=1,title=rls-disabled::" in first.log
     )
-    assert Path(first.outputs["report-json"]).exists() and Path(first.outputs["sarif"]).exists()
+    # relative to the workspace: a later step on the runner reads them where the container wrote them
+    assert first.outputs["report-json"] == ".schemagate/report.json"
+    assert first.outputs["sarif"] == ".schemagate/report.sarif"
+    assert (root / first.outputs["report-json"]).exists() and (root / first.outputs["sarif"]).exists()
 
 
 def test_fork_pr_falls_back_to_summary_without_failing(
@@ -272,6 +275,25 @@ def test_dispatch_rollback_under_approval(
         ("20251122100000", "reviewer", "events broke the app"),
         ("20251121090000", "reviewer", "events broke the app"),
     ]
+
+
+def test_dispatch_rollback_refuses_an_incomplete_down_file_before_asking_approval(
+    workspace: tuple[Path, str], github: FakeGitHub, db: Database
+) -> None:
+    root, _ = workspace
+    github.state.approvals = [{"state": "approved", "user": {"login": "reviewer"}, "environments": []}]
+    (root / "supabase/rollbacks/20251122100000_backfill_event_kinds.sql").write_text(
+        "-- INCOMPLETE: these statements have no exact inverse and need a human:\n--   line 3: UPDATE\n"
+    )
+    assert run_action(root, github, "push", PUSH, {"database-url": db.url}).code == 0
+    before = db.snapshot()
+    approvals = len(github.requests("GET", r"/approvals"))
+    dispatch = {"inputs": {"rollback-to": "20251121090000", "reason": "events broke the app"}}
+    result = run_action(root, github, "workflow_dispatch", dispatch, {"database-url": db.url})
+    assert result.code == 2, result.log
+    assert "20251122100000_backfill_event_kinds.sql is marked INCOMPLETE" in result.log
+    assert db.snapshot() == before and len(db.history()) == 4
+    assert len(github.requests("GET", r"/approvals")) == approvals  # refused before it asked
 
 
 def test_dispatch_rollback_to_an_unknown_version(

@@ -119,3 +119,31 @@ def test_the_pre_commit_hook_runs_schemagate_lint_on_migrations_only() -> None:
         [sys.executable, "-m", "schemagate.cli", *args], cwd=EXAMPLE, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+WORKFLOWS = sorted((ROOT / "examples" / "workflows").glob("*.yml"))
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_an_example_check_workflow_has_no_paths_filter(path: Path) -> None:
+    """The README: a required check under a `paths:` filter never reports on a pull request that
+    touches no migration, which then waits forever."""
+    loaded: dict[object, object] = yaml.safe_load(path.read_text())
+    triggers = loaded.get(True) or {}  # YAML 1.1 reads the key `on` as True
+    assert isinstance(triggers, dict)
+    pull_request = triggers.get("pull_request") or {}
+    assert "paths" not in pull_request and "paths-ignore" not in pull_request
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_environment_of_an_example_is_explained_there_and_in_the_action_docs(path: Path) -> None:
+    jobs = _load(path)["jobs"]
+    assert isinstance(jobs, dict)
+    readme, text = (ROOT / "docs" / "action.md").read_text(), path.read_text()
+    comments = "\n".join(line.split("#", 1)[1] for line in text.splitlines() if "#" in line)
+    for job in jobs.values():
+        environment = job.get("environment")
+        if environment is None:
+            continue
+        assert f"`{environment}`" in comments, f"{path.name}: no comment explains {environment}"
+        assert f"`{environment}`" in readme, f"docs/action.md never explains {environment}"

@@ -57,8 +57,8 @@ def test_annotations_and_sarif_name_files_from_the_repository_root(
     result = run_action(root, github, "pull_request", pr_payload(base), {"working-directory": "apps/web"})
     assert result.code == 1, result.log
     assert f"::error file=apps/web/{ADDED},line=1,title=rls-disabled::" in result.log
-    assert Path(result.outputs["report-json"]) == root / "apps/web/.schemagate/report.json"
-    sarif = json.loads(Path(result.outputs["sarif"]).read_text())
+    assert result.outputs["report-json"] == "apps/web/.schemagate/report.json"  # from the workspace
+    sarif = json.loads((root / result.outputs["sarif"]).read_text())
     uris = {
         loc["physicalLocation"]["artifactLocation"]["uri"]
         for r in sarif["runs"][0]["results"]
@@ -71,7 +71,7 @@ def test_annotations_and_sarif_name_files_from_the_repository_root(
 def test_the_project_s_own_config_file_is_read(monorepo: tuple[Path, str], github: FakeGitHub) -> None:
     root, _ = monorepo
     config = root / "apps/web/.github/schemagate.yml"
-    config.parent.mkdir()
+    config.parent.mkdir(exist_ok=True)  # the example has one: profile strict
     config.write_text("rules:\n  rls-disabled: off\n")
     base = commit_base(Project(root))  # a pull request reads the config as its base has it
     (root / "apps/web" / ADDED).write_text(FLAWED)

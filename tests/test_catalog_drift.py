@@ -173,3 +173,26 @@ def test_plain_postgres_production_is_compared_without_the_shim(
     assert run.code == 2 and "catalog drift: index public.orders_total exists in production" in run.out, (
         run.text
     )
+
+
+def test_grants_a_fresh_production_never_had_are_not_blamed_on_the_migrations(
+    cli: Cli, db: Database, project: Project
+) -> None:
+    """A production whose default privileges are not Supabase's: after the first apply, the grants
+    the replica's default privileges gave are missing there, and status says why."""
+    with db.connect(admin=True) as conn:
+        for role in ("postgres", "supabase_admin"):
+            conn.execute(
+                f"alter default privileges for role {role} in schema public "
+                "revoke all on tables from anon, authenticated, service_role"
+            )
+    project.write("20250101000000_a.sql", "create table public.a (id int);")
+    assert cli("apply", "--database-url", db.url).code == 0
+    run = _status(cli, db)
+    drift = [line for line in run.out.splitlines() if line.startswith("catalog drift: ")]
+    assert drift and all("default privileges differ from Supabase's" in line for line in drift), drift
+    assert not [line for line in drift if "is in the migrations" in line], drift
+    assert (
+        "catalog drift: grant public.a to anon is not in production, whose default privileges differ"
+        in run.out
+    )

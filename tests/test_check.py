@@ -162,7 +162,7 @@ def test_round_trip_passes_with_a_correct_down_file(db: Database, project: Proje
         broken = run_check(other)
     (finding,) = [f for f in broken.findings if f.rule.id == "round-trip-failed"]
     assert "does not restore the schema" in finding.message
-    assert finding.detail and "left behind by the down file: relation: public.things r" in finding.detail
+    assert finding.detail and "left behind by the down file: relation: public.things table" in finding.detail
 
 
 def test_check_cli_exit_codes_and_fail_on(cli: Cli, db: Database, project: Project) -> None:
@@ -208,7 +208,8 @@ def test_the_usual_mistakes_are_each_caught_on_the_example(example: Project) -> 
     assert ("rls-disabled", 2) in found  # 2: no RLS
     assert ("unindexed-foreign-key", 3) in found  # 3: missing index on a foreign key
     assert ("add-column-without-guard", 7) in found  # 4: non-idempotent ADD COLUMN
-    # ... and proven by running it twice, in the same finding: one mistake, one finding
+    # ... and proven by running it twice, in the same finding: one mistake, one finding (an error:
+    # the example's profile is strict)
     (proven,) = [f for f in data["findings"] if f["line"] == 2 and f["item"] == "idempotent"]
     assert proven["rule"] == "create-without-if-not-exists" and proven["severity"] == "error"
     assert "second run fails: 42P07" in proven["message"]
@@ -245,15 +246,15 @@ def test_lint_with_a_base_parses_only_the_new_migrations(project: Project) -> No
     assert {f.rule.id for f in everything.findings} == {"invalid-migration-file"}
 
 
-def test_every_rule_has_its_page_and_its_row_in_the_readme_as_the_registry_says() -> None:
+def test_every_rule_has_its_page_and_its_row_in_docs_rules_as_the_registry_says() -> None:
     from pathlib import Path
 
     from schemagate.findings import docs, registry
 
     root = Path(__file__).resolve().parents[1]
     assert docs.stale(root) == []  # python -m schemagate.findings.docs writes them
-    readme = (root / "README.md").read_text()
-    assert [r for r in registry.ids() if f"[`{r}`](docs/rules/{r}.md)" not in readme] == []
+    listing = (root / "docs" / "rules.md").read_text()
+    assert [r for r in registry.ids() if f"[`{r}`](rules/{r}.md)" not in listing] == []
     assert all((root / "docs" / "rules" / f"{r}.md").is_file() for r in registry.ids())
 
 
@@ -285,3 +286,28 @@ def test_a_plain_postgres_project_with_foreign_keys_is_judged_without_supabase_s
     run = run_process("check", "--supabase", "false", cwd=project.root)
     assert "does not exist" not in run.text and "Traceback" not in run.text
     assert run.code in {0, 1} and "unindexed-foreign-key" in run.out
+
+
+def test_conventions_warn_by_default_and_are_errors_under_the_strict_profile(project: Project) -> None:
+    from schemagate.config import Overrides, configure
+    from schemagate.findings.judge import Options, lint
+
+    project.write("20251201000000_x.sql", "create table public.t (id int primary key);\n")
+    default = lint(Config(), Options())
+    assert {f.rule.id: f.level for f in default.findings}["create-without-if-not-exists"] == Severity.WARNING
+    assert not default.failed and lint(Config(), Options(fail_on=Severity.WARNING)).failed
+    (project.root / ".github").mkdir()
+    (project.root / ".github" / "schemagate.yml").write_text(
+        "profile: strict\nrules:\n  foreign-key-without-on-delete: warning\n"
+    )
+    strict = configure(Overrides())
+    assert strict.profile == "strict"
+    project.write("20251202000000_y.sql", "create table public.u (id int primary key references public.t);\n")
+    levels = {f.rule.id: f.level for f in lint(strict, Options()).findings}
+    assert levels["create-without-if-not-exists"] == Severity.ERROR
+    assert levels["foreign-key-without-on-delete"] == Severity.WARNING  # a rule's own setting wins
+    assert lint(strict, Options()).failed
+    assert configure(Overrides(profile="default")).profile == "default"  # the flag over the file
+    (project.root / ".github" / "schemagate.yml").write_text("profile: strickt\n")
+    with pytest.raises(InputError, match="line 1: profile must be default or strict, not 'strickt'"):
+        configure(Overrides())

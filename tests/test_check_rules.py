@@ -325,3 +325,16 @@ def test_a_sql_file_the_cli_skips_is_a_warning_once_when_it_is_added(project: Pr
     project.write("20251201000000_b.sql", "select 2;")
     later = [f.rule.id for f in lint(Config(), Options(base=base)).findings]
     assert "skipped-migration-file" not in later
+
+
+def test_a_domain_is_named_by_its_own_name_and_its_drop_if_exists_counts(project: Project) -> None:
+    project.write(
+        "20251101000000_domains.sql",
+        "drop domain if exists public.email;\n"
+        "create domain public.email as text;\n"
+        "create domain public.phone as text;\n",
+    )
+    found = [
+        f.message for f in lint(Config(), Options()).findings if f.rule.id == "create-without-if-not-exists"
+    ]
+    assert found == ["type public.phone is created without a DROP … IF EXISTS before it"]

@@ -1,8 +1,9 @@
-"""The CLI's commands end to end: local, status, new."""
+"""The CLI's commands end to end: local, status, new, --help."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from conftest import Database, Project, Run, run_process
 
@@ -96,7 +97,37 @@ def test_new_creates_a_timestamped_migration_that_passes_local(cli: Cli, project
     assert cli("local").code == 0
 
 
+def test_new_add_column_to_table_scaffolds_the_column_not_a_table(cli: Cli, project: Project) -> None:
+    project.write("20250101000000_profiles.sql", "create table public.profiles (id uuid primary key);")
+    run = cli("new", "add_avatar_column_to_profiles", "--with-down")
+    assert run.code == 0, run.text
+    (made,) = project.migrations.glob("*_add_avatar_column_to_profiles.sql")
+    text = made.read_text()
+    assert "ALTER TABLE public.profiles ADD COLUMN IF NOT EXISTS avatar text;" in text
+    assert "CREATE TABLE" not in text and "avatar_column_to_profiles" not in text.split("\n", 1)[1]
+    down = (project.root / "supabase" / "rollbacks" / made.name).read_text()
+    assert "ALTER TABLE public.profiles DROP COLUMN IF EXISTS avatar;" in down
+    assert cli("local").code == 0
+
+
+def test_new_with_a_name_that_names_no_table_writes_no_table(cli: Cli, project: Project) -> None:
+    run = cli("new", "backfill_event_kinds", "--with-down")
+    assert run.code == 0, run.text
+    (made,) = project.migrations.glob("*_backfill_event_kinds.sql")
+    assert "CREATE TABLE" not in made.read_text() and "backfill_event_kinds" in made.read_text()
+    down = (project.root / "supabase" / "rollbacks" / made.name).read_text()
+    assert "-- INCOMPLETE:" in down  # rollback refuses it until someone writes the undo
+
+
 def test_new_rejects_a_bad_name(cli: Cli, project: Project) -> None:
     run = cli("new", "Add Users!")
     assert run.code == 2 and "use lower_snake_case" in run.err
     assert list(project.migrations.iterdir()) == []
+
+
+def test_help_prints_the_usage_and_what_the_tool_does_not_a_docstring() -> None:
+    run = run_process("--help", cwd=Path.cwd())
+    assert run.code == 0
+    assert run.out.startswith("usage: schemagate ")
+    assert "Check, deploy and roll back Supabase migrations." in run.out
+    assert "commands.py" not in run.out and "parse the arguments" not in run.out

@@ -453,7 +453,8 @@ def test_the_action_annotates_a_failing_test_and_writes_junit(
     result = run_action(root, github, "pull_request", pr_payload(base), {})
     assert result.code == 1, result.log
     assert "::error file=supabase/tests/change.test.sql,line=4,title=test-failed::" in result.log
-    suites = ET.parse(result.outputs["junit"]).getroot()
+    assert result.outputs["junit"] == ".schemagate/tests.junit.xml"  # relative to the workspace
+    suites = ET.parse(root / result.outputs["junit"]).getroot()
     assert (suites.get("tests"), suites.get("failures")) == ("2", "1")
     [comment] = [c["body"] for c in github.state.comments[7] if "<!-- schemagate:check -->" in c["body"]]
     assert "🧪 Tests: 1 of 1 file failed" in comment and "a test the change breaks" in comment

@@ -115,3 +115,32 @@ def test_a_deploy_that_would_be_refused_says_so(cli: Cli, production: Database, 
     )
     run, plan = _plan(cli, production)
     assert run.code == 2 and "was changed after it was applied" in str(plan["refused"])
+
+
+def test_a_table_never_analyzed_shows_its_rows_and_the_shims_tables_never_show(
+    cli: Cli, db: Database, project: Project
+) -> None:
+    project.write("20251101000000_orders.sql", ORDERS)
+    assert cli("apply", "--database-url", db.url, "--on-drift", "off").code == 0
+    with db.connect(admin=True) as conn:  # rows, and no ANALYZE since: reltuples is -1
+        conn.execute("insert into public.orders (total) select g from generate_series(1, 3000) g")
+        assert conn.execute(
+            "select reltuples from pg_class where oid = 'public.orders'::regclass"
+        ).fetchone() == (-1,)
+    project.write(
+        "20251201000000_note_idx.sql", "create index if not exists orders_note_idx on public.orders (note);"
+    )
+    project.write(
+        "20251202000000_avatars.sql",
+        'create policy "avatars are public" on storage.objects for select to anon '
+        "using (bucket_id = 'avatars');",
+    )
+    run, plan = _plan(cli, db)
+    assert run.code == 0, run.text
+    index, policy = plan["migrations"]
+    (orders,) = index["tables"]
+    assert orders["table"] == "public.orders" and orders["rows"] == 3000
+    named = [t["table"] for t in policy["tables"]]
+    assert named and not [t for t in named if t.startswith("schemagate.")], named
+    text = cli("plan", "--database-url", db.url, "--sample-rows", "4000")
+    assert "3,000 rows" in text.out and "schemagate." not in text.out

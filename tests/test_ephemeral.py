@@ -93,7 +93,8 @@ def _wait_for_sleeping_migration(scratch: Path, process: subprocess.Popen[str]) 
             try:
                 lines = pidfiles[0].read_text().splitlines()
                 port = int(lines[3])
-                url = f"postgresql://supabase_admin@127.0.0.1:{port}/postgres"
+                # the migration role sees its own sessions; the superuser needs the run's password
+                url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
                 with psycopg.connect(url, connect_timeout=2) as conn:
                     row = conn.execute(
                         "select count(*) from pg_stat_activity where query like '%pg_sleep%' "

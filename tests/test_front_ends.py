@@ -100,7 +100,7 @@ def test_status_names_the_database_and_rollback_where_it_now_is(
     assert cli("apply", "--database-url", db.url).code == 0
     status = cli("status", "--database-url", db.url)
     assert status.out.splitlines()[0] == f"database: 127.0.0.1:{db.server.port}/{db.name}"
-    back = cli("rollback", "--database-url", db.url, "--steps", "1")
+    back = cli("rollback", "--database-url", db.url, "--steps", "1", "--reason", "r")
     assert back.out.splitlines()[-1] == "1 migration(s) rolled back; the database is now at 20250101000000"
     assert "production" not in back.out
 

@@ -99,7 +99,7 @@ def test_the_cli_agrees_with_the_history_after_a_rollback(cli: Cli, db: Database
         project.write(f"{version}_{table}.sql", f"create table if not exists public.{table} (id int);")
         (rollbacks / f"{version}_{table}.sql").write_text(f"drop table if exists public.{table};")
     assert cli("apply", "--database-url", db.url).code == 0
-    assert cli("rollback", "--database-url", db.url, "--steps", "1").code == 0
+    assert cli("rollback", "--database-url", db.url, "--steps", "1", "--reason", "r").code == 0
     assert migration_list(db, project.root) == {
         "20250101000000": (True, True),
         "20250102000000": (True, False),

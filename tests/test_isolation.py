@@ -94,7 +94,7 @@ def test_a_policy_that_leaks_is_caught(leaky: str, leak: str, db: Database, proj
     assert proof.through[leak] == [policy]  # each policy tried alone names the one letting it through
     found = [f for f in report.findings if f.rule.id == "isolation-leak"]
     assert len(found) == 1 and f"could {leak} another's row of public.notes" in found[0].message
-    assert f"through policy {policy!r}" in found[0].message
+    assert f'through policy "{policy}"' in found[0].message
     assert found[0].path is not None and found[0].path.name == "20251201000000_notes.sql"
     # one mistake, one finding: the leak is not also a widened-access warning for that command
     widened = [f.message for f in report.findings if f.rule.id == "authenticated-access-widened"]
@@ -127,7 +127,7 @@ def test_a_leak_through_a_policy_asking_the_projects_own_functions_is_unsure_not
     proof, report = _proof(db, project, ROLES + table + ALL_OWN + admins)
     assert proof.leaks == [] and "update" not in proof.held
     assert len(proof.unsure) == 1 and proof.unsure[0].startswith(
-        "update reached another's row through 'admins edit'"
+        'update reached another\'s row through "admins edit"'
     )
     assert "isolation-leak" not in _ids(report)
     assert "🔓 " + inline("isolation of public.notes not proven: update reached") in render(report)
@@ -154,10 +154,10 @@ def test_the_json_report_names_each_leak_and_the_policy_behind_it(db: Database, 
 def test_rows_every_caller_may_read_on_purpose_are_no_leak(db: Database, project: Project) -> None:
     public = 'create policy "read any" on public.notes for select to authenticated using (true);\n'
     proof, report = _proof(db, project, TABLE + public + INSERT_OWN + UPDATE_OWN + DELETE_OWN)
-    assert proof.leaks == [] and proof.open == ["read, through 'read any'"]
+    assert proof.leaks == [] and proof.open == ['read, through "read any"']
     assert "isolation-leak" not in _ids(report)
     assert "authenticated-access-widened" in _ids(report)  # the access matrix's finding, a warning
-    assert "read, through 'read any' open to every caller" in render(report).replace("\\", "")
+    assert 'read, through "read any" open to every caller' in render(report).replace("\\", "")
 
 
 def test_what_a_trigger_does_when_a_user_deletes_their_own_row_is_no_leak(

@@ -192,7 +192,7 @@ create index if not exists pair_refs_ba on public.pair_refs (b, a);
 
 
 def test_where_schemagate_differs_from_the_advisor_it_is_by_design(db: Database, project: Project) -> None:
-    """The README's "stricter than the advisor" notes, shown: each difference is deliberate."""
+    """docs/rules.md's "stricter than the advisor" notes, shown: each difference is deliberate."""
     project.write("20251201000000_differences.sql", DIFFERENCES)
     with fresh_database(db) as target:
         report = run_check(target)

@@ -1,4 +1,5 @@
-"""Settings from `.github/schemagate.yml`, overridden by flags and Action inputs, in one place.
+"""Settings from `.github/schemagate.yml` (or `.yaml`), overridden by flags and Action inputs, in
+one place.
 
 The CLI and the Action both describe what they override as `Overrides`; `configure` merges it with
 the config file and says every mistake of both at once, each with its file, line and key.
@@ -7,6 +8,7 @@ the config file and says every mistake of both at once, each with its file, line
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +16,11 @@ from typing import Any
 
 from schemagate.bounds import limit_problem, size_problem
 from schemagate.errors import InputError
+from schemagate.findings import PROFILES
 from schemagate.repofiles import CONFIG_LIMIT, present, read_repository_file
 
 DEFAULT_PATH = Path(".github/schemagate.yml")
+OTHER_SPELLING = Path(".github/schemagate.yaml")  # read too: never ignored in silence
 DEFAULT_MIGRATIONS = Path("supabase/migrations")
 SEVERITIES = ("error", "warning", "info", "off")
 TRISTATE = ("auto", "true", "false")
@@ -34,7 +38,7 @@ class Config:
     superuser: bool = False
     lock_timeout: str = "5s"
     statement_timeout: str = "0"
-    lock_wait: float = 60.0
+    lock_wait: float = 60.0  # seconds (the file says it with a unit: 60s)
     lock_retries: int = 3  # a migration that failed on lock_timeout is tried this many more times
     on_drift: str = "fail"  # production's catalog against its migrations: fail, warn or off
     # what the PR's SQL may take of the check's database (see bounds.py): a statement, the whole check
@@ -46,6 +50,7 @@ class Config:
     # where the project's pgTAP files are (`supabase test db` reads supabase/tests); None: that one
     tests_dirs: list[Path] | None = None
     rules: dict[str, str] = field(default_factory=dict)
+    profile: str = "default"  # default or strict: how hard the checklist is (findings.PROFILES)
     path: Path | None = None
 
     @property
@@ -91,6 +96,7 @@ class Overrides:
     lock_retries: int | None = None
     on_drift: str | None = None
     seed: bool | None = None
+    profile: str | None = None
 
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
@@ -101,7 +107,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "superuser": bool,
     "lock_timeout": (str, int),
     "statement_timeout": (str, int),
-    "lock_wait": (int, float),
+    "lock_wait": (str, int, float),
     "lock_retries": int,
     "on_drift": str,
     "check_statement_timeout": (str, int),
@@ -110,7 +116,49 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "exposed_schemas": list,
     "tests_dirs": list,
     "rules": dict,
+    "profile": str,
 }
+
+
+def default_config(folder: Path = Path()) -> Path:
+    """The project's config file: `.github/schemagate.yml`, else `.github/schemagate.yaml` (the
+    first when neither exists); both at once is a mistake, named, never a silent choice."""
+    yml, yaml = folder / DEFAULT_PATH, folder / OTHER_SPELLING
+    if present(yaml) and present(yml):
+        raise InputError(
+            f"two config files, {DEFAULT_PATH} and {OTHER_SPELLING}: keep one (schemagate reads either)",
+            path=yaml,
+        )
+    return yaml if present(yaml) else yml
+
+
+# A PostgreSQL duration as the config says it: a number and its unit (0 alone: none). A bare
+# number is refused: PostgreSQL would read lock_timeout 10 as 10 ms, a person means 10 s.
+_DURATION = re.compile(r"(?P<n>\d{1,15})\s*(?P<unit>ms|s|min|h)?")
+_DURATION_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000}
+_PG_MAX_MS = 2_147_483_647
+
+
+def duration_problem(key: str, value: object) -> str | None:
+    """What is wrong with a configured duration, or None: one with its unit, or 0 for none."""
+    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else None
+    match = _DURATION.fullmatch(text) if text is not None else None
+    if match is None:
+        return (
+            f"{key} must be a duration with its unit, such as 500ms, 10s or 2min (0 for none), not {value!r}"
+        )
+    if match["unit"] is None and int(match["n"]) != 0:
+        return f"{key}: {value!r} has no unit; write e.g. {int(match['n'])}s or {int(match['n'])}ms"
+    if int(match["n"]) * _DURATION_MS[match["unit"] or "ms"] > _PG_MAX_MS:
+        return f"{key} must be at most 596h (PostgreSQL's limit), not {value!r}"
+    return None
+
+
+def duration_seconds(text: str) -> float:
+    """A duration duration_problem() accepted, in seconds."""
+    match = _DURATION.fullmatch(text.strip())
+    assert match is not None
+    return int(match["n"]) * _DURATION_MS[match["unit"] or "ms"] / 1000
 
 
 def project_root(start: Path) -> Path:
@@ -118,7 +166,8 @@ def project_root(start: Path) -> Path:
     folder or a git checkout, so a command works from any folder inside it."""
     start = start.resolve()
     for candidate in (start, *start.parents):
-        if (candidate / DEFAULT_PATH).is_file() or (candidate / "supabase").is_dir():
+        named = (candidate / DEFAULT_PATH).is_file() or (candidate / OTHER_SPELLING).is_file()
+        if named or (candidate / "supabase").is_dir():
             return candidate
         if (candidate / ".git").exists():
             return candidate
@@ -141,7 +190,14 @@ def configure(overrides: Overrides, known_rules: Iterable[str] = ()) -> Config:
         problems.append(f"lock retries must be 0 or more, not {overrides.lock_retries}")
     if overrides.on_drift is not None and overrides.on_drift not in ON_DRIFT:
         problems.append(f"on-drift must be fail, warn or off, not {overrides.on_drift!r}")
-    for key in ("lock_timeout", "statement_timeout", "lock_wait", "lock_retries", "on_drift", "seed"):
+    for key in ("lock_timeout", "statement_timeout"):
+        given = getattr(overrides, key)
+        if given is not None and (why := duration_problem(key.replace("_", " "), given)):
+            problems.append(why)
+    if overrides.profile is not None and overrides.profile not in PROFILES:
+        problems.append(f"profile must be default or strict, not {overrides.profile!r}")
+    keys = ("lock_timeout", "statement_timeout", "lock_wait", "lock_retries", "on_drift", "seed", "profile")
+    for key in keys:
         value = getattr(overrides, key)
         if value is not None:
             setattr(config, key, value)
@@ -183,7 +239,7 @@ def load(path: Path | None, problems: list[str] | None = None, known_rules: Iter
 
     Mistakes go into `problems` (each naming its line and key) when a list is given, and are
     raised at once otherwise."""
-    chosen = path or DEFAULT_PATH
+    chosen = path or default_config()
     if not present(chosen):
         if path is not None:
             raise InputError(f"config file not found: {path}")
@@ -283,7 +339,17 @@ def _from_mapping(
         elif key == "tests_dirs":
             config.tests_dirs = [Path(str(v)) for v in value]
         elif key in {"lock_timeout", "statement_timeout"}:
-            setattr(config, key, str(value))
+            why = duration_problem(key, value)
+            if why:
+                problem(key, why)
+            else:
+                setattr(config, key, str(value).strip())
+        elif key == "lock_wait":
+            why = duration_problem(key, value)
+            if why:
+                problem(key, why)
+            else:
+                config.lock_wait = duration_seconds(str(value))
         elif key in {"check_statement_timeout", "check_timeout"}:
             why = limit_problem(key, value)
             if why:
@@ -296,6 +362,8 @@ def _from_mapping(
                 problem(key, why)
             else:
                 config.check_disk_limit = str(value).strip()
+        elif key == "profile" and value not in PROFILES:
+            problem(key, f"profile must be default or strict, not {value!r}")
         elif key == "on_drift" and value not in ON_DRIFT:
             problem(key, f"on_drift must be fail, warn or off, not {value!r}")
         elif key == "lock_retries" and (isinstance(value, bool) or value < 0):
@@ -308,7 +376,7 @@ def _from_mapping(
 def _rules(value: dict[str, Any], problem: Any, known: set[str]) -> dict[str, str]:
     rules = {}
     for rule, severity in value.items():
-        # YAML 1.1 reads a bare `off` as false, and the README writes `rule: off`
+        # YAML 1.1 reads a bare `off` as false, and docs/rules.md writes `rule: off`
         text = "off" if severity is False else str(severity)
         if known and str(rule) not in known:
             problem(f"rules.{rule}", f"unknown rule id {rule!r}{_near(str(rule), known)}")

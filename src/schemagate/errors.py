@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum
 from functools import partial
 from pathlib import Path
@@ -129,11 +131,30 @@ class Terminated(KeyboardInterrupt):
 
 def terminate(signum: int, frame: object) -> None:
     """The SIGTERM handler of every front end: unwind, so that every `finally` runs."""
-    raise Terminated("terminated (SIGTERM); the current migration was rolled back")
+    raise Terminated("terminated (SIGTERM)")
+
+
+@contextmanager
+def running(filename: str) -> Iterator[None]:
+    """A migration (or a down file) is running: a Ctrl-C or SIGTERM that stops it is told so, since
+    the line said afterwards, once everything unwound, can no longer see what was running."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "migration", None) is None:  # the innermost file is the one that ran
+            exc.migration = filename  # type: ignore[attr-defined]
+        raise
 
 
 def interruption(exc: KeyboardInterrupt) -> tuple[str, int]:
-    """The one line and the exit code for a run stopped by Ctrl-C or SIGTERM."""
+    """The one line and the exit code for a run stopped by Ctrl-C or SIGTERM: what became of the
+    migration that was running, or that none was (a catalog comparison, a check's proof)."""
+    migration = getattr(exc, "migration", None)
+    became = (
+        f"the current migration, {migration}, was rolled back"
+        if migration
+        else "no migration was running, so none was left half-applied"
+    )
     if isinstance(exc, Terminated):
-        return str(exc), int(ExitCode.TERMINATED)
-    return "interrupted; the current migration was rolled back", int(ExitCode.INTERRUPTED)
+        return f"terminated (SIGTERM); {became}", int(ExitCode.TERMINATED)
+    return f"interrupted; {became}", int(ExitCode.INTERRUPTED)

@@ -87,7 +87,7 @@ CASES: list[tuple[str, dict[str, bytes] | Callable[[Project], None], int, str]] 
         2,
         "supabase must be true, false or auto",
     ),
-    ("bad timeout", lambda p: _config(p, "lock_timeout: soon\n"), 2, "invalid timeout 'soon'"),
+    ("bad timeout", lambda p: _config(p, "lock_timeout: soon\n"), 2, "lock_timeout must be a duration"),
     ("config that is a list", lambda p: _config(p, "- a\n- b\n"), 2, "config must be a mapping"),
     ("config not UTF-8", lambda p: _config(p, b"rules: {}\n\xff"), 2, "config is not valid UTF-8"),
 ]

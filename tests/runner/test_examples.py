@@ -30,12 +30,21 @@ from fakegithub import ACTIONS_BOT, FakeGitHub
 require_runner()
 
 FLAWED = "create table public.open_table (id int primary key);\n"  # no RLS: an error
-CLEAN = (
-    "create table if not exists public.notes (id bigint primary key, body text not null);\n"
-    "alter table public.notes enable row level security;\n"
-    'drop policy if exists "notes are readable" on public.notes;\n'
-    'create policy "notes are readable" on public.notes for select to authenticated using (true);\n'
-)
+CLEAN = """\
+create table if not exists public.notes (
+  id bigint generated always as identity primary key,
+  owner uuid not null default auth.uid(),
+  body text not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+comment on table public.notes is 'Notes each user keeps for themselves.';
+create index if not exists notes_owner_idx on public.notes (owner);
+alter table public.notes enable row level security;
+drop policy if exists "owners read their notes" on public.notes;
+create policy "owners read their notes" on public.notes for select to authenticated
+  using ((select auth.uid()) = owner);
+"""  # clean under the example's `profile: strict` too
 STICKY = "<!-- schemagate:check -->"
 
 
@@ -119,7 +128,10 @@ def test_a_flawed_pr_fails_with_its_findings_and_the_next_step_reads_the_reports
     assert "::error file=supabase/migrations/20251201000000_change.sql" in run.log
     (comment,) = github.state.comments[7]
     assert comment["body"].startswith(STICKY) and "rls-disabled" in comment["body"]
-    # the next step found both reports where the outputs said, after the Action's step failed
+    # the next step found both reports where the outputs said, after the Action's step failed; the
+    # paths are the workspace's (act mounts it at the same path in both containers, GitHub does not:
+    # there only a path relative to the workspace reaches the next step)
+    assert not outputs["sarif"].startswith("/") and not outputs["report-json"].startswith("/"), outputs
     assert f"next step: 2.1.0 {outputs['findings']} fail" in run.log, run.log
     # and the example's upload step got the folder with both
     uploaded = repo / ".artifacts" / "schemagate-report" / ".schemagate"

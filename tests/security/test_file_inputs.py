@@ -79,7 +79,7 @@ def _arguments(command: str, db: Database) -> list[str]:
     if command in {"apply", "status"}:
         return [command, "--database-url", db.url]
     if command == "rollback":
-        return [command, "--database-url", db.url, "--steps", "1"]
+        return [command, "--database-url", db.url, "--steps", "1", "--reason", "r"]
     if command == "check":
         return [command, "--check-database-url", db.url]
     return [command]  # fix and local start their own server, after these files are read

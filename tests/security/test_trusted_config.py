@@ -68,3 +68,23 @@ def test_a_config_replaced_by_a_symlink_to_a_device_is_not_read(
     result = run_action(root, github, "pull_request", pr_payload(base), {})
     assert "title=rls-disabled" not in result.log, result.log
     assert "this pull request changes .github/schemagate.yml: the check ran with the base's" in result.log
+
+
+def test_the_bases_yaml_config_is_read_and_a_rename_keeps_it(
+    workspace: tuple[Path, str], github: FakeGitHub
+) -> None:
+    """`.github/schemagate.yaml` is the config as `.yml` is; a pull request that renames the base's
+    file to the other spelling still runs with the base's settings, and is told so."""
+    root, _ = workspace
+    spelled = root / ".github" / "schemagate.yaml"
+    spelled.parent.mkdir(exist_ok=True)
+    spelled.write_text("rules:\n  rls-disabled: off\n")
+    base = commit_base(Project(root))
+    (root / "supabase/migrations/20251201000000_flawed.sql").write_text(FLAWED)
+    kept = run_action(root, github, "pull_request", pr_payload(base), {})
+    assert "rls-disabled" not in kept.log, kept.log  # the .yaml file was read
+    spelled.rename(root / CONFIG)
+    (root / CONFIG).write_text("rules:\n  rls-disabled: off\n  missing-table-comment: off\n")
+    renamed = run_action(root, github, "pull_request", pr_payload(base), {})
+    assert "rls-disabled" not in renamed.log, renamed.log
+    assert "this pull request changes .github/schemagate.yaml: the check ran with the base's" in renamed.log

@@ -33,7 +33,7 @@ EVENTS = (
     "workflow_run",
 )
 MODES = ("check", "deploy", "rollback", "plan", "status")
-# the README's table, as code: the events on which each mode may run
+# docs/action.md's table, as code: the events on which each mode may run
 ALLOWED = {
     "check": set(EVENTS),
     "deploy": {"push", "workflow_dispatch"},
@@ -60,9 +60,9 @@ def test_the_event_by_mode_table(event: str, mode: str) -> None:
             choose_mode(_context(event), inputs)
 
 
-def test_the_readme_shows_the_same_table() -> None:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("### Which events may touch production", 1)[1].split("\n#", 1)[0]
+def test_the_action_docs_show_the_same_table() -> None:
+    page = (ROOT / "docs" / "action.md").read_text()
+    section = page.split("## Which events may touch production", 1)[1].split("\n#", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| `")]
     shown: dict[str, set[str]] = {}
     columns = ("push", "workflow_dispatch", "schedule", "other")

@@ -158,6 +158,8 @@ def test_timeout_of_an_empty_input_is_none() -> None:
         ("fail-on", "info"),
         ("approval", "environment"),
         ("approval", "issue"),
+        ("profile", "default"),
+        ("profile", "strict"),
     ],
 )
 def test_validate_takes_every_documented_choice(name: str, value: str) -> None:
@@ -168,6 +170,7 @@ def test_validate_takes_every_documented_choice(name: str, value: str) -> None:
     ("name", "value"),
     [
         ("fail-on", "all"),
+        ("profile", "strickt"),
         ("approval", "email"),
         ("approval-timeout", "0"),
         ("comment", "yes"),

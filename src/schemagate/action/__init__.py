@@ -67,6 +67,15 @@ class Job:
         # the repository may carry `.schemagate` as a symlink out of the checkout: refused
         return repofiles.output_folder(self.folder / ".schemagate", under=self.folder)
 
+    def shown(self, path: Path) -> str:
+        """A path as an output gives it: relative to the workspace, which a later step on the
+        runner also runs in; the container sees the workspace elsewhere (/github/workspace)."""
+        where = Path(os.path.abspath(path))
+        for workspace in (Path(os.path.abspath(self.ctx.workspace)), self.ctx.workspace.resolve()):
+            if where.is_relative_to(workspace):
+                return where.relative_to(workspace).as_posix()
+        return str(where)  # outside the workspace (never, for the folder project.py accepts)
+
     @property
     def title(self) -> str:
         return f"schemagate · {inline(self.project)}" if self.project else "schemagate"
@@ -118,9 +127,9 @@ def run_check(job: Job) -> int:
         ("findings", str(len(report.findings))),
         ("applied", str(sum(m.status == "applied" for m in report.migrations))),
         ("pending", "0"),
-        ("report-json", str(job.out_dir / "report.json")),
-        ("sarif", str(job.out_dir / "report.sarif")),
-        ("junit", str(job.out_dir / "tests.junit.xml") if report.suite is not None else ""),
+        ("report-json", job.shown(job.out_dir / "report.json")),
+        ("sarif", job.shown(job.out_dir / "report.sarif")),
+        ("junit", job.shown(job.out_dir / "tests.junit.xml") if report.suite is not None else ""),
     ):
         job.runner.output(name, value)
     if job.ctx.is_pull_request:

@@ -9,7 +9,7 @@ from pathlib import Path
 from schemagate import commands
 from schemagate.action.context import Context
 from schemagate.action.runner import Inputs
-from schemagate.config import DEFAULT_PATH, Config, Overrides
+from schemagate.config import DEFAULT_PATH, OTHER_SPELLING, Config, Overrides, default_config
 from schemagate.errors import InputError
 from schemagate.files.changes import base_blob
 from schemagate.repofiles import CONFIG_LIMIT, UnreadableFile, present, read_repository_file
@@ -38,7 +38,9 @@ def configure(folder: Path, inputs: Inputs, trusted_base: str | None = None) -> 
         raise InputError(f"input config {config_path!r} is outside the project folder")
     note = None
     if trusted_base:
-        config_file, note = _base_config(folder, config_file or folder / DEFAULT_PATH, trusted_base)
+        config_file, note = _base_config(
+            folder, config_file or _base_default(folder, trusted_base), trusted_base
+        )
     migrations = inputs.get("migrations-dir")
     config = commands.settings(
         Overrides(
@@ -49,9 +51,19 @@ def configure(folder: Path, inputs: Inputs, trusted_base: str | None = None) -> 
             statement_timeout=inputs.timeout("statement-timeout"),
             lock_retries=inputs.count("lock-retries"),
             on_drift=inputs.get("on-drift") or None,
+            profile=inputs.get("profile") or None,
         )
     )
     return config, note
+
+
+def _base_default(folder: Path, base: str) -> Path:
+    """The config file the base reads by default (.yml, else .yaml): a pull request that renames
+    one to the other still runs with the base's settings."""
+    for name in (DEFAULT_PATH, OTHER_SPELLING):
+        if base_blob(folder / name, base) is not None:
+            return folder / name
+    return default_config(folder)
 
 
 def _pr_config(path: Path) -> bytes | None:

@@ -38,6 +38,7 @@ INPUTS = (
     "on-drift",
     "statement-timeout",
     "fail-on",
+    "profile",
     "working-directory",
 )
 SECRET_INPUTS = ("database-url", "check-database-url", "github-token")
@@ -117,6 +118,7 @@ class Inputs:
     def validate(self) -> None:
         """Every input with a fixed form, checked at once: nothing is written before this passes."""
         self.choice("fail-on", ("error", "warning", "info"))
+        self.choice("profile", ("default", "strict"))
         self.choice("approval", ("environment", "issue"))
         self.seconds("approval-timeout", 3600.0)
         for name in ("comment", "suggestions", "require-approval", "allow-self-approval"):

@@ -13,7 +13,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from schemagate import __version__, commands, repofiles, secrets
@@ -33,7 +33,7 @@ from schemagate.report.model import Report
 # arguments ----------------------------------------------------------------------------------------
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--migrations-dir", type=Path, help="the migrations folder (default: supabase/migrations)")
-    p.add_argument("--config", type=Path, help="the config file (default: .github/schemagate.yml if present)")
+    p.add_argument("--config", type=Path, help="the config file (default: .github/schemagate.yml or .yaml)")
     p.add_argument(
         "--supabase",
         choices=["auto", "true", "false"],
@@ -60,13 +60,29 @@ def _server(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _base_arguments(p: argparse.ArgumentParser, edits: str) -> None:
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--base",
+        help=f"git ref or SHA: only migrations not present there are {edits} (default: the merge-base "
+        "of HEAD and the default branch, origin/HEAD else main or master)",
+    )
+    which.add_argument("--all", action="store_true", help=f"every migration is {edits}, merged ones too")
+
+
 def _judging(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--base", help="git ref or SHA: migrations not present there are new (default: all)")
+    _base_arguments(p, "judged")
     p.add_argument(
         "--fail-on",
         choices=["error", "warning", "info"],
         default="error",
         help="the lowest severity that fails the run (default: error)",
+    )
+    p.add_argument(
+        "--profile",
+        choices=["default", "strict"],
+        default=None,
+        help="strict: every item of the team checklist is an error (default: the config's, else default)",
     )
     p.add_argument(
         "--format",
@@ -76,8 +92,21 @@ def _judging(p: argparse.ArgumentParser) -> None:
     )
 
 
+# what `schemagate --help` says above the commands: for the person at the terminal, not the code's reader
+DESCRIPTION = """Check, deploy and roll back Supabase migrations.
+
+  schemagate new add_avatar_column_to_profiles  a timestamped migration from a template
+  schemagate check        apply every migration to a throwaway Postgres, judge the new ones
+  schemagate fix          write the check's mechanical fixes into the new migrations
+  schemagate apply        apply pending migrations to --database-url (also: status, plan, rollback)
+
+`schemagate COMMAND --help` describes a command's options."""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="schemagate", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="schemagate", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"schemagate {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -109,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(p)
     _server(p)
-    p.add_argument("--base", help="git ref or SHA: only migrations not there are edited (default: HEAD)")
+    _base_arguments(p, "edited")
     p.add_argument("--dry-run", action="store_true", help="print the changes as a diff and write nothing")
     p.set_defaults(func=cmd_fix)
 
@@ -149,14 +178,21 @@ def build_parser() -> argparse.ArgumentParser:
     how_far = p.add_mutually_exclusive_group(required=True)
     how_far.add_argument("--to", help="roll back every applied migration newer than VERSION (0: all)")
     how_far.add_argument("--steps", type=int, help="roll back the newest N applied migrations")
-    p.add_argument("--reason", help="why: recorded in the audit table")
+    p.add_argument("--reason", help="why (required but for --dry-run): recorded in the audit table")
     p.add_argument("--dry-run", action="store_true", help="print the plan, touch nothing")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="run down files that cannot be trusted (marked INCOMPLETE, only comments) or that the "
+        "rehearsal on a replica refused; needs --reason",
+    )
+    p.add_argument("--pg-bin", help="PostgreSQL server binaries for the replica it is rehearsed on ($PG_BIN)")
     p.set_defaults(func=cmd_rollback)
 
     p = sub.add_parser("new", help="create a timestamped migration from the template")
     p.add_argument("name", help="lower_snake_case, e.g. add_user_preferences")
     p.add_argument("--migrations-dir", type=Path, default=None, help="the migrations folder")
-    p.add_argument("--config", type=Path, help="the config file (default: .github/schemagate.yml if present)")
+    p.add_argument("--config", type=Path, help="the config file (default: .github/schemagate.yml or .yaml)")
     p.add_argument("--with-down", action="store_true", help="also create supabase/rollbacks/<file>")
     p.set_defaults(func=cmd_new)
     return parser
@@ -178,6 +214,7 @@ def overrides(args: argparse.Namespace, cwd: Path) -> Overrides:
         lock_wait=getattr(args, "lock_wait", None),
         lock_retries=getattr(args, "lock_retries", None),
         on_drift=getattr(args, "on_drift", None),
+        profile=getattr(args, "profile", None),
         seed=False if getattr(args, "no_seed", False) else None,
     )
 
@@ -199,21 +236,24 @@ def cmd_local(args: argparse.Namespace, console: Console) -> int:
     return ExitCode.OK
 
 
-def _options(args: argparse.Namespace, **extra: object) -> commands.CheckOptions:
-    return commands.CheckOptions(base=args.base, fail_on=Severity.parse(args.fail_on), **extra)  # type: ignore[arg-type]
+def _options(args: argparse.Namespace, say: Callable[[str], None], **extra: object) -> commands.CheckOptions:
+    base = args.base if args.base or args.all else commands.base_line(say)
+    return commands.CheckOptions(base=base, fail_on=Severity.parse(args.fail_on), **extra)  # type: ignore[arg-type]
 
 
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
     if args.check_database_url:
         secrets.register_url(args.check_database_url)
     config = args.config_
+    progress = console.notice if args.format != "text" else console.info
     options = _options(
         args,
+        progress,
         pg_bin=args.pg_bin,
         database_url=args.check_database_url,
         pg_major=postgres_major(config, args.postgres_version),
     )
-    report = commands.check(config, options, console.notice if args.format != "text" else console.info)
+    report = commands.check(config, options, progress)
     if args.drafts:
         report.write_drafts(args.drafts)
     for path, kind in ((args.markdown, "markdown"), (args.json, "json"), (args.sarif, "sarif")):
@@ -235,7 +275,7 @@ def cmd_fix(args: argparse.Namespace, console: Console) -> int:
     options = commands.CheckOptions(
         base=args.base, pg_bin=args.pg_bin, pg_major=postgres_major(config, args.postgres_version)
     )
-    done = commands.fix(config, options, dry_run=args.dry_run, progress=console.info)
+    done = commands.fix(config, options, dry_run=args.dry_run, progress=console.info, every=args.all)
     if done.report.unreadable:
         console.say(text_report.render(done.report))
         return ExitCode.INPUT
@@ -269,7 +309,9 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_lint(args: argparse.Namespace, console: Console) -> int:
-    report = commands.lint(args.config_, _options(args))
+    report = commands.lint(
+        args.config_, _options(args, console.info if args.format == "text" else console.notice)
+    )
     if args.format in {"markdown", "sarif"}:
         commands.located(report)
     console.say(_render(report, args.format))
@@ -319,7 +361,14 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
     options = commands.RollbackOptions(
-        args.config_, database_url(args), args.to, args.steps, args.reason, args.dry_run
+        args.config_,
+        database_url(args),
+        args.to,
+        args.steps,
+        args.reason,
+        args.dry_run,
+        force=args.force,
+        pg_bin=args.pg_bin,
     )
     done = commands.roll_back(options, progress=console.info, notice=console.notice)
     if done.dry_run:

@@ -33,9 +33,10 @@ from schemagate.report.model import Report
 
 if TYPE_CHECKING:
     from schemagate.database.apply import engine, rollback
-    from schemagate.database.connection import Target
+    from schemagate.database.connection import Connection, Target
     from schemagate.database.dbtests.execute import Suite
     from schemagate.database.history import RunContext
+    from schemagate.statements.sql import ParsedMigration
 
 __all__ = [
     "CheckOptions",
@@ -197,6 +198,18 @@ def located(report: Report) -> Report:
     return report
 
 
+def base_line(say: Progress) -> str | None:
+    """The default base of `check` and `fix` (see files.changes.default_base), said in one line."""
+    from schemagate.files.changes import default_base
+
+    chosen = default_base(Path.cwd())
+    if chosen.commit is None:
+        say(f"base: none ({chosen.said}): --base REF names one")
+    else:
+        say(f"base: {chosen.said} (--base REF names another, --all judges every migration)")
+    return chosen.commit
+
+
 # fix ---------------------------------------------------------------------------------------------
 @dataclass
 class FixResult:
@@ -206,18 +219,37 @@ class FixResult:
     statements: int = 0  # how many statements the fixes rewrote or completed
 
 
-def fix(config: Config, options: CheckOptions, *, dry_run: bool, progress: Progress = quiet) -> FixResult:
+def fix(
+    config: Config,
+    options: CheckOptions,
+    *,
+    dry_run: bool,
+    progress: Progress = quiet,
+    every: bool = False,
+) -> FixResult:
     """The check's mechanical fixes written into the migrations it judged: only those new since
-    the base (HEAD when none is given), never a merged one."""
-    from schemagate.files.changes import head_or_none
+    the base (by default the merge-base of HEAD and the default branch), never a merged one.
+    Outside git, where nothing says what is merged, only the newest migration is edited unless
+    `every` (--all) says each one may be."""
+    from schemagate.files.migrations import version_order
     from schemagate.findings import Severity, fixes
     from schemagate.repofiles import SQL_LIMIT, read_repository_file
 
-    if options.base is None:
-        options = replace(options, base=head_or_none(Path.cwd()))
+    newest_only = False
+    if options.base is None and not every:
+        options = replace(options, base=base_line(progress))
+        newest_only = options.base is None
     report = check(config, options, progress)
     changed, done, statements = [], set(), 0
-    for m in [] if report.unreadable else report.migrations:
+    editable = [] if report.unreadable else report.migrations
+    if newest_only and editable:
+        editable = [max(editable, key=lambda m: version_order(m.version))]
+        older = len(report.migrations) - 1
+        progress(
+            f"only the newest migration, {editable[0].path.name}, is edited: the {older} older one(s) "
+            "look merged (--all edits every one, --base REF those new since REF)"
+        )
+    for m in editable:
         raw = read_repository_file(m.path, SQL_LIMIT).decode("utf-8")
         before = raw.replace("\r\n", "\n")
         chosen = [e for e in m.edits if fixes.fits(before, e)]
@@ -229,8 +261,13 @@ def fix(config: Config, options: CheckOptions, *, dry_run: bool, progress: Progr
         changed.append((m.path, before, after))
         if not dry_run:
             m.path.write_bytes((after.replace("\n", "\r\n") if "\r\n" in raw else after).encode("utf-8"))
+    kept = {m.path for m in editable}
     left = [
-        f for f in report.findings if f.level >= Severity.WARNING and (f.path, f.line, f.rule.id) not in done
+        f
+        for f in report.findings
+        if f.level >= Severity.WARNING
+        and (f.path, f.line, f.rule.id) not in done
+        and (not newest_only or f.path is None or f.path in kept)
     ]
     return FixResult(changed, left, report, statements)
 
@@ -296,10 +333,12 @@ class RollbackOptions:
     url: str
     to: str | None = None
     steps: int | None = None
-    reason: str | None = None
+    reason: str | None = None  # required unless a dry run: the audit table records it
     dry_run: bool = False
     # called with the steps, before any runs: who rolls back, approved by whom
     authorize: Callable[[rollback.Plan], RunContext] = field(default=lambda _plan: local_context())
+    force: bool = False  # run down files that cannot be trusted (incomplete, no statement)
+    pg_bin: str | None = None  # for the replica the rollback is rehearsed on
 
 
 @dataclass
@@ -313,26 +352,34 @@ class RollbackResult:
 def roll_back(
     options: RollbackOptions, progress: Progress = quiet, notice: Progress = quiet
 ) -> RollbackResult:
-    """Reviewed down migrations, newest first, each in its own transaction, under the lock."""
+    """Reviewed down migrations, newest first, each in its own transaction, under the lock; first
+    rehearsed on a replica of production, which must end as the migrations up to the target built it."""
     from schemagate.database import history
     from schemagate.database.apply import engine, rollback
     from schemagate.database.connection import link
+    from schemagate.errors import InputError
     from schemagate.files.migrations import find_downs
 
     config = options.config
-    engine.load(config.migrations_dir, notices=notice)  # bad files stop here too
+    if not options.dry_run and not (options.reason or "").strip():
+        raise InputError("a rollback needs a reason (--reason): the audit table records it with the run")
+    local = engine.load(config.migrations_dir, notices=notice)  # bad files stop here too
     downs = find_downs(config.rollbacks_dir)
     with link(options.url) as db:
         progress(f"target: {db.target}")
+        recorded = history.recorded(db.conn)
         steps = rollback.plan(
-            history.recorded(db.conn),
+            recorded,
             downs,
             history.down_checksums(db.conn),
             to=options.to,
             steps=options.steps,
+            ups={p.migration.version: p for p in local},
+            force=options.force,
         )
         for line in steps.notices:
             notice(line)
+        _rehearse(options, db.conn, local, steps, [r.version for r in recorded], progress, notice)
         if options.dry_run:
             return RollbackResult(db.target, steps, [], dry_run=True)
         context = replace(options.authorize(steps), reason=options.reason)
@@ -340,6 +387,37 @@ def roll_back(
             db, steps, settings=engine.Settings.of(config), context=context, progress=progress
         )
     return RollbackResult(db.target, steps, done, dry_run=False)
+
+
+def _rehearse(
+    options: RollbackOptions,
+    conn: Connection,
+    local: list[ParsedMigration],
+    steps: rollback.Plan,
+    applied: list[str],
+    progress: Progress,
+    notice: Progress,
+) -> None:
+    """The rollback on a replica first: a down file that fails there or leaves the schema other
+    than the migrations up to the target built it stops the rollback (or, forced, is said)."""
+    from schemagate.database.apply import rollback_proof
+    from schemagate.errors import InputError
+
+    if not steps.steps:
+        return
+    proof = rollback_proof.prove(options.config, conn, local, steps, applied, options.pg_bin)
+    if proof.holds:
+        progress(f"rehearsed on a throwaway replica: the schema comes back to {steps.target}")
+        return
+    cause = proof.cause(steps.target)
+    if options.force:
+        notice(f"{cause}; rolling back anyway (--force)")
+        return
+    raise InputError(
+        f"{cause}; nothing was touched",
+        hint="fix the down file(s) (`schemagate check` proves each against its migration), "
+        "or pass --force with --reason to run them as they are",
+    )
 
 
 # new ---------------------------------------------------------------------------------------------

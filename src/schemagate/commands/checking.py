@@ -28,9 +28,9 @@ from schemagate.database.server.watchdog import Watchdog
 from schemagate.errors import InputError, SchemagateError, Unverified
 from schemagate.files.changes import Changes, compare, superuser_from_base
 from schemagate.files.migrations import discover, find_downs
-from schemagate.findings import Finding, declarative, fixes, picture, proofs, remedies
+from schemagate.findings import Finding, api_queries, declarative, fixes, picture, proofs, remedies
 from schemagate.findings.judge import Judgement, Options, examine, finish, judge, unreadable, validate_rules
-from schemagate.findings.rules import catalog, runtime, statements
+from schemagate.findings.rules import catalog, dataapi, runtime, statements
 from schemagate.findings.rules.catalog import scope
 from schemagate.repofiles import UnreadableFile, present, repository_root
 from schemagate.report.model import MigrationResult, Report
@@ -206,6 +206,10 @@ def _catalog(
     if state.seen is not None and final is not None:
         state.picture, opened = picture.after(conn, config, state.seen, final, judged.created)
         rows += opened
+    # on half a schema a failure says nothing; a rule set off costs nothing
+    asked = config.rules.get(dataapi.QUERY_FAILS.id) != "off"
+    if asked and not state.stopped and all(r.status == "applied" for r in state.results.values()):
+        rows += api_queries.query_as_roles(conn, config.exposed)
     for placed in scope.place(rows, located, first):
         if placed.place is None:
             state.findings.append(placed.finding)

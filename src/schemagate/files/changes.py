@@ -56,6 +56,51 @@ def head_or_none(folder: Path) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class DefaultBase:
+    commit: str | None  # None: no git history here
+    said: str  # which base, in words, for the line the CLI prints
+
+
+def _default_branch(folder: Path) -> str | None:
+    """The repository's default branch: origin/HEAD as the clone recorded it, else main or master
+    (the remote's, then the local one)."""
+    try:
+        named = (
+            _git(folder, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD").decode().strip()
+        )
+        if named:
+            return named
+    except (InputError, OSError):
+        pass
+    for candidate in ("origin/main", "origin/master", "main", "master"):
+        try:
+            _git(folder, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
+        except (InputError, OSError):
+            continue
+        return candidate
+    return None
+
+
+def default_base(folder: Path) -> DefaultBase:
+    """What `check` and `fix` compare with when told nothing: the merge-base of HEAD and the default
+    branch, so that a feature branch's committed migrations are new and the merged ones are not; on
+    the default branch itself that is HEAD (only migrations not yet committed are new)."""
+    head = head_or_none(folder)
+    if head is None:
+        return DefaultBase(None, "no git history here")
+    branch = _default_branch(folder)
+    if branch is None:
+        return DefaultBase(head, f"HEAD ({head[:12]}): no origin/HEAD, main or master to compare with")
+    try:
+        fork = _git(folder, "merge-base", "HEAD", branch).decode().strip()
+    except (InputError, OSError):
+        return DefaultBase(head, f"HEAD ({head[:12]}): HEAD and {branch} share no history")
+    if fork == head:
+        return DefaultBase(head, f"HEAD ({head[:12]}), already in {branch}: new means not committed yet")
+    return DefaultBase(fork, f"{fork[:12]}, the merge-base of HEAD and {branch}")
+
+
 def repository_prefix(folder: Path) -> str:
     """The folder's path inside its git repository: "" at the root, or outside a repository."""
     try:

@@ -11,15 +11,23 @@ from schemagate.errors import InputError
 from schemagate.files.migrations import parse_name
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*\Z")  # \Z: `$` lets a final newline into a file name
-_VERBS = ("add_", "create_", "new_")
+_TABLE_VERBS = ("create_", "new_", "add_")
+# add_<column>_to_<table>, as Rails and Supabase's own examples name a new column's migration
+_ADD_COLUMN = re.compile(r"add_(?P<column>[a-z0-9_]+?)(?:_columns?)?_to_(?P<table>[a-z][a-z0-9_]*)\Z")
 STAMP = "%Y%m%d%H%M%S"
 
 
-def _table_for(name: str) -> str:
-    for verb in _VERBS:
+def _shape(name: str) -> tuple[str, dict[str, str]]:
+    """The template a migration's name asks for, and what fills it: a column added to a table
+    (add_<column>_to_<table>), a new table (create_/new_/add_<table>), or else an empty file to
+    write (backfill_…, drop_…: no guess at a table)."""
+    column = _ADD_COLUMN.match(name)
+    if column and column["column"][:1].isalpha():
+        return "add_column", {"table": column["table"], "column": column["column"]}
+    for verb in _TABLE_VERBS:
         if name.startswith(verb) and len(name) > len(verb):
-            return name[len(verb) :]
-    return name
+            return "migration", {"table": name[len(verb) :]}
+    return "blank", {}
 
 
 def _after(version: int) -> int:
@@ -47,12 +55,14 @@ def create(directory: Path, name: str, *, rollbacks: Path | None = None) -> list
         raise InputError(f"migration name {name!r}: use lower_snake_case, e.g. add_user_preferences")
     directory.mkdir(parents=True, exist_ok=True)
     filename = f"{next_version(directory)}_{name}.sql"
-    fields = {"filename": filename, "table": _table_for(name)}
+    template, fields = _shape(name)
+    fields["filename"] = filename
     created = [directory / filename]
-    created[0].write_text(_template("migration.sql").format(**fields), "utf-8")
+    created[0].write_text(_template(f"{template}.sql").format(**fields), "utf-8")
     if rollbacks is not None:
         rollbacks.mkdir(parents=True, exist_ok=True)
         down = rollbacks / filename
-        down.write_text(_template("rollback.sql").format(**fields), "utf-8")
+        undo = "rollback" if template == "migration" else f"{template}_rollback"
+        down.write_text(_template(f"{undo}.sql").format(**fields), "utf-8")
         created.append(down)
     return created

@@ -47,6 +47,14 @@ ITEMS = {
     "tests": "Tests",
 }
 
+# How hard the checklist is: `default` fails on what breaks a deploy or opens data, and warns on
+# conventions (idempotency, comments, timestamps, FK indexes, ON DELETE...); `strict` makes every
+# warning of the team checklist an error, for teams whose workflow demands each item. What stays
+# as it was: the check's own gaps (could-not-verify, a test failing on the base too), the rollback
+# and tests items, and info, which notes what happened (a lock taken) rather than a fault.
+PROFILES = ("default", "strict")
+STRICT_ITEMS = frozenset(ITEMS) - {"applies", "rollback", "tests"}
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -63,6 +71,12 @@ class Rule:
     good: str = ""
     before: str = ""
     scenario: str = ""  # for rules about files or history, which no single migration shows
+
+    def severity_in(self, profile: str) -> Severity:
+        """The rule's severity under a profile (see PROFILES)."""
+        if profile == "strict" and self.item in STRICT_ITEMS and self.severity == Severity.WARNING:
+            return Severity.ERROR
+        return self.severity
 
     @property
     def advisors(self) -> tuple[str, ...]:

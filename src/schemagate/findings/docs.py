@@ -1,4 +1,4 @@
-"""A page per rule (docs/rules/<id>.md) and the README's rule table, written from the registry.
+"""A page per rule (docs/rules/<id>.md) and docs/rules.md's rule table, written from the registry.
 
 `python -m schemagate.findings.docs` writes them; `--check` says which are out of date (a test runs
 it). Every page says what the rule checks and why, shows a migration that breaks it and one that
@@ -72,14 +72,15 @@ def page(rule: Rule) -> str:
 
 def table() -> str:
     rows = [
-        "| rule | default | checklist item | what it checks | Supabase advisor |",
-        "|------|---------|----------------|----------------|------------------|",
+        "| rule | default | strict | checklist item | what it checks | Supabase advisor |",
+        "|------|---------|--------|----------------|----------------|------------------|",
     ]
     order = list(ITEMS)
     for rule in sorted(registry.rules(), key=lambda r: (order.index(r.item), -r.severity, r.id)):
         advisors = ", ".join(f"`{a}`" for a in rule.advisors)
+        strict = rule.severity_in("strict").label
         rows.append(
-            f"| [`{rule.id}`](docs/rules/{rule.id}.md) | {rule.severity.label} | {ITEMS[rule.item]} "
+            f"| [`{rule.id}`](rules/{rule.id}.md) | {rule.severity.label} | {strict} | {ITEMS[rule.item]} "
             f"| {rule.title} | {advisors} |"
         )
     return "\n".join(rows)
@@ -88,10 +89,10 @@ def table() -> str:
 def outputs(root: Path) -> dict[Path, str]:
     """Every file this writes, and what it should hold."""
     wanted = {root / "docs" / "rules" / f"{r.id}.md": page(r) for r in registry.rules()}
-    readme = root / "README.md"
-    text = readme.read_text("utf-8")
+    listing = root / "docs" / "rules.md"
+    text = listing.read_text("utf-8")
     start, end = text.index(TABLE_START), text.index(TABLE_END)
-    wanted[readme] = text[: start + len(TABLE_START)] + "\n" + table() + "\n" + text[end:]
+    wanted[listing] = text[: start + len(TABLE_START)] + "\n" + table() + "\n" + text[end:]
     return wanted
 
 

@@ -25,6 +25,7 @@ from psycopg import sql
 from schemagate.database.connection import OWN_SEARCH_PATH_LOCAL, Connection
 from schemagate.database.rows import staging
 from schemagate.database.rows.staging import Column
+from schemagate.statements.tree import quoted
 
 # `auth.uid() = owner` either way round, the uid perhaps in a sub-select; a qualified column
 # (`c.user_id`) is another table's, in a subquery, and no owner of this one
@@ -95,11 +96,15 @@ def candidates(conn: Connection, tables: list[int]) -> list[tuple[int, str, bool
     out = []
     for oid, name, forced, expressions in conn.execute(_CANDIDATES.encode(), {"tables": tables}).fetchall():
         own = {str(r[0]) for r in conn.execute(_NAMES, (oid,)).fetchall()}
-        named = (m["a"] or m["b"] for m in _OWNER.finditer(str(expressions)))
-        owner = next((n for n in named if n in own), None)
+        owner = next((n for n in owner_names(str(expressions)) if n in own), None)
         if owner is not None:
             out.append((int(str(oid)), str(name), bool(forced), owner))
     return out
+
+
+def owner_names(expressions: str) -> list[str]:
+    """The columns policy expressions compare with auth.uid(), in order: each row's owner."""
+    return [str(m["a"] or m["b"]) for m in _OWNER.finditer(expressions)]
 
 
 _NAMES = b"SELECT attname FROM pg_attribute WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped"
@@ -140,11 +145,15 @@ def _rolled_back(conn: Connection) -> Iterator[None]:
         conn.execute(b"ROLLBACK")
 
 
-def _as_user(conn: Connection, user: uuid.UUID) -> None:
-    claims = f'{{"sub": "{user}", "role": "authenticated"}}'
-    conn.execute(b"SET LOCAL ROLE authenticated")
+def as_caller(conn: Connection, role: str, user: uuid.UUID) -> None:
+    """The role and JWT claims PostgREST gives a request: anon's token names no user."""
+    claims = f'{{"sub": "{user}", "role": "{role}"}}' if role == "authenticated" else f'{{"role": "{role}"}}'
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
     conn.execute(b"SELECT set_config('request.jwt.claims', %s, true)", (claims,))
-    conn.execute(b"SELECT set_config('request.jwt.claim.sub', %s, true)", (str(user),))
+    conn.execute(
+        b"SELECT set_config('request.jwt.claim.sub', %s, true)", (str(user) if role != "anon" else "",)
+    )
+    conn.execute(b"SELECT set_config('request.jwt.claim.role', %s, true)", (role,))
 
 
 @dataclass(frozen=True)
@@ -177,7 +186,7 @@ def _judge(conn: Connection, proof: Proof, table: str, attempt: _Attempt) -> Non
         if all(true for _, true in certain):
             proof.always_true.add(attempt.what)
         return
-    names = ", ".join(repr(name) for name, _, _ in alone) or "policies that reach it only together"
+    names = ", ".join(quoted(name) for name, _, _ in alone) or "policies that reach it only together"
     proof.unsure.append(
         f"{attempt.what} reached another's row through {names}, which ask the project's own functions "
         "or tables: the made-up rows may have given the user that access"
@@ -253,7 +262,7 @@ def _attempts(
                         return False  # the other's row went with the first user's: nothing to try
                 _ours(conn)
                 before = [str(r[0]) for r in conn.execute(versions).fetchall()]
-                _as_user(conn, me)
+                as_caller(conn, "authenticated", me)
                 _ours(conn)
                 done = conn.execute(statement)
                 seen = done.fetchone() if counted is None else None

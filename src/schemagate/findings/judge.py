@@ -116,11 +116,21 @@ def _new_table(broken: statements.Broken, version: str, first_made: dict[str, st
 
 
 def unreadable(exc: InputError, options: Options, server: str, began: float, config: Config) -> Report:
-    """A file that cannot be read or parsed is the whole report."""
+    """A file that cannot be read or parsed is the whole report: "1 error in 3 new migrations",
+    the file that failed counted among them, and the finding on it."""
     finding = Finding(runtime.INVALID_FILE, exc.message, exc.path, exc.line)
+    found = configured([finding], config)
+    results = [MigrationResult(m.version, m.filename, m.path) for m in _new_files(config, options.base)]
+    failed = next((r for r in results if exc.path is not None and r.path == exc.path), None)
+    if failed is None and exc.path is not None and exc.path.suffix == ".sql":
+        failed = MigrationResult(exc.path.name.split("_", 1)[0], exc.path.name, exc.path)
+        results.append(failed)
+    if failed is not None:
+        failed.status = "failed"
+        failed.findings += found
     return Report(
-        [],
-        configured([finding], config),
+        results,
+        found,
         options.base,
         server,
         options.fail_on,
@@ -128,14 +138,29 @@ def unreadable(exc: InputError, options: Options, server: str, began: float, con
     )
 
 
+def _new_files(config: Config, base: str | None) -> list[Migration]:
+    """The new migrations as far as they can be told: none when the folder itself cannot be read."""
+    try:
+        found = discover(config.migrations_dir)
+        changes = compare(config.migrations_dir, found.migrations, base)
+    except InputError:
+        return []
+    return [m for m in found.migrations if changes.is_new(m)]
+
+
 def configured(found: list[Finding], config: Config) -> list[Finding]:
-    """Severities from the config file; rules set to `off` disappear."""
+    """Severities from the config file: a rule's own setting, else its profile's; rules set to
+    `off` disappear."""
     out = []
     for made in found:
         setting = config.rules.get(made.rule.id)
         if setting == "off":
             continue
-        out.append(made.with_severity(Severity.parse(setting)) if setting else made)
+        if setting:
+            made = made.with_severity(Severity.parse(setting))
+        elif made.severity is None and made.rule.severity_in(config.profile) != made.rule.severity:
+            made = made.with_severity(made.rule.severity_in(config.profile))
+        out.append(made)
     return out
 
 

@@ -14,12 +14,14 @@ from schemagate.database.connection import Connection
 from schemagate.findings import isolation
 from schemagate.findings.rules import exposure
 from schemagate.findings.rules.catalog import Row
+from schemagate.statements.tree import quoted
 
 
 @dataclass(frozen=True)
 class Before:
     inventory: inventory.Inventory
     access: dict[tuple[str, str, str], access.Cell]
+    functions: dict[tuple[str, str], bool]
 
 
 @dataclass
@@ -28,10 +30,15 @@ class Picture:
     access: list[access.Access] = field(default_factory=list)
     proofs: list[isolation.Proof] = field(default_factory=list)
     relations: inventory.Relations | None = None
+    # (function, role, SECURITY DEFINER): what an API role may call now and could not before
+    functions: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 def before(conn: Connection, config: Config) -> Before:
-    return Before(inventory.take(conn), access.matrix(conn, config.exposed))
+    exposed = config.exposed
+    return Before(
+        inventory.take(conn), access.matrix(conn, exposed), access.callable_functions(conn, exposed)
+    )
 
 
 def after(
@@ -41,13 +48,21 @@ def after(
     makes: access widened to every caller, isolation leaks."""
     changes = diff.between(seen.inventory, now)
     touched = diff.touched_tables(changes)
-    matrix = access.compare(seen.access, access.matrix(conn, config.exposed), touched)
+    now_reached = access.matrix(conn, config.exposed)
+    views = access.new_views(seen.access, now_reached)
+    matrix = access.compare(seen.access, now_reached, list(dict.fromkeys(touched + views)))
+    callable_now = access.callable_functions(conn, config.exposed)
+    functions = [
+        (name, role, definer)
+        for (name, role), definer in callable_now.items()
+        if (name, role) not in seen.functions
+    ]
     proofs = [isolation.prove(conn, *candidate) for candidate in isolation.candidates(conn, created)]
     for proof in proofs:
         read = (proof.table, "authenticated", "select")
         alike = [a for a in matrix if (a.table, a.role, a.privilege) == read]
         if alike and alike[0].alike:
-            proof.opened(", ".join(repr(name) for name, _ in alike[0].alike))
+            proof.opened(", ".join(quoted(name) for name, _ in alike[0].alike))
     relations = inventory.relations(conn, touched) if touched else None
     found = exposure.widened(matrix, proofs) + exposure.leaks(proofs)
-    return Picture(changes, matrix, proofs, relations), found
+    return Picture(changes, matrix, proofs, relations, sorted(functions)), found

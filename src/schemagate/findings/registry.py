@@ -11,6 +11,7 @@ from types import ModuleType
 
 from schemagate.findings import Rule
 from schemagate.findings.rules import (
+    dataapi,
     declarative,
     exposure,
     files,
@@ -28,7 +29,7 @@ FAMILIES: dict[str, tuple[ModuleType, ...]] = {
     "statements": (statements, idempotency),
     "hardcoded": (hardcoded,),
     "platform": (platform,),
-    "runtime": (runtime, pgtap),
+    "runtime": (runtime, pgtap, dataapi),
     "catalog": (rls, keys, conventions, security, exposure, declarative),
 }
 

@@ -1,21 +1,18 @@
-"""The PR comment and the job summary: read in ten seconds.
+"""The PR comment and the job summary: read in ten seconds, security first.
 
-The verdict first; then one row per new migration naming the checklist items it does not pass (a
-green one is one row); then, per migration, its findings under the statement they are about, in
-file order, with the fix for that statement written out. Why a rule matters is said once per
-comment, folded. Past the first few migrations only the findings are listed, so that a change of
-many similar migrations stays short; past GitHub's limit the comment points at the job summary.
-"""
+The verdict first; then, never folded, every error (what breaks a deploy or opens data), by rule,
+each at its statement with the fix for its object, and the access the change opens; then one row
+per new migration naming the checklist items it does not pass; then the conventions, folded, a
+rule's findings together across migrations, so that many similar migrations stay short. Why a rule
+matters is said once per comment, folded. Past GitHub's limit the comment points at the job summary."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from urllib.parse import quote
 
 from schemagate import __version__
 from schemagate.findings import ITEMS, Finding, Severity, registry
-from schemagate.findings.fixes import Edit
 from schemagate.report import picture
 from schemagate.report.escape import code, code_block, html, inline
 from schemagate.report.model import MigrationResult, Report, display_path
@@ -24,7 +21,7 @@ LIMIT = 65_536  # GitHub's limit for a comment body, in characters
 # GitHub refuses a step's summary past 1 MiB of UTF-8: bytes, not characters (a name in a script of
 # three-byte letters would otherwise lose the whole summary); room is left for the other sections.
 SUMMARY_LIMIT_BYTES = 1_000_000
-FULL = 2  # migrations shown with their fixes; the rest list their findings by statement
+FULL = 2  # migrations whose draft down file is shown; the rest are in the job summary and drafts/
 _LEVEL_ICON = {Severity.INFO: "ℹ️", Severity.WARNING: "⚠️", Severity.ERROR: "❌"}
 _SHORT = {
     "name": "Name",
@@ -82,7 +79,7 @@ def headline(report: Report) -> str:
 
 
 # the summary: a row per migration -------------------------------------------------------------------
-def _open_items(m: MigrationResult) -> str:
+def _open_items(m: MigrationResult, draft_shown: bool = True) -> str:
     """The checklist items the migration does not pass, worst first; "" when it passes all."""
     if m.status == "not run":
         return "⏭️ not run: an earlier migration failed or could not be verified"
@@ -94,7 +91,8 @@ def _open_items(m: MigrationResult) -> str:
         if names:
             parts.append(f"{_LEVEL_ICON[level]} {', '.join(names)}")
     if m.down_file is None and m.item_level("rollback") in {None, Severity.INFO}:
-        parts.append("↩️ no reviewed down file" + (" (a draft below)" if m.draft else ""))
+        where = " (a draft below)" if draft_shown else " (a draft in the job summary)"
+        parts.append("↩️ no reviewed down file" + (where if m.draft else ""))
     return " · ".join(parts)
 
 
@@ -107,55 +105,63 @@ def _icon(m: MigrationResult) -> str:
     return "❌" if worst == Severity.ERROR else "⚠️" if worst == Severity.WARNING else "✅"
 
 
-def _summary(report: Report) -> list[str]:
+def _summary(report: Report, drafts: int | None = None) -> list[str]:
+    """A row per migration; `drafts`: how many of them show their draft down file (None: all)."""
     lines = ["| Migration | | Not passing |", "|---|:-:|---|"]
-    for m in report.migrations:
-        lines.append(f"| {inline(m.filename)} | {_icon(m)} | {inline(_open_items(m)) or '—'} |")
-    if any(m.edits for m in report.migrations):
-        lines += ["", "Each fix below is a review suggestion to commit; `schemagate fix` writes them all."]
+    for i, m in enumerate(report.migrations):
+        items = _open_items(m, drafts is None or i < drafts)
+        lines.append(f"| {inline(m.filename)} | {_icon(m)} | {inline(items) or '—'} |")
     return lines
 
 
-# per migration: findings by statement, and their fix -------------------------------------------------
-def _groups(m: MigrationResult) -> list[tuple[int | None, list[Finding]]]:
-    """Findings by the statement they are on, in file order; those on the whole file first."""
-    by_line: dict[int | None, list[Finding]] = {}
-    for f in m.findings:
-        if f.rule.id != _NO_DOWN:
-            by_line.setdefault(f.line, []).append(f)
-    return sorted(by_line.items(), key=lambda item: -1 if item[0] is None else item[0])
+# findings by rule: what opens data or breaks production open, the conventions folded -------------
+CAP = 1  # occurrences of a convention shown with their message before the rest are named by place
 
 
-def _shown(edit: Edit) -> str:
-    """The edit's new lines, with runs the author already has folded into `…`."""
-    old, new = edit.old.split("\n"), edit.new.split("\n")
-    out: list[str] = []
-    for tag, _, _, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
-        kept = new[j1:j2]
-        if tag == "equal" and len(kept) > 2:
-            out += [kept[0], "…", kept[-1]]
-        else:
-            out += kept
-    return "\n".join(out)
+def _where_in(report: Report, f: Finding) -> str:
+    """Where a finding is: its migration's file, line and statement, as short as reads well."""
+    owner = next((m for m in report.migrations if f.path in {m.path, m.down_file}), None)
+    if owner is None:
+        return _where(f).removesuffix(" — ")
+    name = code(owner.filename if f.path == owner.path else display_path(f.path) or owner.filename)
+    if f.line is None:
+        return name
+    statement = owner.statements.get(f.line) if f.path == owner.path else None
+    return f"{name} **L{f.line}**" + (f" {code(statement)}" if statement else "")
 
 
-def _fix(found: list[Finding], edit: Edit | None) -> list[str]:
-    """The fix for one statement: the mechanical edit, what the author completes, and for an
-    error with neither, the rule's own fix."""
-    lines = []
-    if edit is not None:
-        lines += ["", "Fix:", "", code_block(_shown(edit), "sql")]
-    starts = [f.remedy.sql for f in found if f.remedy and not f.remedy.mechanical]
-    if starts:
-        lines += ["", "To complete:", "", code_block("\n".join(dict.fromkeys(starts)), "sql")]
-    fixed = set(edit.rules) if edit else set()
-    generic = [
-        f.rule.fix
-        for f in found
-        if f.level == Severity.ERROR and f.rule.id not in fixed and not (f.remedy and not f.remedy.mechanical)
-    ]
-    if generic:
-        lines += ["", code_block("\n".join(dict.fromkeys(generic)), "sql")]
+def _by_rule(found: list[Finding]) -> list[list[Finding]]:
+    """The findings of each rule together: worst first, then in the checklist's order, the most
+    frequent first (RLS off before the policies it leaves idle)."""
+    groups: dict[str, list[Finding]] = {}
+    for f in found:
+        groups.setdefault(f.rule.id, []).append(f)
+    order = list(ITEMS)
+    return sorted(
+        groups.values(), key=lambda fs: (-max(f.level for f in fs), order.index(fs[0].rule.item), -len(fs))
+    )
+
+
+def _fixes(found: list[Finding], shown: set[str] | None = None) -> list[str]:
+    """Each finding's own fix (the remedy for its object), else the rule's example, once each;
+    none that `shown` (the fixes above it) already holds, and it takes in those given here."""
+    own = [f.remedy.sql for f in found if f.remedy]
+    generic = [f.rule.fix for f in found if not f.remedy]
+    fresh = [fix for fix in dict.fromkeys(own) if shown is None or fix not in shown]
+    example = [fix for fix in dict.fromkeys(generic) if shown is None or fix not in shown]
+    if shown is not None:
+        shown.update(fresh + example)
+    lines = ["", code_block("\n".join(fresh), "sql")] if fresh else []
+    if example:  # the rule's own: a note, or the shape of the fix on another object
+        said = "The fix:" if all(fix.startswith("--") for fix in example) else "The fix, on an example:"
+        lines += ["", said, "", code_block("\n".join(example), "sql")]
+    return lines
+
+
+def _occurrence(report: Report, f: Finding) -> list[str]:
+    lines = [f"- {_where_in(report, f)}: {inline(f.message)}"]
+    if f.detail:
+        lines += ["", *("  " + line for line in code_block(f.detail).splitlines())]
     return lines
 
 
@@ -163,41 +169,72 @@ def _finding_line(f: Finding) -> str:
     return f"- {_LEVEL_ICON[f.level]} **{f.rule.id}**: {inline(f.message)}"
 
 
-def _migration(m: MigrationResult, full: bool) -> list[str]:
-    """A migration's findings by statement: with their fixes, or (past the first few) a line for
-    each statement naming what it breaks."""
-    groups = _groups(m)
-    if not groups and m.draft is None:
+def _rule_head(found: list[Finding]) -> str:
+    made, worst = found[0].rule, max(f.level for f in found)
+    count = f" ×{len(found)}" if len(found) > 1 else ""
+    return f"{_LEVEL_ICON[worst]} **{made.id}**{count} · {inline(made.title)}"
+
+
+def _urgent(report: Report) -> list[str]:
+    """Every error: what breaks a deploy or opens data, by rule, each at its statement and with
+    its fix; never folded, so that the first screen of the comment is what must not merge."""
+    errors = [f for f in report.findings if f.level == Severity.ERROR and f.rule.item != "tests"]
+    if not errors:
         return []
-    counts = ", ".join(
-        _plural(sum(1 for _, fs in groups for f in fs if f.level == s), s.label)
-        for s in sorted(Severity, reverse=True)
-        if any(f.level == s for _, fs in groups for f in fs)
-    )
-    opened = " open" if full and m.worst == Severity.ERROR else ""
-    summary = f"{_icon(m)} <b>{html(m.filename)}</b>: {counts or 'a draft'}"
-    lines = ["", f"<details{opened}><summary>{summary}</summary>", ""]
-    edits = {e.line: e for e in m.edits}
-    for line, found in groups:
-        where = _statement(m, line)
-        if not full:
-            rules = ", ".join(f"{_LEVEL_ICON[f.level]} {f.rule.id}" for f in found)
-            lines.append(f"- {where}: {rules}")
-            continue
-        lines += ["", where, "", *[_finding_line(f) for f in found]]
+    lines = ["", f"#### 🚨 {_plural(len(errors), 'error')}: what breaks a deploy or opens data"]
+    shown: set[str] = set()  # RLS off with policies is two rules and one fix: said once
+    for found in _by_rule(errors):
+        lines += ["", _rule_head(found), ""]
         for f in found:
-            if f.detail:
-                lines += ["", code_block(f.detail)]
-        lines += _fix(found, edits.get(line) if line is not None else None)
-    if full:
-        lines += _draft(m)
+            lines += _occurrence(report, f)
+        fixes = _fixes(found, shown)
+        lines += fixes or ["", "Fixed by the fix above."]
+    return lines
+
+
+def _convention(report: Report, found: list[Finding], cap: int) -> list[str]:
+    """A rule's findings: the first few with their message, the first one's fix (the others' are
+    alike, and `schemagate fix` writes them all), the rest by where they are."""
+    lines = ["", _rule_head(found), ""]
+    for f in found[:cap]:
+        lines += _occurrence(report, f)
+    rest = found[cap:]
+    if rest:
+        places = ", ".join(_place(report, f) for f in rest)
+        lines.append(f"- {f'and {len(rest)} more alike' if cap else 'at'}: {places}")
+    return lines + (_fixes(found[:1]) if cap else [])
+
+
+def _place(report: Report, f: Finding) -> str:
+    """A finding's file and line alone: how a convention repeated across migrations is listed."""
+    owner = next((m for m in report.migrations if f.path in {m.path, m.down_file}), None)
+    name = owner.filename if owner is not None and f.path == owner.path else display_path(f.path) or ""
+    return f"{code(name)} L{f.line}" if f.line else code(name)
+
+
+def _conventions(report: Report, cap: int) -> list[str]:
+    """Warnings and notes: conventions and what happened, folded, by rule across migrations."""
+    shown = [
+        f
+        for f in report.findings
+        if f.level < Severity.ERROR and f.rule.id != _NO_DOWN and f.rule.item != "tests"
+    ]
+    if not shown:
+        return []
+    warnings = sum(1 for f in shown if f.level == Severity.WARNING)
+    notes = len(shown) - warnings
+    counts = ", ".join(
+        x for x in (warnings and _plural(warnings, "warning"), notes and _plural(notes, "note")) if x
+    )
+    fixer = (
+        "; <code>schemagate fix</code> writes the mechanical fixes"
+        if any(m.edits for m in report.migrations)
+        else ""
+    )
+    lines = ["", f"<details><summary>⚠️ Conventions and notes: {counts}{fixer}</summary>"]
+    for found in _by_rule(shown):
+        lines += _convention(report, found, cap)
     return [*lines, "", "</details>"]
-
-
-def _statement(m: MigrationResult, line: int | None) -> str:
-    if line is None:
-        return f"**{inline(m.filename)}**"
-    return f"**L{line}** {code(m.statements[line])}" if line in m.statements else f"**L{line}**"
 
 
 _PROOF = {
@@ -234,15 +271,6 @@ def _whys(report: Report) -> list[str]:
         made = registry.get(rule_id)
         advisor = f" (Supabase advisor: {inline(made.alias)})" if made.alias else ""
         lines.append(f"- **{made.id}**{advisor}: {inline(made.why)}")
-    return [*lines, "", "</details>"]
-
-
-def _others(report: Report) -> list[str]:
-    others = [f for f in report.orphans if f.rule.item != "tests"]  # the Tests block shows those
-    if not others:
-        return []
-    lines = ["", "<details open><summary>Other files</summary>", ""]
-    lines += [f"- {_LEVEL_ICON[f.level]} **{f.rule.id}**: {_where(f)}{inline(f.message)}" for f in others]
     return [*lines, "", "</details>"]
 
 
@@ -356,23 +384,35 @@ def _render(report: Report, limit: int, summary_url: str | None, size: Callable[
         nothing = f"### ✅ {_title(report)}: no new migrations in this change"
         return "\n".join([marker(report.project), nothing, *_tests(report), *_footer(report)])
     if all(f.level == Severity.INFO for f in report.findings):
-        drafts = [line for m in report.migrations for line in _draft(m)]
-        seen = picture.render(report.picture)
+        every_draft = [line for m in report.migrations for line in _draft(m)]
+        seen = [*picture.access_lines(report.picture), *picture.render(report.picture)]
         tests = _tests(report)
         return "\n".join(
-            [*head, "", *_passed(report), *seen, *tests, *drafts, *_ignored(report), "", *_footer(report)]
-        )
-    for full in (FULL, 0):
-        body = [line for i, m in enumerate(report.migrations) for line in _migration(m, i < full)]
-        text = "\n".join(
             [
                 *head,
                 "",
-                *_summary(report),
-                *body,
+                *_passed(report),
+                *seen,
+                *tests,
+                *every_draft,
+                *_ignored(report),
+                "",
+                *_footer(report),
+            ]
+        )
+    # in full; then without drafts and with every convention by place; then the pointer below
+    for cap, drafts in ((CAP, FULL), (0, 0)):
+        text = "\n".join(
+            [
+                *head,
+                *_urgent(report),
+                *picture.access_lines(report.picture),
+                "",
+                *_summary(report, drafts),
+                *_conventions(report, cap),
+                *[line for m in report.migrations[:drafts] for line in _draft(m)],
                 *picture.render(report.picture),
                 *_tests(report),
-                *_others(report),
                 *_whys(report),
                 *_ignored(report),
                 "",

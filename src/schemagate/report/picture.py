@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from schemagate.report.escape import code_block, inline, visible
 
 if TYPE_CHECKING:
+    from schemagate.database.catalog.access import Access
     from schemagate.database.catalog.diff import Change
     from schemagate.database.catalog.inventory import Relations
     from schemagate.findings.picture import Picture
@@ -168,8 +169,7 @@ def render(picture: Picture | None) -> list[str]:
         out += ["", code_block(mermaid(picture.relations), "mermaid")]
         if picture.relations.left_out:
             out.append(f"\n{picture.relations.left_out} more related tables are left out of the picture.")
-    out += [*_isolation(picture), "", "</details>", *_access(picture)]
-    return out
+    return [*out, *_isolation(picture), *_scoped_access(picture), "", "</details>"]
 
 
 def _tally(changes: list[Change]) -> str:
@@ -187,20 +187,70 @@ def _tally(changes: list[Change]) -> str:
     return ", ".join(p for p in parts if p) or f"{len(changes)} changes"
 
 
-def _access(picture: Picture) -> list[str]:
-    wide = [a for a in picture.access if a.widened]
-    if not wide:
-        return []
-    header = "| Table | Role | Now can | Through a policy that gives every caller the same rows |"
-    rows = [header, "|---|---|---|---|"]
-    grouped: dict[tuple[str, str, str, str], list[str]] = {}
-    for a in wide:
+_PRIVILEGE_ORDER = ("select", "insert", "update", "delete")
+
+
+def _how(a: Access) -> str:
+    """How a role reaches the rows: RLS off, a view, a policy for every caller alike, or one whose
+    rows depend on who asks."""
+    if a.kind in {"v", "m"}:
+        return "🔓 a view: rows as the view's owner reads them, unless security_invoker"
+    if a.via.endswith("RLS off") or "; RLS off;" in a.via:
+        return "🔓 RLS off: every row"
+    if a.alike:
         name, expression = a.alike[0]
-        grouped.setdefault((a.table, a.role, name, expression), []).append(a.privilege)
-    for (table, role, name, expression), privileges in grouped.items():
-        cell = f"{inline(repr(name))} {inline(expression)}"
-        rows.append(f"| {inline(table)} | {role} | {', '.join(privileges)} | {cell} |")
-    return ["", "**Access this change opens:**", "", *rows]
+        return f"🔓 policy {name!r} gives every caller the same rows: {expression}"
+    return f"🔒 {a.via.split('; ', 1)[-1]}: rows depend on the caller"
+
+
+def _access_rows(picture: Picture) -> list[tuple[str, str]]:
+    """(how, row) for every table, view and function an API role reaches now and did not before,
+    a row for each way in (tables reached alike share a row); open to anyone (🔓) first."""
+    reach: dict[tuple[str, str], dict[str, set[str]]] = {}  # (table, how) -> role -> privileges
+    for a in picture.access:
+        if a.opened:
+            reach.setdefault((a.table, _how(a)), {}).setdefault(a.role, set()).add(a.privilege)
+    alike: dict[tuple[str, str, str], list[str]] = {}  # (roles, privileges, how) -> tables
+    for (table, how), roles in reach.items():
+        privileges = sorted(set().union(*roles.values()), key=_PRIVILEGE_ORDER.index)
+        alike.setdefault((", ".join(roles), ", ".join(privileges), how), []).append(table)
+    rows = [
+        (how, f"| {inline(', '.join(t))} | {who} | {what} | {inline(how)} |")
+        for (who, what, how), t in alike.items()
+    ]
+    calls: dict[tuple[str, bool], list[str]] = {}
+    for name, role, definer in picture.functions:
+        calls.setdefault((name, definer), []).append(role)
+    for (name, definer), callers in calls.items():
+        how = "🔓 SECURITY DEFINER: runs as its owner" if definer else "🔒 runs as the caller"
+        rows.append((how, f"| {inline(name)} | {', '.join(callers)} | call it (rpc) | {inline(how)} |"))
+    return sorted(rows, key=lambda r: r[0].startswith("🔒"))
+
+
+_ACCESS_HEAD = ["| Table, view or function | Role | Now can | How |", "|---|---|---|---|"]
+
+
+def access_lines(picture: Picture | None) -> list[str]:
+    """The access the change opens, never folded, when any of it is open to every caller alike
+    (RLS off, a view, a policy that reads the row alone, a SECURITY DEFINER function); access
+    scoped to the caller is the policies doing their work, shown with the schema changes."""
+    rows = _access_rows(picture) if picture is not None else []
+    if not any(not how.startswith("🔒") for how, _ in rows):
+        return []
+    return ["", "**🔑 Access this change opens:**", "", *_ACCESS_HEAD, *(row for _, row in rows)]
+
+
+def _scoped_access(picture: Picture) -> list[str]:
+    rows = _access_rows(picture)
+    if not rows or any(not how.startswith("🔒") for how, _ in rows):
+        return []
+    return [
+        "",
+        "🔑 Access this change opens, each scoped to the caller:",
+        "",
+        *_ACCESS_HEAD,
+        *(r for _, r in rows),
+    ]
 
 
 def _isolation(picture: Picture) -> list[str]:

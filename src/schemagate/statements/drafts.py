@@ -1,7 +1,8 @@
 """Draft down migrations, written from the up migration's parse tree, newest statement first.
 
 A draft is only a draft: statements with no exact inverse (DROP, UPDATE, DELETE, type changes, DO
-blocks) are listed as needing a human and the draft is marked incomplete, never claimed complete.
+blocks other than the guard `schemagate fix` writes around CREATE TYPE) are listed as needing a
+human and the draft is marked incomplete, never claimed complete.
 `schemagate check` then proves each complete draft on the throwaway database: up -> draft -> the
 catalog exactly as before up, then up again.
 """
@@ -11,10 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
-from schemagate.statements.sql import ParsedMigration, Statement
+from schemagate.errors import InputError
+from schemagate.files.migrations import Migration
+from schemagate.statements.sql import ParsedMigration, Statement, parse, shortened
 from schemagate.statements.tree import Node, strings
 
 _SIMPLE = re.compile(r"^[a-z_][a-z0-9_$]*\Z")  # \Z: `$` passes "name\n" unquoted
@@ -131,6 +135,23 @@ def _comment(node: Node) -> str:
     raise NeedsHuman(f"COMMENT ON {objtype.removeprefix('OBJECT_')} is not drafted")
 
 
+def _alter_function(node: Node) -> list[str]:
+    """`ALTER FUNCTION f(…) SET x = …`, as `schemagate fix` writes for a function's search_path, is
+    undone by RESET: the fix is only offered for a function that had no setting of its own."""
+    kind = "PROCEDURE" if node.get("objtype") == "OBJECT_PROCEDURE" else "FUNCTION"
+    func = node.get("func", {})
+    signature = qualified(strings(func.get("objname")))
+    signature += f"({', '.join(_type_name(a.get('TypeName', {})) for a in func.get('objargs', ()))})"
+    undo = []
+    for action in node.get("actions", ()):
+        element = action.get("DefElem", {})
+        setting = element.get("arg", {}).get("VariableSetStmt", {})
+        if element.get("defname") != "set" or setting.get("kind") != "VAR_SET_VALUE":
+            raise NeedsHuman(f"ALTER {kind} {signature} changes more than a setting: undo it by hand")
+        undo.append(f"ALTER {kind} {signature} RESET {ident(str(setting.get('name', '')))}")
+    return list(reversed(undo))
+
+
 def _grantee(node: Node) -> str:
     role = node.get("RoleSpec", {})
     return "PUBLIC" if role.get("roletype") == "ROLESPEC_PUBLIC" else ident(role.get("rolename", ""))
@@ -206,7 +227,10 @@ def _select(statement: Statement) -> list[str]:
 
 _INVERSES: dict[str, Callable[[Node], list[str]]] = {
     "CreateStmt": _drop("TABLE"),
-    "CreateTableAsStmt": lambda n: [f"DROP TABLE IF EXISTS {rangevar(n.get('into', {}).get('rel'))}"],
+    "CreateTableAsStmt": lambda n: [
+        f"DROP {'MATERIALIZED VIEW' if n.get('objtype') == 'OBJECT_MATVIEW' else 'TABLE'} IF EXISTS "
+        + rangevar(n.get("into", {}).get("rel"))
+    ],
     "ViewStmt": _drop("VIEW"),
     "CreateSeqStmt": _drop("SEQUENCE"),
     "CreateSchemaStmt": _drop("SCHEMA"),
@@ -221,6 +245,7 @@ _INVERSES: dict[str, Callable[[Node], list[str]]] = {
         f"DROP {'PROCEDURE' if n.get('is_procedure') else 'FUNCTION'} IF EXISTS {_function_signature(n)}"
     ],
     "AlterTableStmt": _alter_table,
+    "AlterFunctionStmt": _alter_function,
     "CommentStmt": lambda n: [_comment(n)],
     "GrantStmt": lambda n: [_grant(n)],
 }
@@ -297,7 +322,9 @@ def draft(parsed: ParsedMigration) -> Draft:
         try:
             result.inverse += _invert(statement)
         except NeedsHuman as why:
-            result.needs_human.append(f"line {statement.line}: `{statement.first_line[:70]}` — {why}")
+            result.needs_human.append(
+                f"line {statement.line}: `{shortened(statement.first_line, 70)}` — {why}"
+            )
     result.needs_human.reverse()
     return result
 
@@ -308,10 +335,53 @@ def _invert(statement: Statement) -> list[str]:
         return []
     if kind == "SelectStmt":
         return _select(statement)
+    if kind == "DoStmt":
+        return _invert(_guarded(statement))
     inverse = _INVERSES.get(kind)
     if inverse is None:
         raise NeedsHuman(_why_not(kind))
     return inverse(statement.node)
+
+
+# `do $$ begin <one statement>; exception when duplicate_object then null; end $$`: how `schemagate
+# fix` (and Supabase's own migrations) make a CREATE TYPE safe to run twice, there being no IF NOT
+# EXISTS for types; undone like the statement it guards
+_GUARD = re.compile(
+    r"^\s*begin\s+(?P<inner>.*?);?\s*exception\s+when\s+duplicate_\w+(?:\s+or\s+duplicate_\w+)*"
+    r"\s+then\s+null\s*;\s*end\s*;?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _guarded(statement: Statement) -> Statement:
+    """The one statement a DO block only guards against a second run, else NeedsHuman."""
+    node = statement.node
+    body = next(
+        (
+            str(a["DefElem"]["arg"]["String"]["sval"])
+            for a in node.get("args", ())
+            if a.get("DefElem", {}).get("defname") == "as"
+        ),
+        "",
+    )
+    language = next(
+        (
+            str(a["DefElem"]["arg"]["String"]["sval"])
+            for a in node.get("args", ())
+            if a.get("DefElem", {}).get("defname") == "language"
+        ),
+        "plpgsql",
+    )
+    found = _GUARD.match(body) if language.lower() == "plpgsql" else None
+    if found is None:
+        raise NeedsHuman(_why_not("DoStmt"))
+    try:
+        inner = parse(Migration("0", "guarded", Path("guarded.sql"), found["inner"] + ";\n", "")).statements
+    except InputError:
+        inner = ()
+    if len(inner) != 1 or inner[0].node_type not in _INVERSES:
+        raise NeedsHuman(_why_not("DoStmt"))
+    return inner[0]
 
 
 def _why_not(kind: str) -> str:

@@ -8,6 +8,7 @@ its text and where it starts in the file; the rest of schemagate only ever talks
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -49,6 +50,54 @@ _NEVER_IN_TRANSACTION = {*SERVER_WIDE, "CreateSubscriptionStmt", "DropSubscripti
 _COMMENT_TOKENS = {"SQL_COMMENT", "C_COMMENT"}
 _BEGIN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
 _END = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"}
+
+
+# words before which a statement's next clause starts: a snippet that must be cut is cut there
+_CLAUSE_WORDS = (
+    "on for to using with as where from returns language execute references after before instead "
+    "set values default check add drop alter rename owner select into in when is by"
+)
+_CLAUSES = frozenset(_CLAUSE_WORDS.split())
+# a word of SQL: a double-quoted name or a single-quoted string, each kept whole, or a bare word
+_WORD = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|\S+?(?=[\s"\']|$)|\S+')
+
+
+def snippet(line: str, limit: int = 60) -> str:
+    """A statement's first line as a reviewer reads it: up to its first parenthesis, and when longer
+    than `limit`, cut before a clause (else between words, never inside a quoted name) with " …"."""
+    head = _before_parenthesis(line).rstrip().removesuffix(";")
+    words = _WORD.findall(head)
+    whole = " ".join(words)
+    if len(whole) <= limit:
+        return whole
+    cuts = [i for i, w in enumerate(words) if i >= 2 and w.lower() in _CLAUSES]
+    fitting = [i for i in cuts if len(" ".join(words[:i])) <= limit]
+    if fitting:
+        return " ".join(words[: fitting[-1]]) + " …"
+    return shortened(whole, limit)
+
+
+def shortened(text: str, limit: int) -> str:
+    """The text whole when it fits, else cut between words with " …" (inside a word only when its
+    first word alone is longer than the limit)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    return (text[:cut] if cut > 0 else text[: limit - 2]) + " …"
+
+
+def _before_parenthesis(line: str) -> str:
+    """The line up to its first `(` outside quotes."""
+    quote = ""
+    for i, c in enumerate(line):
+        if quote:
+            quote = "" if c == quote else quote
+        elif c in "\"'":
+            quote = c
+        elif c == "(":
+            return line[:i]
+    return line
 
 
 class LineIndex:
@@ -114,8 +163,7 @@ class Statement:
     @property
     def label(self) -> str:
         """The statement in a few words, as a reviewer names it: `create table public.line_items`."""
-        words = " ".join(self.first_line.split("(")[0].split()[:6])
-        return words if len(words) <= 60 else words[:59] + "…"
+        return snippet(self.first_line)
 
 
 def _refuses_transaction(name: str, node: dict[str, Any]) -> bool:

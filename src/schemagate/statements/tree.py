@@ -20,6 +20,12 @@ def relation(rangevar: Node | None, default_schema: str = "public") -> str:
     return f"{rangevar.get('schemaname') or default_schema}.{rangevar.get('relname', '')}"
 
 
+def quoted(name: str) -> str:
+    """A name in double quotes, as a reviewer reads it in a sentence: `policy "Public profiles are
+    viewable by everyone." on public.profiles` (a bare name with spaces and a full stop does not read)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def qualified(names: list[str], default_schema: str = "public") -> str:
     return ".".join(names) if len(names) > 1 else f"{default_schema}.{names[0]}" if names else ""
 

@@ -163,7 +163,7 @@ def supabase_verdict(stmt: Statement | None, exc: psycopg.Error, message: str) -
         if found["name"] in PRIVILEGED:
             return (
                 f"hosted Supabase offers {found['name']}, this server does not have it: install it "
-                "(the README lists which are real where), or use a server that has it"
+                "(docs/throwaway-database.md lists which are real where), or use a server that has it"
             )
         return f"hosted Supabase does not offer {found['name']} either"
     if state != "42501":

@@ -23,7 +23,7 @@ from schemagate.database.apply.commits import CommitUnknown, commit, record_and_
 from schemagate.database.connection import OWN_SEARCH_PATH, OWN_SEARCH_PATH_LOCAL, Connection, Link
 from schemagate.database.history import RunContext
 from schemagate.database.history.plan import Plan
-from schemagate.errors import InputError
+from schemagate.errors import InputError, running
 from schemagate.files.migrations import discover
 from schemagate.statements.sql import SERVER_WIDE, ParsedMigration, Statement, parse
 
@@ -253,11 +253,12 @@ def run_file(
     `observe` sees the connection inside the open transaction, after the body and before the
     history row (the check reads the locks held there)."""
     try:
-        if parsed.transactional and not parsed.transaction_splits():
-            _run_in_transaction(conn, parsed, settings, record, pooled=pooled, shim=shim, observe=observe)
-        else:
-            conn.execute(b"RESET ALL")  # one file's SET never leaks into the next
-            _run_outside_transaction(conn, parsed, settings, record, shim=shim)
+        with running(parsed.migration.filename):
+            if parsed.transactional and not parsed.transaction_splits():
+                _run_in_transaction(conn, parsed, settings, record, pooled=pooled, shim=shim, observe=observe)
+            else:
+                conn.execute(b"RESET ALL")  # one file's SET never leaks into the next
+                _run_outside_transaction(conn, parsed, settings, record, shim=shim)
     finally:
         # through a transaction pooler a session's SET outlives us, in another client's session
         if not pooled:
@@ -280,7 +281,7 @@ def _describe(parsed: ParsedMigration) -> str:
     if parsed.transactional:
         return ""
     culprit = next(s for s in parsed.body if not s.transactional)
-    return f" (outside a transaction: {culprit.first_line[:60]})"
+    return f" (outside a transaction: {culprit.label})"
 
 
 def apply(

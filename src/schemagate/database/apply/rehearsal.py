@@ -2,7 +2,8 @@
 which tables, how big those tables are in production, and how long its rewrites and index builds
 will hold them there.
 
-Production is only read (its history, and each table's `reltuples` and total relation size).
+Production is only read (its history, and each table's `reltuples` and total relation size; the
+rows of a table never analyzed are counted, up to a million).
 The recorded migrations are applied to a throwaway database of the same major; each pending one
 then runs there, its tables first given synthetic rows (as many as production has, up to a
 sample), with its locks read from `pg_locks` inside its transaction and its rewrites seen as a
@@ -28,7 +29,12 @@ from schemagate.statements.sql import ParsedMigration
 from schemagate.statements.tree import relation
 
 SAMPLE_ROWS = 20_000
-_CATALOGS = {"pg_catalog", "information_schema", "supabase_migrations"}
+# never the project's tables: the catalogs, the history, and the shim's own (`schemagate`), which
+# its event triggers write to while a migration runs on the throwaway database
+_CATALOGS = {"pg_catalog", "information_schema", "supabase_migrations", "schemagate"}
+# a table production never analyzed has no row estimate (reltuples -1): its rows are counted, up
+# to this many, rather than said to be none
+COUNTED_AT_MOST = 1_000_000
 _STRENGTH = [
     "AccessShareLock",
     "RowShareLock",
@@ -140,8 +146,22 @@ def build(
 
 
 def _sizes(production: Connection, tables: list[str]) -> dict[str, tuple[int | None, int | None]]:
-    rows = production.execute(_SIZES, (tables,)).fetchall()
-    return {str(t): (int(str(n)) if int(str(n)) >= 0 else None, int(str(b))) for t, n, b in rows}
+    """Each table's rows and bytes in production: the planner's estimate, or, where there is none
+    or it says empty (never analyzed since its rows came), a count of at most COUNTED_AT_MOST."""
+    found: dict[str, tuple[int | None, int | None]] = {}
+    for table, estimate, size in production.execute(_SIZES, (tables,)).fetchall():
+        rows = int(str(estimate))
+        if rows <= 0:
+            rows = _counted(production, str(table))
+        found[str(table)] = (rows, int(str(size)))
+    return found
+
+
+def _counted(production: Connection, table: str) -> int:
+    # `table` is the catalog's own format('%s.%I') of the name: quoted where it needs to be
+    query = f"SELECT count(*) FROM (SELECT FROM {table} LIMIT %s) AS counted"
+    row = production.execute(query.encode(), (COUNTED_AT_MOST,)).fetchone()
+    return int(str(row[0])) if row else 0
 
 
 def _step(

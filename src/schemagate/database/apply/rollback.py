@@ -2,12 +2,15 @@
 
 A down file is `supabase/rollbacks/<version>_<name>.sql`, beside (not inside) the migrations folder,
 because `supabase db push` would run anything named like a migration. A rollback refuses before
-touching anything when a migration in range has no down file, or when its down file changed after
-the migration was applied (its sha256 is recorded in the audit table at apply time).
+touching anything when a migration in range has no down file, when its down file changed after
+the migration was applied (its sha256 is recorded in the audit table at apply time), and, unless
+forced with a reason, when a down file cannot be trusted: one the draft writer marked incomplete,
+or one with no statement for a migration that changed the schema (a draft's comments alone).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +24,11 @@ from schemagate.errors import InputError, MigrationFailed
 from schemagate.files.migrations import Migration, find_downs, is_number, version_order
 
 __all__ = ["find_downs", "plan", "run"]
-from schemagate.statements.sql import ParsedMigration, parse
+from schemagate.statements.sql import Kind, ParsedMigration, parse
+
+# the line statements/drafts.py writes into a draft some statements of which need a human
+_INCOMPLETE = re.compile(r"^\s*--\s*INCOMPLETE\b", re.MULTILINE | re.IGNORECASE)
+_SCHEMA_KINDS = {Kind.DDL, Kind.PROCEDURAL}  # a DO block may change anything
 
 
 def down_checksums(directory: Path) -> dict[str, str]:
@@ -68,8 +75,11 @@ def plan(
     *,
     to: str | None = None,
     steps: int | None = None,
+    ups: dict[str, ParsedMigration] | None = None,
+    force: bool = False,
 ) -> Plan:
-    """The steps, newest first; every refusal is found here, before anything runs."""
+    """The steps, newest first; every refusal is found here, before anything runs. `ups` are the
+    migrations in the folder by version; `force` runs untrusted down files, each said in a notice."""
     chosen, target = _range(recorded, to, steps)
     missing = [r.version for r in chosen if r.version not in downs]
     if missing:
@@ -89,6 +99,18 @@ def plan(
             "a rollback runs only what was reviewed with the migration"
         )
     result = Plan([Step(r, parse(downs[r.version])) for r in chosen], target)
+    untrusted = [
+        f"{step.recorded.version}: {why}"
+        for step in result.steps
+        if (why := distrust(step.down, (ups or {}).get(step.recorded.version)))
+    ]
+    if untrusted and not force:
+        raise InputError(
+            f"down file(s) that cannot be trusted, nothing was touched: {'; '.join(untrusted)}",
+            hint="finish the down file and commit it (`schemagate check` proves it), or pass --force "
+            "with --reason to run it as it is",
+        )
+    result.notices += [f"{line}; running it anyway (--force)" for line in untrusted]
     for r in chosen:
         if r.version not in recorded_downs or recorded_downs[r.version] is None:
             result.notices.append(
@@ -98,6 +120,23 @@ def plan(
     for step in result.steps:
         engine.validate(step.down)
     return result
+
+
+def distrust(down: ParsedMigration, up: ParsedMigration | None) -> str | None:
+    """Why a down file cannot be trusted as it is, or None: marked incomplete by the draft writer,
+    or without a statement when its migration changed the schema (or is not in the folder)."""
+    if _INCOMPLETE.search(down.migration.text):
+        return f"{down.migration.filename} is marked INCOMPLETE (statements in it need a human)"
+    if down.body:
+        return None
+    if up is None:
+        return f"{down.migration.filename} has no statement and its migration is not in the folder"
+    if any(s.kind in _SCHEMA_KINDS for s in up.body):
+        return (
+            f"{down.migration.filename} has no statement (only comments) but "
+            f"{up.migration.filename} changed the schema"
+        )
+    return None
 
 
 def run(

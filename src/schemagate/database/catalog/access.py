@@ -54,11 +54,12 @@ SELECT format('%%s.%%I', c.relnamespace::regnamespace, c.relname), r.rolname, lo
           AND (p.polroles = '{0}' OR r.oid = ANY (p.polroles))),
        (SELECT array_agg(array[p.polname::text, p.expr] ORDER BY p.polname) FROM pol p
         WHERE p.polrelid = c.oid AND p.polpermissive AND p.polcmd IN ('*', v.cmd) AND NOT p.caller
-          AND (p.polroles = '{0}' OR r.oid = ANY (p.polroles)))
+          AND (p.polroles = '{0}' OR r.oid = ANY (p.polroles))),
+       c.relkind::text
 FROM pg_class c
 CROSS JOIN pg_roles r
 CROSS JOIN (VALUES ('SELECT', 'r'), ('INSERT', 'a'), ('UPDATE', 'w'), ('DELETE', 'd')) v(priv, cmd)
-WHERE c.relkind IN ('r', 'p') AND r.rolname = ANY (%(roles)s)
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND r.rolname = ANY (%(roles)s)
   AND c.relnamespace::regnamespace::text = ANY (%(schemas)s)
 """
 
@@ -73,6 +74,7 @@ class Cell:
     restricted_by: str | None = None  # restrictive policies that narrow it
     policies: tuple[str, ...] = ()  # the permissive policies allowing it, quoted as identifiers
     alike: tuple[tuple[str, str], ...] = ()  # (name, expression) of those that give every caller alike
+    kind: str = "r"  # pg_class.relkind: r and p tables, v and m views, f foreign tables
 
     @property
     def scoped(self) -> bool:
@@ -93,6 +95,7 @@ class Access:
     scoped: bool = False  # the rows it reaches depend on who asks
     alike: tuple[tuple[str, str], ...] = ()  # (policy, expression) giving every caller the same rows
     was_scoped: bool = False  # before the change, the rows depended on who asked
+    kind: str = "r"  # pg_class.relkind of the relation
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -112,20 +115,29 @@ class Access:
         opened = not self.before or self.was_scoped
         return self.after and opened and bool(self.alike)
 
+    @property
+    def opened(self) -> bool:
+        """Reachable now and not before, or now every caller's alike where rows depended on who
+        asked: what the reviewer is shown, however it came (a policy, RLS off, a view)."""
+        return self.after and (not self.before or self.widened)
+
 
 def _cell(row: tuple[object, ...]) -> Cell:
-    table, role, privilege, granted, rls, grant, permissive, restrictive, alike = row
+    table, role, privilege, granted, rls, grant, permissive, restrictive, alike, kind = row
+    what = (str(table), str(role), str(privilege))
     if not granted:
-        return Cell(str(table), str(role), str(privilege), False, f"no {privilege} privilege")
+        return Cell(*what, False, f"no {privilege} privilege", kind=str(kind))
+    if kind in {"v", "m"}:
+        return Cell(*what, True, f"{grant}; a view", kind=str(kind))
     if not rls:
-        return Cell(str(table), str(role), str(privilege), True, f"{grant}; RLS off")
+        return Cell(*what, True, f"{grant}; RLS off", kind=str(kind))
     if permissive is None:
-        return Cell(str(table), str(role), str(privilege), False, f"{grant}; RLS on, no policy for it")
+        return Cell(*what, False, f"{grant}; RLS on, no policy for it", kind=str(kind))
     via = f"{grant}; policy {permissive}"
     names = tuple(str(permissive).split(", "))
     narrowed = str(restrictive) if restrictive else None
     open_to_all = tuple((str(name), str(expr)) for name, expr in (alike or []))  # type: ignore[attr-defined]
-    return Cell(str(table), str(role), str(privilege), True, via, narrowed, names, open_to_all)
+    return Cell(*what, True, via, narrowed, names, open_to_all, str(kind))
 
 
 def matrix(conn: Connection, schemas: list[str]) -> dict[tuple[str, str, str], Cell]:
@@ -154,5 +166,41 @@ def compare(
                 via = now.via + narrowed
                 was = bool(then and then.allowed)
                 own = bool(then and then.allowed and then.scoped)
-                out.append(Access(table, role, privilege, was, now.allowed, via, now.scoped, now.alike, own))
+                out.append(
+                    Access(
+                        table, role, privilege, was, now.allowed, via, now.scoped, now.alike, own, now.kind
+                    )
+                )
     return out
+
+
+def new_views(before: dict[tuple[str, str, str], Cell], after: dict[tuple[str, str, str], Cell]) -> list[str]:
+    """The views an API role reaches now and did not before: no table change names them."""
+    reached = [
+        key[0]
+        for key, cell in after.items()
+        if cell.kind in {"v", "m"} and cell.allowed and not (key in before and before[key].allowed)
+    ]
+    return list(dict.fromkeys(reached))
+
+
+_CALLABLE = """
+SELECT format('%%s.%%I(%%s)', p.pronamespace::regnamespace, p.proname,
+              pg_get_function_identity_arguments(p.oid)), r.rolname, p.prosecdef
+FROM pg_proc p CROSS JOIN pg_roles r
+WHERE r.rolname = ANY (%(roles)s) AND p.pronamespace::regnamespace::text = ANY (%(schemas)s)
+  AND p.prokind IN ('f', 'p') AND p.prorettype <> 'trigger'::regtype
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                  AND d.objid = p.oid AND d.deptype = 'e')
+  AND has_function_privilege(r.oid, p.oid, 'EXECUTE')
+"""
+
+
+def callable_functions(conn: Connection, schemas: list[str]) -> dict[tuple[str, str], bool]:
+    """(function, role) -> whether it is SECURITY DEFINER: what the Data API lets each role call
+    (an RPC), apart from trigger functions and what extensions own."""
+    found = conn.execute(b"SELECT count(*) FROM pg_roles WHERE rolname = ANY (%s)", (list(ROLES),)).fetchone()
+    if not found or found[0] != len(ROLES):
+        return {}
+    rows = conn.execute(_CALLABLE.encode(), {"roles": list(ROLES), "schemas": schemas}).fetchall()
+    return {(str(name), str(role)): bool(definer) for name, role, definer in rows}

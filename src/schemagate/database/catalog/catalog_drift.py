@@ -43,6 +43,14 @@ _WHERE = {
     "added": "exists in production and in no migration",
     "removed": "is in the migrations, not in production",
 }
+# Who gets which rights on what a role creates later: the replica has Supabase's (anon,
+# authenticated and service_role on every new table in public); a database that is not a hosted
+# project's may have none, and then lacks grants no statement of the migrations' made.
+_DEFAULT_PRIVILEGES = b"""
+SELECT format('%s %s %s %s', d.defaclrole::regrole, coalesce(d.defaclnamespace::regnamespace::text, '*'),
+              d.defaclobjtype, d.defaclacl::text)
+FROM pg_default_acl d ORDER BY 1
+"""
 
 
 @dataclass
@@ -51,13 +59,21 @@ class CatalogDrift:
     compared: bool = True
     why_not: str | None = None  # why the catalog could not be compared
     versions: int = 0  # how many recorded migrations the expected catalog holds
+    # production's default privileges are not the replica's (Supabase's): a grant it lacks may
+    # be one those give, not one a migration wrote
+    defaults_differ: bool = False
 
     def lines(self) -> list[str]:
         """One line per difference, as `status` prints and a refused deploy says."""
-        return [describe(c) for c in self.differences]
+        return [describe(c, defaults_differ=self.defaults_differ) for c in self.differences]
 
 
-def describe(change: diff.Change) -> str:
+def describe(change: diff.Change, *, defaults_differ: bool = False) -> str:
+    if change.kind == "grant" and change.change == "removed" and defaults_differ:
+        return (
+            f"grant {change.object} is not in production, whose default privileges differ from "
+            "Supabase's: the replica's default privileges gave it (or a migration's GRANT did)"
+        )
     if change.change == "changed":
         return f"{change.kind} {change.object} differs: migrations → production: {change.detail}"
     return f"{change.kind} {change.object} {_WHERE[change.change]}"
@@ -76,15 +92,20 @@ def compare(
     of = replica.shape(production)
     try:
         if applied:
-            baseline, expected = _expected(config, of, applied, pg_bin)
+            baseline, expected, defaults = _expected(config, of, applied, pg_bin)
         else:  # nothing recorded: a project's own objects are none yet, and no server is needed
-            baseline, expected = inventory.Inventory({}), inventory.Inventory({})
+            baseline, expected, defaults = inventory.Inventory({}), inventory.Inventory({}), []
     except SchemagateError as exc:
         return CatalogDrift(compared=False, why_not=f"the migrations do not build here: {exc.reason}")
     theirs = inventory.extension_schemas(expected, found)
     managed = _managed(baseline) | theirs if of.supabase else theirs
     changes = diff.between(_ours(expected, baseline, managed), _ours(found, baseline, managed))
-    return CatalogDrift(diff.folded(changes), versions=len(applied))
+    differ = bool(applied) and defaults != _default_privileges(production)
+    return CatalogDrift(diff.folded(changes), versions=len(applied), defaults_differ=differ)
+
+
+def _default_privileges(conn: Connection) -> list[str]:
+    return [str(row[0]) for row in conn.execute(_DEFAULT_PRIVILEGES).fetchall()]
 
 
 def _read(production: Connection) -> tuple[list[history.Recorded], inventory.Inventory]:
@@ -98,9 +119,9 @@ def _read(production: Connection) -> tuple[list[history.Recorded], inventory.Inv
 
 def _expected(
     config: Config, of: replica.Shape, applied: list[ParsedMigration], pg_bin: str | None
-) -> tuple[inventory.Inventory, inventory.Inventory]:
+) -> tuple[inventory.Inventory, inventory.Inventory, list[str]]:
     with replica.replica(config, of, applied, pg_bin) as (_, conn, baseline):
-        return baseline, inventory.take(conn)
+        return baseline, inventory.take(conn), _default_privileges(conn)
 
 
 def _schema(name: str) -> str:

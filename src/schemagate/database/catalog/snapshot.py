@@ -19,7 +19,10 @@ _QUERIES = {
     "schema": f"SELECT n.nspname FROM pg_namespace n WHERE {_USER_SCHEMAS}",
     "extension": "SELECT format('%I %s', e.extname, e.extversion) FROM pg_extension e",
     "relation": f"""
-        SELECT format('%I.%I %s rls=%s force=%s', n.nspname, c.relname, c.relkind,
+        SELECT format('%I.%I %s rls=%s force=%s', n.nspname, c.relname,
+                      CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
+                        WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
+                        WHEN 'f' THEN 'foreign table' END,
                       c.relrowsecurity, c.relforcerowsecurity)
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE {_USER_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')""",
@@ -58,9 +61,12 @@ _QUERIES = {
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE {_USER_SCHEMAS} AND c.relkind IN ('v', 'm')""",
     "type": f"""
-        SELECT format('%I.%I %s %s', n.nspname, t.typname, t.typtype,
-                      (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
-                       FROM pg_enum e WHERE e.enumtypid = t.oid))
+        SELECT format('%I.%I %s', n.nspname, t.typname, CASE t.typtype
+                 WHEN 'e' THEN format('enum (%s)', (
+                     SELECT string_agg(e.enumlabel, ', ' ORDER BY e.enumsortorder)
+                     FROM pg_enum e WHERE e.enumtypid = t.oid))
+                 WHEN 'd' THEN 'domain over ' || format_type(t.typbasetype, t.typtypmod)
+                 ELSE 'composite type' END)
         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
         WHERE {_USER_SCHEMAS} AND t.typtype IN ('e', 'd')
            OR ({_USER_SCHEMAS} AND t.typtype = 'c' AND EXISTS (

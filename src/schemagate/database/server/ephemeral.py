@@ -20,8 +20,10 @@ from pathlib import Path
 from types import TracebackType
 
 import psycopg
+from psycopg import sql
 
-from schemagate.database.server import cache, extensions
+from schemagate import secrets
+from schemagate.database.server import cache, extensions, logins
 from schemagate.database.server.binaries import PgBinaries
 from schemagate.errors import SchemagateError
 
@@ -105,6 +107,7 @@ class EphemeralPostgres:
         self.process: subprocess.Popen[bytes] | None = None
         self.version = ""
         self.startup_seconds = 0.0
+        self._password: str | None = None  # the superuser's, once require_password() ran
 
     # lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> EphemeralPostgres:
@@ -137,6 +140,7 @@ class EphemeralPostgres:
         self.notes = made.notes if made else []
         preload = extensions.preload(bindir) if self.supabase else []
         self.port = _free_port()
+        logins.write_logins(self._hba_file, logins.OPEN_LOGINS, self._owner())
         user, group, extra = self._as_user()
         self.process = subprocess.Popen(
             self._server_command(server_bindir, data, preload),
@@ -172,7 +176,28 @@ class EphemeralPostgres:
         return self.workdir
 
     def url(self, user: str | None = None, dbname: str = "postgres") -> str:
-        return f"postgresql://{user or self.superuser}@127.0.0.1:{self.port}/{dbname}"
+        login = user or self.superuser
+        password = f":{self._password}" if self._password and login == self.superuser else ""
+        return f"postgresql://{login}{password}@127.0.0.1:{self.port}/{dbname}"
+
+    def require_password(self) -> None:
+        """From now on every superuser logs in with a password, and only ours has one. Run it
+        before any SQL that is not ours reaches the server."""
+        password = logins.new_password()
+        secrets.register(password)
+        with self.connect() as conn:
+            verifier = logins.scram_verifier(password)
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(self.superuser), sql.Literal(verifier)
+                )
+            )
+            names = [str(r[0]) for r in conn.execute(b"SELECT rolname FROM pg_roles WHERE rolsuper")]
+            logins.write_logins(self._hba_file, logins.guarded_logins(names), self._owner())
+            reloaded = conn.execute(b"SELECT pg_reload_conf()").fetchone()
+        if not reloaded or reloaded[0] is not True:
+            raise SchemagateError("the throwaway server did not reload its login rules")
+        self._password = password
 
     def connect(
         self, dbname: str = "postgres", user: str | None = None
@@ -180,6 +205,14 @@ class EphemeralPostgres:
         return psycopg.connect(self.url(user, dbname), autocommit=True, prepare_threshold=None)
 
     # internals -------------------------------------------------------------------------------
+    @property
+    def _hba_file(self) -> Path:
+        assert self.workdir is not None, "server not started"
+        return self.workdir / "pg_hba.conf"
+
+    def _owner(self) -> tuple[int, int] | None:
+        return (self.run_as.uid, self.run_as.gid) if self.run_as else None
+
     def _as_user(self) -> tuple[int | None, int | None, list[int] | None]:
         """user, group and extra_groups for subprocess: the unprivileged user when we are root."""
         if self.run_as is None:
@@ -254,6 +287,8 @@ class EphemeralPostgres:
             "listen_addresses": "127.0.0.1",
             "port": str(self.port),
             "unix_socket_directories": str(self.workdir),
+            # outside the data folder, which a cache may copy from server to server
+            "hba_file": str(self._hba_file),
         }
         if preload:
             settings["shared_preload_libraries"] = ",".join(preload)

@@ -33,7 +33,7 @@ STANDIN_MARK = "schemagate stand-in"
 # Supabase's own configuration by `python -m schemagate.database.server.facts`, never written by hand.
 PRIVILEGED = facts.recorded().privileged_extensions
 # A new hosted project has these and the usual PostgreSQL packages do not: naming them in every
-# report would be noise (the README says they are stand-ins).
+# report would be noise (docs/throwaway-database.md says they are stand-ins).
 EVERYWHERE = frozenset({"supabase_vault", "pg_graphql", "pgsodium", "pgjwt"})
 # A check never schedules jobs or sends HTTP, even where the real extension is installed.
 ALWAYS_STANDIN = frozenset({"pg_cron", "pg_net", "http"})

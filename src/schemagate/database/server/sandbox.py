@@ -184,6 +184,7 @@ def throwaway(
                 shim.install(conn)
             else:
                 hardening.make_plain_owner(conn)
+        server.require_password()
         notes = (_substitution(major, found, needs), *server.notes, AS_SUPERUSER_NOTE if superuser else None)
         yield Sandbox(
             url=server.url() if superuser else server.url(user=shim.MIGRATION_ROLE),

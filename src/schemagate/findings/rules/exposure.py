@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from schemagate.findings import rule
 from schemagate.findings.rules.catalog import Row
+from schemagate.statements.sql import shortened
+from schemagate.statements.tree import quoted
 
 if TYPE_CHECKING:  # `lint` loads every rule and no database driver
     from schemagate.database.catalog.access import Access
@@ -87,8 +89,8 @@ def widened(matrix: Iterable[Access], proofs: Iterable[Proof] = ()) -> list[Row]
     rows = []
     for (table, role, policy, expression), privileges in grouped.items():
         what = ", ".join(privileges)
-        shown = expression if len(expression) <= 80 else expression[:79] + "…"
-        alike = f"policy {policy!r} gives every caller the same rows"
+        shown = shortened(expression, 80)
+        alike = f"policy {quoted(policy)} gives every caller the same rows"
         message = f"{role} can now {what} {table}: {alike}, {shown}"
         rows.append(Row(_ROLE_RULE[role], "policy", f"{table}|{policy}", table, message))
     return rows
@@ -101,7 +103,7 @@ def leaks(proofs: Iterable[Proof]) -> list[Row]:
         leaked = [what for what in proof.leaks if what not in proof.always_true]
         if leaked:
             policies = sorted({name for what in leaked for name in proof.through.get(what, [])})
-            through = ", ".join(repr(name) for name in policies)
+            through = ", ".join(quoted(name) for name in policies)
             message = (
                 f"one signed-in user could {', '.join(leaked)} another's row of {proof.table} "
                 f"through policy {through}, although its policies compare {proof.owner} with auth.uid()"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from schemagate.findings import Rule, rule
 from schemagate.statements.sql import Statement
-from schemagate.statements.tree import qualified, relation, strings
+from schemagate.statements.tree import qualified, quoted, relation, strings
 
 CREATE_IF_NOT_EXISTS = rule(
     "create-without-if-not-exists",
@@ -100,12 +100,21 @@ def _name_of_create(stmt: Statement) -> tuple[str, str] | None:
     node = stmt.node
     if stmt.node_type == "CreatePolicyStmt":
         return "policy", f"{node.get('policy_name')} on {relation(node.get('table'))}"
-    if stmt.node_type == "CreateEnumStmt" or stmt.node_type == "CreateDomainStmt":
-        names = strings(node.get("typeName") or node.get("domainname", {}).get("names"))
-        return "type", qualified(names)
+    if stmt.node_type == "CreateEnumStmt":
+        return "type", qualified(strings(node.get("typeName")))
+    if stmt.node_type == "CreateDomainStmt":
+        # a domain's typeName is its base type; its own name is domainname
+        return "type", qualified(strings(node.get("domainname")))
     if stmt.node_type == "CompositeTypeStmt":
         return "type", relation(node.get("typevar"))
     return None
+
+
+def _spoken(stmt: Statement, kind: str, name: str) -> str:
+    """`policy "Public profiles are viewable by everyone." on public.profiles`, `type public.mood`."""
+    if kind == "policy":
+        return f"policy {quoted(str(stmt.node.get('policy_name')))} on {relation(stmt.node.get('table'))}"
+    return f"{kind} {name}"
 
 
 def _dropped_names(stmt: Statement) -> Iterator[tuple[str, str]]:
@@ -124,8 +133,7 @@ def _dropped_names(stmt: Statement) -> Iterator[tuple[str, str]]:
 
 
 def describe(stmt: Statement) -> str:
-    words = stmt.first_line.split("(")[0].split()
-    return " ".join(words[:6])
+    return stmt.label
 
 
 def broken(stmt: Statement, context: Context) -> Iterator[tuple[Rule, str]]:
@@ -138,7 +146,10 @@ def broken(stmt: Statement, context: Context) -> Iterator[tuple[Rule, str]]:
     if kind in _DROP_FIRST:
         name = _name_of_create(stmt)
         if name and name not in context.dropped:
-            yield CREATE_IF_NOT_EXISTS, f"{name[0]} {name[1]} is created without a DROP … IF EXISTS before it"
+            yield (
+                CREATE_IF_NOT_EXISTS,
+                f"{_spoken(stmt, *name)} is created without a DROP … IF EXISTS before it",
+            )
     if kind == "DropStmt" and not node.get("missing_ok"):
         yield DROP_IF_EXISTS, f"`{describe(stmt)}` without IF EXISTS"
     adds_value = kind == "AlterEnumStmt" and node.get("newVal") and not node.get("oldVal")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from schemagate.findings import Finding, Rule, Severity, remedies, rule
 from schemagate.findings.rules import hardcoded, idempotency
 from schemagate.statements.sql import Kind, ParsedMigration, Statement
-from schemagate.statements.tree import Node, relation, strings, subject, walk
+from schemagate.statements.tree import Node, quoted, relation, strings, subject, walk
 
 DESTRUCTIVE = rule(
     "destructive-statement",
@@ -309,10 +309,12 @@ def _broken(stmt: Statement, context: idempotency.Context) -> Iterator[tuple[Rul
             yield FK_ON_DELETE, f"foreign key to {relation(fk.get('pktable'))} has no ON DELETE action"
     for label in sorted(set(hardcoded.found_in(stmt))):
         yield hardcoded.HARD_CODED, f"literal {label} in `{idempotency.describe(stmt)}`"
+    for what in dict.fromkeys(hardcoded.local_values(stmt)):
+        yield hardcoded.LOCAL_VALUE, f"{what} in `{idempotency.describe(stmt)}`"
     for call in sorted(set(_auth_per_row(stmt))):
         yield (
             AUTH_PER_ROW,
-            f"policy {stmt.node.get('policy_name')} calls {call} per row; write (SELECT {call})",
+            f"policy {quoted(str(stmt.node.get('policy_name')))} calls {call} per row; write (SELECT {call})",
         )
 
 

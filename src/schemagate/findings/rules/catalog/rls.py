@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schemagate.findings import Rule, rule
-from schemagate.findings.rules.catalog.fragments import NAME, POLICY, TABLE, TABLES
+from schemagate.findings.rules.catalog.fragments import NAME, POLICY, POLICY_NAME, TABLE, TABLES
 from schemagate.findings.rules.statements import AUTH_PER_ROW
 
 RLS_DISABLED = rule(
@@ -192,7 +192,7 @@ QUERIES: list[tuple[Rule, str]] = [
     (
         ALWAYS_TRUE,
         f"""
-        SELECT 'policy', {POLICY}, {TABLE}, format('policy %I on %s is always true for %s', p.polname, {TABLE},
+        SELECT 'policy', {POLICY}, {TABLE}, format('policy %s on %s is always true for %s', {POLICY_NAME}, {TABLE},
                CASE p.polcmd WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END),
                NULL
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
@@ -210,7 +210,7 @@ QUERIES: list[tuple[Rule, str]] = [
         f"""
         SELECT 'policy', {TABLE} || '|' || min(p.polname), {TABLE},
                format('%s permissive policies on %s for %s %s: %s', count(*), {TABLE},
-               r.rolname, a.action, string_agg(quote_ident(p.polname), ', ' ORDER BY p.polname)), NULL
+               r.rolname, a.action, string_agg({POLICY_NAME}, ', ' ORDER BY p.polname)), NULL
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
         CROSS JOIN LATERAL unnest(CASE p.polcmd WHEN '*' THEN ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']
                WHEN 'r' THEN ARRAY['SELECT'] WHEN 'a' THEN ARRAY['INSERT'] WHEN 'w' THEN ARRAY['UPDATE']
@@ -224,7 +224,7 @@ QUERIES: list[tuple[Rule, str]] = [
     (
         USER_METADATA,
         f"""
-        SELECT 'policy', {POLICY}, {TABLE}, format('policy %I on %s reads user_metadata', p.polname, {TABLE}), NULL
+        SELECT 'policy', {POLICY}, {TABLE}, format('policy %s on %s reads user_metadata', {POLICY_NAME}, {TABLE}), NULL
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
         WHERE {TABLES} AND (coalesce(pg_get_expr(p.polqual, p.polrelid), '')
                              || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')) ~* 'user_meta_?data'""",
@@ -233,8 +233,8 @@ QUERIES: list[tuple[Rule, str]] = [
         AUTH_PER_ROW,
         f"""
         SELECT 'policy', {POLICY}, {TABLE},
-               format('policy %I on %s calls an auth function or current_setting() per row; '
-                      'write (SELECT auth.uid()), for instance', p.polname, {TABLE}), NULL
+               format('policy %s on %s calls an auth function or current_setting() per row; '
+                      'write (SELECT auth.uid()), for instance', {POLICY_NAME}, {TABLE}), NULL
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
         CROSS JOIN LATERAL (VALUES (coalesce(pg_get_expr(p.polqual, p.polrelid), '')),
                                    (coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''))) e(expr)

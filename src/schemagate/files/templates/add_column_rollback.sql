@@ -1,0 +1,2 @@
+-- Reviewed down migration for {filename}: undo it, newest statement first.
+ALTER TABLE public.{table} DROP COLUMN IF EXISTS {column};

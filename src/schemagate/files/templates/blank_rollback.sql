@@ -1,0 +1,2 @@
+-- Reviewed down migration for {filename}: undo it, newest statement first.
+-- INCOMPLETE: write the statements that undo the migration (rollback refuses this file until then).
