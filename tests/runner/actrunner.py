@@ -23,10 +23,12 @@ and the "production" PostgreSQL of the suite at 127.0.0.1.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 from collections.abc import Iterator, Mapping
@@ -81,13 +83,21 @@ def podman_service(folder: Path) -> Iterator[str]:
     fd = listener.fileno()
     # the service expects the socket as fd 3 and LISTEN_PID to be its own pid: exec keeps the shell's
     script = f"exec 3<&{fd} {fd}<&-; LISTEN_PID=$$ LISTEN_FDS=1 exec podman system service --time=0"
-    service = subprocess.Popen(["bash", "-c", script], pass_fds=[fd], stdout=subprocess.DEVNULL)
+    service = subprocess.Popen(
+        ["bash", "-c", script], pass_fds=[fd], stdout=subprocess.DEVNULL, preexec_fn=_die_with_parent
+    )
     listener.close()
     try:
         yield f"unix://{path}"
     finally:
         service.terminate()
         service.wait(timeout=60)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the test session ends without its cleanup (killed),
+    so that no service outlives it (prctl PR_SET_PDEATHSIG, which survives exec)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
 
 
 def action_folder(folder: Path, image: str) -> Path:
