@@ -11,20 +11,24 @@ FROM ${BASE_IMAGE} AS python
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 DEBIAN_FRONTEND=noninteractive
 COPY pyproject.toml README.md /build/
+COPY requirements/image.txt /build/requirements/image.txt
 COPY src /build/src
+# python3-venv, not python3 alone: a Debian base may have python3 without ensurepip, which `venv`
+# needs (a python.org base has both and gets nothing from apt)
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends binutils \
- && if ! command -v python3 >/dev/null; then apt-get install -y --no-install-recommends python3 python3-venv; fi \
+ && if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then \
+      apt-get install -y --no-install-recommends python3 python3-venv; \
+    fi \
  && python3 -m venv /opt/schemagate \
+ # exactly the versions the tests ran (requirements/image.txt, written by tools/lock_image.py):
+ # psycopg without its binary wheel, over the image's own libpq (the wheel brings a second libpq
+ # and OpenSSL, 10 MB, and the check runs no faster with it: bench/README.md); no pgserver (the
+ # image has system PostgreSQL); no cryptography (PyGithub's app logins only, never its token ones)
+ && /opt/schemagate/bin/pip install --no-deps -r /build/requirements/image.txt \
  && /opt/schemagate/bin/pip install --no-deps /build \
- # the image has system PostgreSQL: the bundled pgserver fallback is left out
- # psycopg without its binary wheel, over the image's own libpq: the wheel brings a second libpq
- # and OpenSSL (10 MB) and the check runs no faster with it (bench/README.md)
- && /opt/schemagate/bin/pip install "psycopg>=3.1" "pglast>=7" "PyGithub>=2.1" "PyYAML>=6" \
-      "requests>=2.31" "orjson>=3.8" \
- # cryptography serves PyGithub's app (JWT) logins, never its token ones, and is imported only then
- && /opt/schemagate/bin/pip uninstall -y cryptography pip setuptools \
+ && /opt/schemagate/bin/pip uninstall -y pip setuptools \
  && find /opt/schemagate -name '*.so*' -type f -exec strip --strip-unneeded {} + \
  && find /opt/schemagate -type f \( -name '*.c' -o -name '*.pyx' -o -name '*.pxd' -o -name '*.pyi' \) -delete
 

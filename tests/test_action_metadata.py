@@ -73,12 +73,35 @@ def test_a_release_tag_of_this_version_publishes_action_yml_s_image() -> None:
         (("v99.0.0", "schemagate"), "::error file=action.yml::the tag is v99.0.0 but action.yml names"),
         (("v99.0.0", "schemagate"), "::error file=src/schemagate/__init__.py::the tag is v99.0.0"),
         ((f"v{__version__}", "someone"), "pulls ghcr.io/schemagate/schemagate, not this repository's"),
+        (
+            ("v99.0.0", "schemagate"),
+            "::error file=CHANGELOG.md::the tag is v99.0.0 but CHANGELOG.md has no section",
+        ),
     ],
 )
 def test_a_release_tag_the_files_disagree_with_is_refused(argv: tuple[str, str], error: str) -> None:
     done = _release(*argv)
     assert done.returncode == 1 and error in done.stderr
     assert done.stdout == ""  # nothing reaches $GITHUB_OUTPUT, so nothing is published
+
+
+def test_the_workflows_and_docs_name_the_tags_a_release_of_this_version_makes() -> None:
+    """A release of this version pushes vX.Y.Z and moves vX: the release workflow's trigger takes
+    the first, and every `uses:` the README, docs and examples show names the second."""
+    release = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
+    (pattern,) = release[True]["push"]["tags"]  # YAML 1.1 reads the key `on` as true
+    # GitHub's filter: `[0-9]+` as in a regex, `.` a plain dot
+    assert re.fullmatch(pattern.replace(".", r"\."), f"v{__version__}")
+    major = f"v{__version__.split('.')[0]}"
+    assert (
+        'git tag -f "v${{ needs.version.outputs.major }}"'
+        in (ROOT / ".github/workflows/release.yml").read_text()
+    )
+    shown = [*ROOT.glob("examples/workflows/*.yml"), ROOT / "README.md", *ROOT.glob("docs/*.md")]
+    refs = {
+        ref for path in shown for ref in re.findall(r"schemagate/schemagate@(\S+?)[`\s]", path.read_text())
+    }
+    assert {ref for ref in refs if not ref.startswith("<")} == {major}  # `@<ref>`: a placeholder
 
 
 def test_the_pre_commit_hook_runs_schemagate_lint_on_migrations_only() -> None:

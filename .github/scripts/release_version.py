@@ -21,6 +21,11 @@ def published_image() -> tuple[str, str] | None:
     return (found[1], found[2]) if found else None
 
 
+def changelog_versions() -> list[str]:
+    """The versions CHANGELOG.md has a section for (`## 1.2.3 — date`)."""
+    return re.findall(r"(?m)^## (\d+\.\d+\.\d+)\b", (ROOT / "CHANGELOG.md").read_text())
+
+
 def problems(tag: str, owner: str) -> list[tuple[str, str]]:
     package = re.search(r'__version__ = "([^"]+)"', (ROOT / "src/schemagate/__init__.py").read_text())
     image = published_image()
@@ -34,6 +39,8 @@ def problems(tag: str, owner: str) -> list[tuple[str, str]]:
             wrong.append(("action.yml", f"names {image[1]}"))
         if image[0] != f"ghcr.io/{owner.lower()}/schemagate":
             wrong.append(("action.yml", f"pulls {image[0]}, not this repository's ghcr.io/{owner.lower()}"))
+    if tag not in changelog_versions():
+        wrong.append(("CHANGELOG.md", "has no section for it"))
     return wrong
 
 
