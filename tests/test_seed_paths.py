@@ -4,10 +4,14 @@ once, a pattern matching nothing passed over)."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from checking import rule_ids
-from conftest import Project
+from conftest import EXAMPLE, Project, Run
 from schemagate.commands import checking as check
 from schemagate.config import Config, seed_files
 from schemagate.findings.judge import Options
@@ -72,3 +76,18 @@ def test_a_config_toml_with_a_byte_order_mark_is_read_as_without(project: Projec
     path = project.root / "supabase" / "config.toml"
     path.write_bytes(b'\xef\xbb\xbf[db.seed]\nsql_paths = ["./seeds/*.sql"]\n')
     assert _names() == ["seeds/one.sql"]
+
+
+def test_outside_git_the_seed_beside_the_migrations_folder_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., Run]
+) -> None:
+    """A project copied out of any checkout (the bundled example, as a new user tries it): its
+    supabase/seed.sql lies outside supabase/migrations and inside the project, so it is read."""
+    app = tmp_path / "app"
+    shutil.copytree(EXAMPLE, app)
+    assert not any((folder / ".git").exists() for folder in (app, *app.parents))
+    monkeypatch.chdir(app)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    run = cli("local", "--no-cache", "--no-tests")
+    assert run.code == 0, run.text
+    assert "seed.sql" in run.text and "outside the repository" not in run.text

@@ -201,11 +201,13 @@ def _seed_all(
 ) -> bool:
     """Every seed file in the CLI's order ([db.seed] sql_paths); whether there was any."""
     from schemagate.database.apply import seeding
-    from schemagate.files.migrations import project_root
+    from schemagate.files.migrations import project_files_root
 
     seeds = seed_files(config)
     for seed in seeds:
-        seeding.seed(conn, seed, settings, progress, shim=shim, root=project_root(config.migrations_dir))
+        seeding.seed(
+            conn, seed, settings, progress, shim=shim, root=project_files_root(config.migrations_dir)
+        )
     return bool(seeds)
 
 

@@ -28,7 +28,7 @@ from schemagate.database.server.sandbox import Sandbox, prepared
 from schemagate.database.server.watchdog import Watchdog
 from schemagate.errors import InputError, SchemagateError, Unverified
 from schemagate.files.changes import Changes, compare, superuser_from_base
-from schemagate.files.migrations import discover, find_downs, project_root
+from schemagate.files.migrations import discover, find_downs, project_files_root
 from schemagate.findings import Finding, api_queries, declarative, fixes, picture, proofs, remedies
 from schemagate.findings.judge import Judgement, Options, examine, finish, judge, unreadable, validate_rules
 from schemagate.findings.rules import catalog, dataapi, runtime, statements
@@ -454,7 +454,9 @@ def _seed_one(
     """One seed file; whether the next may run (a failed file ends the seeding, as in the CLI)."""
     state.current, began = seed, time.monotonic()
     try:
-        seeding.seed(conn, seed, settings, progress, shim=shim_on, root=project_root(config.migrations_dir))
+        seeding.seed(
+            conn, seed, settings, progress, shim=shim_on, root=project_files_root(config.migrations_dir)
+        )
         return True
     except UnreadableFile:
         raise  # not the seed's SQL failing: a file no command reads (exit 2, as everywhere)

@@ -133,6 +133,14 @@ def project_root(directory: Path) -> Path:
     return directory.resolve()
 
 
+def project_files_root(migrations_dir: Path) -> Path:
+    """The folder a project's other files (seeds, schema files) may not leave: the repository,
+    else, outside git, the project folder that holds supabase/ (not the migrations folder itself,
+    beside which supabase/seed.sql lies)."""
+    root = project_root(migrations_dir)
+    return root if (root / ".git").exists() else migrations_dir.resolve().parent.parent
+
+
 def _candidates(directory: Path) -> list[os.DirEntry[str]]:
     # scandir's entries know their type from the directory listing: no stat per file
     with os.scandir(directory) as listing:

@@ -20,7 +20,7 @@ from schemagate.database.catalog import diff, inventory
 from schemagate.database.connection import connect
 from schemagate.database.server.sandbox import Sandbox, beside
 from schemagate.errors import SchemagateError
-from schemagate.files.migrations import project_root, read_migration
+from schemagate.files.migrations import project_files_root, read_migration
 from schemagate.findings import Finding
 from schemagate.findings.rules.declarative import SCHEMAS_OUT_OF_SYNC
 from schemagate.repofiles import UnreadableFile
@@ -63,7 +63,7 @@ def judge(
         for path in paths:
             try:
                 # schema_paths comes from the pull request too: its globs may not leave the checkout
-                root = project_root(config.migrations_dir)
+                root = project_files_root(config.migrations_dir)
                 parsed = parse(read_migration(path, "0", path.stem, root=root, advice=""))
                 engine.run_file(conn, parsed, settings, shim=box.shim)
             except UnreadableFile:
