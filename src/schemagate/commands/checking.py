@@ -31,7 +31,7 @@ from schemagate.files.migrations import discover, find_downs
 from schemagate.findings import Finding, declarative, fixes, picture, proofs, remedies
 from schemagate.findings.judge import Judgement, Options, examine, finish, judge, unreadable, validate_rules
 from schemagate.findings.rules import catalog, runtime, statements
-from schemagate.findings.rules.catalog import scope
+from schemagate.findings.rules.catalog import dual, scope
 from schemagate.repofiles import UnreadableFile, present, repository_root
 from schemagate.report.model import MigrationResult, Report
 from schemagate.statements.sql import ParsedMigration, extensions_created, parse
@@ -193,14 +193,14 @@ def _catalog(
     final: inventory.Inventory | None,
 ) -> None:
     """The catalog rules on what the change made, each finding given to the statement that made
-    its object; the parse-tree detectors they replace are dropped: the catalog is the final word.
+    its object; the parse-tree stand-ins of the rules it judges (`dual`) go: it is the final word.
     `final` is the catalog as the migrations left it, taken when the picture needs it."""
     located = scope.places(state.applied_new)
     tables = runtime.user_tables(conn, "oid", "r,p,f,v,m")
     judged = scope.of(before, catalog.fingerprints(conn), located, tables, config.exposed)
     first = (state.applied_new[0], 0) if state.applied_new else None
     state.judgement.on_statements = [
-        entry for entry in state.judgement.on_statements if entry[2].rule.id not in catalog.REPLACES
+        entry for entry in state.judgement.on_statements if not dual.superseded(entry[2])
     ]
     rows = catalog.check(conn, judged)
     if state.seen is not None and final is not None:

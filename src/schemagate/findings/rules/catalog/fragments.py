@@ -8,3 +8,5 @@ TABLES = "c.oid = ANY(%(tables)s::oid[]) AND c.relkind IN ('r', 'p') AND " + EXP
 POLICY = f"{TABLE} || '|' || p.polname"
 # the table as SQL names it, for the fixes the rules write
 NAME = "format('%s.%I', c.relnamespace::regnamespace, c.relname)"
+# a constraint's key: its table and its name
+CONSTRAINT = f"{TABLE} || '|' || k.conname"
