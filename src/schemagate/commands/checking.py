@@ -18,7 +18,7 @@ from psycopg import sql
 from schemagate.bounds import Limits
 from schemagate.config import Config
 from schemagate.database import history
-from schemagate.database.apply import engine, seeding
+from schemagate.database.apply import engine, observed, seeding
 from schemagate.database.catalog import inventory, snapshot
 from schemagate.database.connection import Connection, connect
 from schemagate.database.dbtests import baseline, execute, gate
@@ -80,7 +80,7 @@ class _State:
     def stop(self, cause: str) -> None:
         """The one finding that says a limit stopped the run, on the file it stopped."""
         if not any(f.message == cause for f in self.findings):
-            self.findings.append(Finding(runtime.APPLY_FAILED, cause, self.current))
+            self.findings.append(runtime.stopped(cause, self.current))
 
     @property
     def findings(self) -> list[Finding]:
@@ -132,8 +132,8 @@ def _apply(
     state.current = m.path
     result = state.results.setdefault(m.version, MigrationResult(m.version, m.filename, m.path))
     result.transactional = parsed.transactional
-    locks: list[runtime.Lock] = []
-    nodes_before = runtime.relfilenodes(conn) if new else {}
+    locks: list[observed.Lock] = []
+    nodes_before = observed.relfilenodes(conn) if new else {}
     down = state.downs.get(m.version) if new else None
     result.down_file = down
     before = snapshot.take(conn) if new else None
@@ -148,7 +148,7 @@ def _apply(
             settings,
             record=record,
             shim=shim_on,
-            observe=(lambda c: locks.extend(runtime.held_locks(c))) if new else None,
+            observe=(lambda c: locks.extend(observed.held_locks(c))) if new else None,
         )
     except SchemagateError as exc:
         result.status = "failed"
@@ -157,30 +157,21 @@ def _apply(
         if state.stopped:
             state.stop(state.stopped)
             return False
-        rule = runtime.APPLY_FAILED if new or not isinstance(exc, InputError) else runtime.INVALID_FILE
         if isinstance(exc, Unverified):
-            rule, result.status = runtime.COULD_NOT_VERIFY, "unverified"
-        state.findings.append(Finding(rule, exc.reason, exc.path or m.path, exc.line))
+            result.status = "unverified"
+        state.findings.append(runtime.apply_failure(exc, m.path, new))
         return False
     result.status, result.seconds = "applied", time.monotonic() - began
     if new:
         state.applied_new.append(parsed)
-        after = runtime.relfilenodes(conn)
+        after = observed.relfilenodes(conn)
         state.findings.extend(runtime.locks_and_rewrites(parsed, locks, nodes_before, after))
         assert before is not None
         if down:
             state.findings.extend(proofs.reviewed_down(conn, parsed, down, before, settings, shim_on))
         elif parsed.transactional:
             result.draft = proofs.drafted_down(conn, parsed, before, settings, shim_on, config.rollbacks_dir)
-            state.findings.append(
-                Finding(
-                    runtime.NO_DOWN,
-                    f"no reviewed down migration {(config.rollbacks_dir / m.filename).as_posix()}; "
-                    f"`schemagate check --drafts {config.rollbacks_dir.as_posix()}` writes the "
-                    "report's draft there to review (the Action's is in .schemagate/drafts/)",
-                    m.path,
-                )
-            )
+            state.findings.append(runtime.no_down(m, config.rollbacks_dir))
     return True
 
 
@@ -196,7 +187,7 @@ def _catalog(
     its object; the parse-tree stand-ins of the rules it judges (`dual`) go: it is the final word.
     `final` is the catalog as the migrations left it, taken when the picture needs it."""
     located = scope.places(state.applied_new)
-    tables = runtime.user_tables(conn, "oid", "r,p,f,v,m")
+    tables = observed.user_tables(conn, "oid", "r,p,f,v,m")
     judged = scope.of(before, catalog.fingerprints(conn), located, tables, config.exposed)
     first = (state.applied_new[0], 0) if state.applied_new else None
     state.judgement.on_statements = [
@@ -384,5 +375,4 @@ def _seed(
             state.watchdog.overran(exc.sqlstate, time.monotonic() - began)
         if state.stopped:
             return  # the limit's finding says it
-        rule = runtime.COULD_NOT_VERIFY if isinstance(exc, Unverified) else runtime.SEED_FAILED
-        state.findings.append(Finding(rule, exc.reason, exc.path, exc.line))
+        state.findings.append(runtime.seed_failure(exc))

@@ -96,7 +96,7 @@ def judge(
         judgement.notes[one.version] = one.notes
         found += [(one.version, broken) for broken in one.broken]
         for line, message in one.notes.problems:
-            judgement.findings.append(Finding(runtime.INVALID_DIRECTIVE, message, one.path, line))
+            judgement.findings.append(runtime.invalid_directive(message, one.path, line))
     judgement.on_statements += [
         (version, b.index, b.finding)
         for version, b in found
@@ -117,7 +117,7 @@ def _new_table(broken: statements.Broken, version: str, first_made: dict[str, st
 
 def unreadable(exc: InputError, options: Options, server: str, began: float, config: Config) -> Report:
     """A file that cannot be read or parsed is the whole report."""
-    finding = Finding(runtime.INVALID_FILE, exc.message, exc.path, exc.line)
+    finding = runtime.invalid_file(exc)
     return Report(
         [],
         configured([finding], config),
