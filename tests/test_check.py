@@ -233,7 +233,8 @@ def test_lint_runs_the_static_rules_without_a_database(project: Project) -> None
 
 
 def test_lint_with_a_base_parses_only_the_new_migrations(project: Project) -> None:
-    from schemagate.findings.judge import Options, lint
+    from schemagate.commands.linting import lint
+    from schemagate.findings.judge import Options
 
     project.write("20251101000000_old.sql", "create tabel legacy (id int);")  # merged long ago
     base = commit_base(project)

@@ -26,11 +26,11 @@ from schemagate.action.runner import Inputs, Runner, mask_secrets
 from schemagate.config import Config, postgres_major
 from schemagate.errors import ExitCode, InputError, SchemagateError, interruption
 from schemagate.findings import Severity
+from schemagate.repofiles import display_path
 from schemagate.report import annotations as workflow_commands
 from schemagate.report import deploy_plan as plan_report
 from schemagate.report import markdown, sarif
 from schemagate.report.escape import inline
-from schemagate.report.model import display_path
 
 OUTPUTS = (
     "verdict",

@@ -16,24 +16,26 @@ import psycopg
 from psycopg import sql
 
 from schemagate.bounds import Limits
+from schemagate.commands.linting import judged, unreadable_report
 from schemagate.config import Config
 from schemagate.database import history
 from schemagate.database.apply import engine, observed, seeding
 from schemagate.database.catalog import inventory, snapshot
 from schemagate.database.connection import Connection, connect
-from schemagate.database.dbtests import baseline, execute, gate
+from schemagate.database.dbtests import baseline, execute
 from schemagate.database.server import extensions
 from schemagate.database.server.sandbox import Sandbox, prepared
 from schemagate.database.server.watchdog import Watchdog
 from schemagate.errors import InputError, SchemagateError, Unverified
 from schemagate.files.changes import Changes, compare, superuser_from_base
 from schemagate.files.migrations import discover, find_downs
-from schemagate.findings import Finding, declarative, fixes, picture, proofs, remedies
-from schemagate.findings.judge import Judgement, Options, examine, finish, judge, unreadable, validate_rules
+from schemagate.findings import Finding, declarative, fixes, picture, proofs, remedies, suite_findings
+from schemagate.findings.judge import Judgement, Options, examine, finish, judge, validate_rules
+from schemagate.findings.outcomes import MigrationResult
 from schemagate.findings.rules import catalog, runtime, statements
 from schemagate.findings.rules.catalog import dual, scope
 from schemagate.repofiles import UnreadableFile, present, repository_root
-from schemagate.report.model import MigrationResult, Report
+from schemagate.report.model import Report
 from schemagate.statements.sql import ParsedMigration, extensions_created, parse
 
 __all__ = ["Options", "run"]
@@ -221,7 +223,7 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     except InputError as exc:
         if exc.path is None:
             raise
-        return unreadable(exc, options, "not started", began, config)
+        return unreadable_report(exc, options, "not started", began, config)
     state = _State()
     judge(
         [p.migration for p in change.new],
@@ -250,12 +252,19 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
         or MigrationResult(p.migration.version, p.migration.filename, p.migration.path)
         for p in change.new
     ]
-    report = finish(results, state.judgement, options, server, began, config)
-    report.notes += extensions.standin_notes(sorted(preinstalled), standins) + notes
-    report.picture = state.picture
-    report.tests, report.suite = (gate.rows(suite) if suite else []), suite
-    _fixes(report, change.new)
-    return report
+    verdict = finish(results, state.judgement, config)
+    _fixes(results, change.new)
+    return judged(
+        results,
+        verdict,
+        options,
+        server,
+        began,
+        notes=extensions.standin_notes(sorted(preinstalled), standins) + notes,
+        picture=state.picture,
+        tests=suite_findings.rows(suite) if suite else [],
+        suite=suite,
+    )
 
 
 def _tests(
@@ -282,7 +291,7 @@ def _tests(
         progress=progress,
     )
     already = baseline.failing_on_base(box, config, base, suite, settings) if base else set()
-    state.findings.extend(gate.findings(suite, frozenset(already)))
+    state.findings.extend(suite_findings.findings(suite, frozenset(already)))
     return suite
 
 
@@ -346,10 +355,10 @@ def _on_database(
     return preinstalled, standins
 
 
-def _fixes(report: Report, new: list[ParsedMigration]) -> None:
+def _fixes(results: list[MigrationResult], new: list[ParsedMigration]) -> None:
     """Each new migration's statements by line, and its mechanical fixes, for the review."""
     parsed = {p.migration.version: p for p in new}
-    for m in report.migrations:
+    for m in results:
         if m.version in parsed:
             m.statements = {s.line: s.label for s in parsed[m.version].statements}
             m.edits = fixes.edits(parsed[m.version], m.findings)

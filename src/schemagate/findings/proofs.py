@@ -15,8 +15,8 @@ from schemagate.database.connection import Connection
 from schemagate.errors import InputError, MigrationFailed
 from schemagate.files.migrations import Migration, read_migration
 from schemagate.findings import Finding
+from schemagate.findings.outcomes import DraftResult
 from schemagate.findings.rules import runtime
-from schemagate.report.model import DraftResult
 from schemagate.statements import drafts
 from schemagate.statements.sql import ParsedMigration, parse
 
