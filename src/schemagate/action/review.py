@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schemagate.action.api import ApiError, GitHubApi, login_of, whole_field
+from schemagate.action.api import GitHubApi, login_of, whole_field
 from schemagate.action.comments import first_line
+from schemagate.errors import ApiError
 from schemagate.findings.fixes import Edit
 from schemagate.repofiles import display_path
 
