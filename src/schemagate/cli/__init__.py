@@ -77,6 +77,9 @@ def _judging(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and its flags, in the order `--help` lists them. Over 60 lines on purpose:
+    a flat list of parsers, each a few lines, reads as the CLI's table of contents; the flags
+    several commands share are in _common, _judging and _server."""
     parser = argparse.ArgumentParser(prog="schemagate", description=__doc__)
     parser.add_argument("--version", action="version", version=f"schemagate {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
