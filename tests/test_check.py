@@ -234,7 +234,8 @@ def test_lint_runs_the_static_rules_without_a_database(project: Project) -> None
 
 
 def test_lint_with_a_base_parses_only_the_new_migrations(project: Project) -> None:
-    from schemagate.findings.judge import Options, lint
+    from schemagate.commands.linting import lint
+    from schemagate.findings.judge import Options
 
     project.write("20251101000000_old.sql", "create tabel legacy (id int);")  # merged long ago
     base = commit_base(project)
@@ -289,8 +290,9 @@ def test_a_plain_postgres_project_with_foreign_keys_is_judged_without_supabase_s
 
 
 def test_conventions_warn_by_default_and_are_errors_under_the_strict_profile(project: Project) -> None:
+    from schemagate.commands.linting import lint
     from schemagate.config import Overrides, configure
-    from schemagate.findings.judge import Options, lint
+    from schemagate.findings.judge import Options
 
     project.write("20251201000000_x.sql", "create table public.t (id int primary key);\n")
     default = lint(Config(), Options())

@@ -8,10 +8,11 @@ import pytest
 
 from checking import GOOD, commit_base, fresh_database, rule_ids, run_check
 from conftest import Database, Project
+from schemagate.commands.linting import lint
 from schemagate.config import Config
 from schemagate.files.changes import Changes
 from schemagate.files.migrations import Migration
-from schemagate.findings.judge import Options, lint
+from schemagate.findings.judge import Options
 from schemagate.findings.rules import files, hardcoded, statements
 from schemagate.statements.sql import parse
 

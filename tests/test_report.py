@@ -12,10 +12,11 @@ from cmarkgfm.cmark import Options
 from checking import GOOD, run_check
 from conftest import Database, Project
 from schemagate.findings import Finding, Severity
+from schemagate.findings.outcomes import MigrationResult
 from schemagate.findings.rules import catalog, runtime
 from schemagate.report import annotations as annotation_report
 from schemagate.report import markdown, sarif
-from schemagate.report.model import MigrationResult, Report
+from schemagate.report.model import Report
 
 
 def html_of(text: str) -> str:

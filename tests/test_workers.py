@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import Project
+from schemagate.commands.linting import lint
 from schemagate.config import Config
 from schemagate.errors import InputError
-from schemagate.findings.judge import Options, lint
+from schemagate.findings.judge import Options
 from schemagate.findings.rules import hardcoded
 from schemagate.report.model import Report
 from schemagate.statements import workers

@@ -17,20 +17,20 @@ from pathlib import Path
 
 from schemagate import commands, repofiles, secrets
 from schemagate.action import approvals, comments, feedback
-from schemagate.action.api import ApiError, GitHubApi, whole_field
+from schemagate.action.api import GitHubApi, whole_field
 from schemagate.action.context import Context
 from schemagate.action.context import load as load_context
 from schemagate.action.events import choose_mode
 from schemagate.action.project import configure, project_folder
 from schemagate.action.runner import Inputs, Runner, mask_secrets
 from schemagate.config import Config, postgres_major
-from schemagate.errors import ExitCode, InputError, SchemagateError, interruption
+from schemagate.errors import ApiError, ExitCode, InputError, NotApproved, SchemagateError, interruption
 from schemagate.findings import Severity
+from schemagate.repofiles import display_path
 from schemagate.report import annotations as workflow_commands
 from schemagate.report import deploy_plan as plan_report
 from schemagate.report import markdown, sarif
 from schemagate.report.escape import inline
-from schemagate.report.model import display_path
 
 # the merged-state cache's folder in the workspace (snapshots), which the example keeps with
 # actions/cache; beside .schemagate/, whose reports a workflow uploads, so it never joins them
@@ -169,7 +169,7 @@ def approve(job: Job, what: str, details: Callable[[], str] | None = None) -> ap
         return waiter.wait()
     found = approvals.from_environment(job.api, job.ctx.run_id, environment)
     if found is None and job.inputs.flag("require-approval", True):
-        raise approvals.NotApproved(
+        raise NotApproved(
             f"no approval recorded for run {job.ctx.run_id}: production needs the `{environment}` "
             "environment to require reviewers (or set approval: issue); nothing was applied"
         )

@@ -123,6 +123,9 @@ DESCRIPTION = """Check, deploy and roll back Supabase migrations.
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and its flags, in the order `--help` lists them. Over 60 lines on purpose:
+    a flat list of parsers, each a few lines, reads as the CLI's table of contents; the flags
+    several commands share are in _common, _judging and _server."""
     parser = argparse.ArgumentParser(
         prog="schemagate", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -27,7 +27,6 @@ from schemagate.commands.history_commands import (
 )
 from schemagate.config import Config, Overrides, configure, postgres_major, seed_files
 from schemagate.findings import Finding
-from schemagate.findings import judge as static
 from schemagate.findings.judge import Options as CheckOptions
 from schemagate.report.model import Report
 
@@ -277,7 +276,9 @@ def check(config: Config, options: CheckOptions, progress: Progress = quiet) -> 
 
 def lint(config: Config, options: CheckOptions) -> Report:
     """Only the rules that need no database: names, history, parse trees."""
-    return static.lint(config, options)
+    from schemagate.commands import linting
+
+    return linting.lint(config, options)
 
 
 def located(report: Report) -> Report:

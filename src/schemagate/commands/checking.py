@@ -17,24 +17,35 @@ import psycopg
 from psycopg import sql
 
 from schemagate.bounds import Limits
+from schemagate.commands.linting import judged, unreadable_report
 from schemagate.config import Config, seed_files
 from schemagate.database import history
-from schemagate.database.apply import engine, seeding
+from schemagate.database.apply import engine, observed, seeding
 from schemagate.database.catalog import inventory, snapshot
 from schemagate.database.connection import Connection, connect
-from schemagate.database.dbtests import baseline, execute, gate, parallel
+from schemagate.database.dbtests import baseline, execute, parallel
 from schemagate.database.server import extensions, shim, snapshots
 from schemagate.database.server.sandbox import Sandbox, prepared
 from schemagate.database.server.watchdog import Watchdog
 from schemagate.errors import InputError, SchemagateError, Unverified
 from schemagate.files.changes import Changes, compare, superuser_from_base
 from schemagate.files.migrations import discover, find_downs, project_files_root
-from schemagate.findings import Finding, api_queries, declarative, fixes, picture, proofs, remedies
-from schemagate.findings.judge import Judgement, Options, examine, finish, judge, unreadable, validate_rules
+from schemagate.findings import (
+    Finding,
+    api_queries,
+    declarative,
+    fixes,
+    picture,
+    proofs,
+    remedies,
+    suite_findings,
+)
+from schemagate.findings.judge import Judgement, Options, examine, finish, judge, validate_rules
+from schemagate.findings.outcomes import MigrationResult
 from schemagate.findings.rules import catalog, dataapi, runtime, statements
-from schemagate.findings.rules.catalog import scope
+from schemagate.findings.rules.catalog import dual, scope
 from schemagate.repofiles import UnreadableFile, repository_root
-from schemagate.report.model import MigrationResult, Report
+from schemagate.report.model import Report
 from schemagate.statements.sql import ParsedMigration, extensions_created, parse
 
 __all__ = ["Options", "run"]
@@ -81,7 +92,7 @@ class _State:
     def stop(self, cause: str) -> None:
         """The one finding that says a limit stopped the run, on the file it stopped."""
         if not any(f.message == cause for f in self.findings):
-            self.findings.append(Finding(runtime.APPLY_FAILED, cause, self.current))
+            self.findings.append(runtime.stopped(cause, self.current))
 
     @property
     def findings(self) -> list[Finding]:
@@ -152,8 +163,8 @@ def _apply(
     state.current = m.path
     result = state.results.setdefault(m.version, MigrationResult(m.version, m.filename, m.path))
     result.transactional = parsed.transactional
-    locks: list[runtime.Lock] = []
-    nodes_before = runtime.relfilenodes(conn) if new else {}
+    locks: list[observed.Lock] = []
+    nodes_before = observed.relfilenodes(conn) if new else {}
     down = state.downs.get(m.version) if new else None
     result.down_file = down
     before = snapshot.take(conn) if new else None
@@ -168,7 +179,7 @@ def _apply(
             settings,
             record=record,
             shim=shim_on,
-            observe=(lambda c: locks.extend(runtime.held_locks(c))) if new else None,
+            observe=(lambda c: locks.extend(observed.held_locks(c))) if new else None,
         )
     except SchemagateError as exc:
         result.status = "failed"
@@ -177,30 +188,21 @@ def _apply(
         if state.stopped:
             state.stop(state.stopped)
             return False
-        rule = runtime.APPLY_FAILED if new or not isinstance(exc, InputError) else runtime.INVALID_FILE
         if isinstance(exc, Unverified):
-            rule, result.status = runtime.COULD_NOT_VERIFY, "unverified"
-        state.findings.append(Finding(rule, exc.reason, exc.path or m.path, exc.line))
+            result.status = "unverified"
+        state.findings.append(runtime.apply_failure(exc, m.path, new))
         return False
     result.status, result.seconds = "applied", time.monotonic() - began
     if new:
         state.applied_new.append(parsed)
-        after = runtime.relfilenodes(conn)
+        after = observed.relfilenodes(conn)
         state.findings.extend(runtime.locks_and_rewrites(parsed, locks, nodes_before, after))
         assert before is not None
         if down:
             state.findings.extend(proofs.reviewed_down(conn, parsed, down, before, settings, shim_on))
         elif parsed.transactional:
             result.draft = proofs.drafted_down(conn, parsed, before, settings, shim_on, config.rollbacks_dir)
-            state.findings.append(
-                Finding(
-                    runtime.NO_DOWN,
-                    f"no reviewed down migration {(config.rollbacks_dir / m.filename).as_posix()}; "
-                    f"`schemagate check --drafts {config.rollbacks_dir.as_posix()}` writes the "
-                    "report's draft there to review (the Action's is in .schemagate/drafts/)",
-                    m.path,
-                )
-            )
+            state.findings.append(runtime.no_down(m, config.rollbacks_dir))
     return True
 
 
@@ -213,14 +215,14 @@ def _catalog(
     final: inventory.Inventory | None,
 ) -> None:
     """The catalog rules on what the change made, each finding given to the statement that made
-    its object; the parse-tree detectors they replace are dropped: the catalog is the final word.
+    its object; the parse-tree stand-ins of the rules it judges (`dual`) go: it is the final word.
     `final` is the catalog as the migrations left it, taken when the picture needs it."""
     located = scope.places(state.applied_new)
-    tables = runtime.user_tables(conn, "oid", "r,p,f,v,m")
+    tables = observed.user_tables(conn, "oid", "r,p,f,v,m")
     judged = scope.of(before, catalog.fingerprints(conn), located, tables, config.exposed)
     first = (state.applied_new[0], 0) if state.applied_new else None
     state.judgement.on_statements = [
-        entry for entry in state.judgement.on_statements if entry[2].rule.id not in catalog.REPLACES
+        entry for entry in state.judgement.on_statements if not dual.superseded(entry[2])
     ]
     rows = catalog.check(conn, judged)
     if state.seen is not None and final is not None:
@@ -254,7 +256,7 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     except InputError as exc:
         if exc.path is None:
             raise
-        return unreadable(exc, options, "not started", began, config)
+        return unreadable_report(exc, options, "not started", began, config)
     state = _State()
     judge(
         [p.migration for p in change.new],
@@ -289,12 +291,19 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
         or MigrationResult(p.migration.version, p.migration.filename, p.migration.path)
         for p in change.new
     ]
-    report = finish(results, state.judgement, options, server, began, config)
-    report.notes += extensions.standin_notes(sorted(preinstalled), standins) + notes
-    report.picture = state.picture
-    report.tests, report.suite = (gate.rows(suite) if suite else []), suite
-    _fixes(report, change.new)
-    return report
+    verdict = finish(results, state.judgement, config)
+    _fixes(results, change.new)
+    return judged(
+        results,
+        verdict,
+        options,
+        server,
+        began,
+        notes=extensions.standin_notes(sorted(preinstalled), standins) + notes,
+        picture=state.picture,
+        tests=suite_findings.rows(suite) if suite else [],
+        suite=suite,
+    )
 
 
 def _tests(
@@ -324,7 +333,7 @@ def _tests(
         hold=state.watchdog.released if state.watchdog else nullcontext,
     )
     already = baseline.failing_on_base(box, config, base, suite, settings) if base else set()
-    state.findings.extend(gate.findings(suite, frozenset(already)))
+    state.findings.extend(suite_findings.findings(suite, frozenset(already)))
     return suite
 
 
@@ -420,10 +429,10 @@ def _merged_state(box: Sandbox, conn: Connection, preinstalled: set[str], progre
     return connect(box.url)
 
 
-def _fixes(report: Report, new: list[ParsedMigration]) -> None:
+def _fixes(results: list[MigrationResult], new: list[ParsedMigration]) -> None:
     """Each new migration's statements by line, and its mechanical fixes, for the review."""
     parsed = {p.migration.version: p for p in new}
-    for m in report.migrations:
+    for m in results:
         if m.version in parsed:
             m.statements = {s.line: s.label for s in parsed[m.version].statements}
             m.edits = fixes.edits(parsed[m.version], m.findings)
@@ -465,6 +474,5 @@ def _seed_one(
             state.watchdog.overran(exc.sqlstate, time.monotonic() - began)
         if state.stopped:
             return False  # the limit's finding says it
-        rule = runtime.COULD_NOT_VERIFY if isinstance(exc, Unverified) else runtime.SEED_FAILED
-        state.findings.append(Finding(rule, exc.reason, exc.path, exc.line))
+        state.findings.append(runtime.seed_failure(exc))
         return False

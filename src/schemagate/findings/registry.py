@@ -22,7 +22,7 @@ from schemagate.findings.rules import (
     runtime,
     statements,
 )
-from schemagate.findings.rules.catalog import conventions, keys, rls, security
+from schemagate.findings.rules.catalog import conventions, dual, keys, rls, security
 
 FAMILIES: dict[str, tuple[ModuleType, ...]] = {
     "files": (files,),
@@ -30,7 +30,7 @@ FAMILIES: dict[str, tuple[ModuleType, ...]] = {
     "hardcoded": (hardcoded,),
     "platform": (platform,),
     "runtime": (runtime, pgtap, dataapi),
-    "catalog": (rls, keys, conventions, security, exposure, declarative),
+    "catalog": (rls, keys, dual, conventions, security, exposure, declarative),
 }
 
 
@@ -60,12 +60,6 @@ def get(rule_id: str) -> Rule:
 def family_of(made: Rule) -> str:
     """The family whose detector finds it: files, statements, hardcoded, platform, runtime, catalog.
 
-    A rule with a parse-tree detector for `lint` and a catalog one for `check` is the catalog's."""
-    family = _by_id()[made.id][1]
-    return "catalog" if made.id in _catalog_judged() else family
-
-
-def _catalog_judged() -> set[str]:
-    from schemagate.findings.rules.catalog import QUERIES
-
-    return {made.id for made, _ in QUERIES}
+    A rule the catalog judges in `check` and the parse tree in `lint` (`rules.catalog.dual`) is
+    the catalog's."""
+    return _by_id()[made.id][1]

@@ -13,9 +13,11 @@ from urllib.parse import quote
 
 from schemagate import __version__
 from schemagate.findings import ITEMS, Finding, Severity, registry
+from schemagate.findings.outcomes import MigrationResult
+from schemagate.repofiles import display_path
 from schemagate.report import picture
 from schemagate.report.escape import code, code_block, html, inline
-from schemagate.report.model import MigrationResult, Report, display_path
+from schemagate.report.model import Report
 
 LIMIT = 65_536  # GitHub's limit for a comment body, in characters
 # GitHub refuses a step's summary past 1 MiB of UTF-8: bytes, not characters (a name in a script of

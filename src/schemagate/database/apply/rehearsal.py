@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 
 from schemagate.config import Config
 from schemagate.database import history
-from schemagate.database.apply import engine, replay, retries
+from schemagate.database.apply import engine, observed, replay, retries
 from schemagate.database.connection import Connection
 from schemagate.database.history.plan import Plan
 from schemagate.database.rows import synthetic
 from schemagate.database.server import replica
 from schemagate.errors import SchemagateError
-from schemagate.findings.rules import runtime
 from schemagate.statements.sql import ParsedMigration
 from schemagate.statements.tree import relation
 
@@ -179,20 +178,20 @@ def _step(
     halves = _fill(conn, step, sizes, sample, half=True)
     half_s = _rehearsed(conn, parsed, settings, supabase) if halves and parsed.transactional else None
     samples = _fill(conn, step, sizes, sample, half=False)
-    locks: list[runtime.Lock] = []
-    before = runtime.relfilenodes(conn)
+    locks: list[observed.Lock] = []
+    before = observed.relfilenodes(conn)
     began = time.monotonic()
     try:
-        watch = lambda c: locks.extend(runtime.held_locks(c))  # noqa: E731 - read inside its transaction
+        watch = lambda c: locks.extend(observed.held_locks(c))  # noqa: E731 - read inside its transaction
         engine.run_file(conn, parsed, settings, shim=supabase, observe=watch)
     except SchemagateError as exc:
         step.note = f"it does not run on the throwaway database: {exc.reason}"
         step.risk, step.why = "unknown", "the migration failed on the throwaway database"
         return step
     step.measured_s = time.monotonic() - began
-    after = runtime.relfilenodes(conn)
+    after = observed.relfilenodes(conn)
     indexed = _indexed(parsed)
-    strongest: dict[str, runtime.Lock] = {}
+    strongest: dict[str, observed.Lock] = {}
     for lock in locks:
         if lock.table.split(".", 1)[0] in _CATALOGS:
             continue  # the lock query's own

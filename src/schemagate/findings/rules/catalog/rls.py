@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from schemagate.findings import Rule, rule
+from schemagate.findings.rules.catalog import dual
 from schemagate.findings.rules.catalog.fragments import NAME, POLICY, POLICY_NAME, TABLE, TABLES
-from schemagate.findings.rules.statements import AUTH_PER_ROW
 
 RLS_DISABLED = rule(
     "rls-disabled",
@@ -159,13 +159,6 @@ USER_METADATA = rule(
 )
 
 
-# auth_rls_initplan, as the advisor reads a policy: an auth function (or current_setting()) in its
-# expression, and no sub-select of it anywhere in that expression.
-_PER_ROW = " OR ".join(
-    f"(e.expr LIKE '%{call}%' AND lower(e.expr) NOT LIKE '%select {call}%')"
-    for call in ("auth.uid()", "auth.jwt()", "auth.role()", "auth.email()", "current\\_setting(%)")
-)
-
 QUERIES: list[tuple[Rule, str]] = [
     (
         RLS_DISABLED,
@@ -229,16 +222,5 @@ QUERIES: list[tuple[Rule, str]] = [
         WHERE {TABLES} AND (coalesce(pg_get_expr(p.polqual, p.polrelid), '')
                              || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')) ~* 'user_meta_?data'""",
     ),
-    (
-        AUTH_PER_ROW,
-        f"""
-        SELECT 'policy', {POLICY}, {TABLE},
-               format('policy %s on %s calls an auth function or current_setting() per row; '
-                      'write (SELECT auth.uid()), for instance', {POLICY_NAME}, {TABLE}), NULL
-        FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-        CROSS JOIN LATERAL (VALUES (coalesce(pg_get_expr(p.polqual, p.polrelid), '')),
-                                   (coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''))) e(expr)
-        WHERE {TABLES} AND c.relrowsecurity AND ({_PER_ROW})
-        GROUP BY c.oid, c.relnamespace, c.relname, p.polname""",
-    ),
+    (dual.AUTH_CALL_PER_ROW, dual.QUERIES[dual.AUTH_CALL_PER_ROW]),
 ]
