@@ -278,7 +278,7 @@ def _comment_on_merged_prs(job: Job, body: str, applied: list[str]) -> None:
 
 # rollback and status -----------------------------------------------------------------------------
 def run_rollback(job: Job) -> int:
-    from schemagate.database.apply.rollback import Plan
+    from schemagate.database.apply.rollback import RollbackPlan
     from schemagate.database.history import RunContext
 
     to = job.inputs.get("rollback-to") or job.ctx.dispatch_inputs.get("rollback-to", "")
@@ -288,7 +288,7 @@ def run_rollback(job: Job) -> int:
     if not reason:
         raise InputError("rollback needs a reason input: it is recorded in the audit table")
 
-    def authorize(plan: Plan) -> RunContext:
+    def authorize(plan: RollbackPlan) -> RunContext:
         del plan  # the approval names the target version, which the plan reaches
         approval = approve(job, f"rolling production back to {to}: {reason}")
         return RunContext(job.ctx.actor, approval.approver if approval else None, job.ctx.run_url)

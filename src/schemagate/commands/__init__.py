@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from schemagate.commands.history_commands import (
     DoctorResult,
-    Progress,
     StatusResult,
     deploy_plan,
     doctor,
@@ -26,6 +25,7 @@ from schemagate.commands.history_commands import (
     status,
 )
 from schemagate.config import Config, Overrides, configure, postgres_major, seed_files
+from schemagate.database import Progress
 from schemagate.findings import Finding
 from schemagate.findings.judge import Options as CheckOptions
 from schemagate.report.model import Report
@@ -428,7 +428,7 @@ class RollbackOptions:
     reason: str | None = None  # required unless a dry run: the audit table records it
     dry_run: bool = False
     # called with the steps, before any runs: who rolls back, approved by whom
-    authorize: Callable[[rollback.Plan], RunContext] = field(default=lambda _plan: local_context())
+    authorize: Callable[[rollback.RollbackPlan], RunContext] = field(default=lambda _plan: local_context())
     force: bool = False  # run down files that cannot be trusted (incomplete, no statement)
     pg_bin: str | None = None  # for the replica the rollback is rehearsed on
 
@@ -436,8 +436,8 @@ class RollbackOptions:
 @dataclass
 class RollbackResult:
     target: Target
-    plan: rollback.Plan
-    done: list[rollback.Step]
+    plan: rollback.RollbackPlan
+    done: list[rollback.RollbackStep]
     dry_run: bool
 
 
@@ -485,7 +485,7 @@ def _rehearse(
     options: RollbackOptions,
     conn: Connection,
     local: list[ParsedMigration],
-    steps: rollback.Plan,
+    steps: rollback.RollbackPlan,
     applied: list[str],
     progress: Progress,
     notice: Progress,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +19,7 @@ from psycopg import sql
 from schemagate.bounds import Limits
 from schemagate.commands.linting import judged, unreadable_report
 from schemagate.config import Config, seed_files
-from schemagate.database import history
+from schemagate.database import Progress, history
 from schemagate.database.apply import engine, observed, seeding
 from schemagate.database.catalog import inventory, snapshot
 from schemagate.database.connection import Connection, connect
@@ -33,24 +33,22 @@ from schemagate.files.migrations import discover, find_downs, project_files_root
 from schemagate.findings import (
     Finding,
     api_queries,
-    declarative,
+    change_picture,
+    declared_schemas,
     fixes,
-    picture,
     proofs,
     remedies,
     suite_findings,
 )
 from schemagate.findings.judge import Judgement, Options, examine, finish, judge, validate_rules
 from schemagate.findings.outcomes import MigrationResult
-from schemagate.findings.rules import catalog, dataapi, runtime, statements
-from schemagate.findings.rules.catalog import dual, scope
+from schemagate.findings.rules import catalog_rules, dataapi, parse_tree, runtime
+from schemagate.findings.rules.catalog_rules import dual, scope
 from schemagate.repofiles import UnreadableFile, repository_root
 from schemagate.report.model import Report
 from schemagate.statements.sql import ParsedMigration, extensions_created, parse
 
 __all__ = ["Options", "run"]
-
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -79,8 +77,8 @@ class _State:
     results: dict[str, MigrationResult] = field(default_factory=dict)
     applied_new: list[ParsedMigration] = field(default_factory=list)
     downs: dict[str, Path] = field(default_factory=dict)  # reviewed down files by version
-    seen: picture.Before | None = None  # the database before the first new migration
-    picture: picture.Picture | None = None
+    seen: change_picture.Before | None = None  # the database before the first new migration
+    picture: change_picture.Picture | None = None
     watchdog: Watchdog | None = None
     current: Path | None = None  # the file running now: a limit that stops it names it
 
@@ -211,7 +209,7 @@ def _catalog(
     conn: Connection,
     state: _State,
     config: Config,
-    before: catalog.Fingerprints,
+    before: catalog_rules.Fingerprints,
     final: inventory.Inventory | None,
 ) -> None:
     """The catalog rules on what the change made, each finding given to the statement that made
@@ -219,17 +217,17 @@ def _catalog(
     `final` is the catalog as the migrations left it, taken when the picture needs it."""
     located = scope.places(state.applied_new)
     tables = observed.user_tables(conn, "oid", "r,p,f,v,m")
-    judged = scope.of(before, catalog.fingerprints(conn), located, tables, config.exposed)
+    judged = scope.of(before, catalog_rules.fingerprints(conn), located, tables, config.exposed)
     first = (state.applied_new[0], 0) if state.applied_new else None
     state.judgement.on_statements = [
         entry for entry in state.judgement.on_statements if not dual.superseded(entry[2])
     ]
-    rows = catalog.check(conn, judged)
+    rows = catalog_rules.check(conn, judged)
     if state.seen is not None and final is not None:
-        state.picture, opened = picture.after(conn, config, state.seen, final, judged.created)
+        state.picture, opened = change_picture.after(conn, config, state.seen, final, judged.created)
         rows += opened
     # on half a schema a failure says nothing; a rule set off costs nothing
-    asked = config.rules.get(dataapi.QUERY_FAILS.id) != "off"
+    asked = config.rules.get(dataapi.DATA_API_QUERY_FAILS.id) != "off"
     if asked and not state.stopped and all(r.status == "applied" for r in state.results.values()):
         rows += api_queries.query_as_roles(conn, config.exposed)
     for placed in scope.place(rows, located, first):
@@ -240,7 +238,7 @@ def _catalog(
             finding = placed.finding
             if finding.remedy is None:  # a rewrite of the statement that made the object
                 stmt = parsed.statements[index]
-                fires = functools.partial(statements.fires, finding.rule)
+                fires = functools.partial(parse_tree.fires, finding.rule)
                 finding = replace(finding, remedy=remedies.for_statement(finding.rule, stmt, fires))
             state.judgement.on_statements.append((parsed.migration.version, index, finding))
 
@@ -372,7 +370,7 @@ def _on_database(
             _restored(base, state, progress)
         history.ensure(conn)
         state.downs = {v: m.path for v, m in find_downs(config.rollbacks_dir).items()}
-        before: catalog.Fingerprints | None = None
+        before: catalog_rules.Fingerprints | None = None
         start = len(base) if box.restored is not None else 0
         for index, parsed in enumerate(change.local[start:], start):
             if index == len(base) and base and box.restored is None:
@@ -380,8 +378,8 @@ def _on_database(
             dog.checkpoint()
             is_new = change.changes.is_new(parsed.migration)
             if is_new and before is None:
-                before = catalog.fingerprints(conn)
-                state.seen = picture.before(conn, config)
+                before = catalog_rules.fingerprints(conn)
+                state.seen = change_picture.before(conn, config)
             applied = _apply(conn, parsed, settings, state, new=is_new, shim_on=shim_on, config=config)
             dog.checkpoint()
             if not applied:
@@ -397,11 +395,11 @@ def _on_database(
         state.findings.extend(proofs.idempotency(conn, state.applied_new, settings, shim_on))
         dog.checkpoint()
         everything = all(r.status == "applied" for r in state.results.values())  # else half a schema
-        declared = everything and bool(declarative.files(config)) and not box.named  # a second database
+        declared = everything and bool(declared_schemas.files(config)) and not box.named  # a second database
         final = inventory.take(conn) if state.seen is not None or declared else None
-        _catalog(conn, state, config, before or catalog.fingerprints(conn), final)
+        _catalog(conn, state, config, before or catalog_rules.fingerprints(conn), final)
         if declared and final is not None:
-            state.findings.extend(declarative.judge(box, settings, config, final))
+            state.findings.extend(declared_schemas.judge(box, settings, config, final))
             dog.checkpoint()
         standins = [name for name in extensions.used_standins(conn) if name not in preinstalled]
     finally:

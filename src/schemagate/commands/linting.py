@@ -30,8 +30,8 @@ from schemagate.statements.sql import parse
 
 if TYPE_CHECKING:  # what only a check has; `lint` never loads the database driver
     from schemagate.database.dbtests.execute import Suite
+    from schemagate.findings.change_picture import Picture
     from schemagate.findings.outcomes import TestFileResult
-    from schemagate.findings.picture import Picture
 
 STATIC_SERVER = "no database (static rules)"
 

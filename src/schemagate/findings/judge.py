@@ -17,7 +17,7 @@ from schemagate.files.changes import Changes
 from schemagate.files.migrations import Migration, version_order
 from schemagate.findings import Finding, Severity, directives, registry
 from schemagate.findings.outcomes import Ignored, MigrationResult
-from schemagate.findings.rules import files, platform, runtime, statements
+from schemagate.findings.rules import migration_files, parse_tree, platform, runtime
 from schemagate.statements.sql import ParsedMigration
 
 
@@ -57,16 +57,16 @@ class Examined:
     path: Path
     created: set[str]
     notes: directives.Directives
-    broken: list[statements.Broken]
+    broken: list[parse_tree.Broken]
 
 
 def examine(parsed: ParsedMigration) -> Examined:
     notes = directives.read(parsed)
-    created = statements.created_tables(parsed)
+    created = parse_tree.created_tables(parsed)
     # a table this very file creates is new whatever the other files say: dropped here, such a
     # finding never travels back from a worker process (half the payload of a generated 1,000)
-    found = [b for b in statements.check(parsed, notes.backup_plan) if b.unless_created not in created]
-    found += [statements.Broken(index, finding) for index, finding in platform.check(parsed)]
+    found = [b for b in parse_tree.check(parsed, notes.backup_plan) if b.unless_created not in created]
+    found += [parse_tree.Broken(index, finding) for index, finding in platform.check(parsed)]
     migration = parsed.migration
     return Examined(migration.version, migration.path, created, notes, found)
 
@@ -79,9 +79,9 @@ def judge(
     skipped: Sequence[Path] = (),
 ) -> None:
     """File and statement rules for the new migrations, and their schemagate comments."""
-    judgement.findings += files.check(new, changes, Path.cwd(), skipped)
+    judgement.findings += migration_files.check(new, changes, Path.cwd(), skipped)
     first_made: dict[str, str] = {}  # table -> the first new file that creates it
-    found: list[tuple[str, statements.Broken]] = []
+    found: list[tuple[str, parse_tree.Broken]] = []
     for one in examined:
         for table in one.created:
             first_made.setdefault(table, one.version)
@@ -96,7 +96,7 @@ def judge(
     ]
 
 
-def _new_table(broken: statements.Broken, version: str, first_made: dict[str, str], changes: Changes) -> bool:
+def _new_table(broken: parse_tree.Broken, version: str, first_made: dict[str, str], changes: Changes) -> bool:
     """Whether the table a finding needs to exist already is new, so the finding does not hold.
 
     With a base, a table any new file creates is new in production too: empty when this file runs.

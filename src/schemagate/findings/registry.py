@@ -14,19 +14,19 @@ from schemagate.findings.rules import (
     dataapi,
     declarative,
     exposure,
-    files,
     hardcoded,
     idempotency,
+    migration_files,
+    parse_tree,
     pgtap,
     platform,
     runtime,
-    statements,
 )
-from schemagate.findings.rules.catalog import conventions, dual, keys, rls, security
+from schemagate.findings.rules.catalog_rules import conventions, dual, keys, rls, security
 
 FAMILIES: dict[str, tuple[ModuleType, ...]] = {
-    "files": (files,),
-    "statements": (statements, idempotency),
+    "files": (migration_files,),
+    "statements": (parse_tree, idempotency),
     "hardcoded": (hardcoded,),
     "platform": (platform,),
     "runtime": (runtime, pgtap, dataapi),

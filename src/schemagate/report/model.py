@@ -13,7 +13,7 @@ from schemagate.repofiles import display_path
 
 if TYPE_CHECKING:  # the picture and the tests need a database; `lint` never loads one
     from schemagate.database.dbtests.execute import Suite
-    from schemagate.findings.picture import Picture
+    from schemagate.findings.change_picture import Picture
 
 JSON_SCHEMA_VERSION = 1
 

@@ -20,7 +20,7 @@ from schemagate.config import Config
 from schemagate.database import history
 from schemagate.database.apply import engine, observed, replay, retries
 from schemagate.database.connection import Connection
-from schemagate.database.history.plan import Plan
+from schemagate.database.history.plan import MigrationPlan
 from schemagate.database.rows import synthetic
 from schemagate.database.server import replica
 from schemagate.errors import SchemagateError
@@ -75,7 +75,7 @@ class Table:
 
 
 @dataclass
-class Step:
+class RehearsalStep:
     file: str
     transactional: bool
     tables: list[Table] = field(default_factory=list)
@@ -101,11 +101,11 @@ class Step:
 
 
 @dataclass
-class DeployPlan:
+class DeployRehearsal:
     target: str
     lock_timeout: str
     lock_retries: int
-    steps: list[Step] = field(default_factory=list)
+    steps: list[RehearsalStep] = field(default_factory=list)
     refused: str | None = None  # why the deploy would apply nothing (drift, missing files)
 
     def to_json(self) -> dict[str, object]:
@@ -126,11 +126,11 @@ def build(
     *,
     pg_bin: str | None = None,
     sample: int = SAMPLE_ROWS,
-) -> DeployPlan:
+) -> DeployRehearsal:
     """The plan for the pending migrations, read from production and rehearsed elsewhere."""
     settings = engine.Settings.of(config, throwaway=True)
-    found = DeployPlan(target, config.lock_timeout, config.lock_retries)
-    plan = Plan.build(local, history.recorded(production))
+    found = DeployRehearsal(target, config.lock_timeout, config.lock_retries)
+    plan = MigrationPlan.build(local, history.recorded(production))
     try:
         plan.verify(include_all=False)
     except SchemagateError as exc:
@@ -171,8 +171,8 @@ def _step(
     supabase: bool,
     sample: int,
     config: Config,
-) -> Step:
-    step = Step(parsed.migration.filename, parsed.transactional)
+) -> RehearsalStep:
+    step = RehearsalStep(parsed.migration.filename, parsed.transactional)
     named = retries.tables(parsed)
     sizes = _sizes(production, named)
     halves = _fill(conn, step, sizes, sample, half=True)
@@ -212,7 +212,7 @@ def _step(
 
 def _fill(
     conn: Connection,
-    step: Step,
+    step: RehearsalStep,
     sizes: dict[str, tuple[int | None, int | None]],
     sample: int,
     *,
@@ -266,7 +266,7 @@ def _indexed(parsed: ParsedMigration) -> set[str]:
     return {relation(s.node.get("relation")) for s in parsed.body if s.node_type == "IndexStmt"}
 
 
-def _estimate(step: Step, config: Config, half_s: float | None) -> None:
+def _estimate(step: RehearsalStep, config: Config, half_s: float | None) -> None:
     """Production's time: the line through the half and full sample's times, at production's rows
     (the busiest table's), or the full sample's time scaled by the rows when there is one point;
     then what that means for traffic on the tables it locks."""

@@ -1,6 +1,6 @@
 """The rule on declarative schemas agreeing with the migrations, and its findings.
 
-Judged by schemagate.findings.declarative, which applies the schema files to a second database.
+Judged by schemagate.findings.declared_schemas, which applies the schema files to a second database.
 """
 
 from __future__ import annotations

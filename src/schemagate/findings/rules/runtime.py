@@ -21,7 +21,7 @@ APPLY_FAILED = rule(
         "insert into public.present (id) values (1);"
     ),
 )
-INVALID_FILE = rule(
+INVALID_MIGRATION_FILE = rule(
     "invalid-migration-file",
     "error",
     "applies",
@@ -80,7 +80,7 @@ NOT_IDEMPOTENT = rule(
         "alter table public.t add constraint t_positive check (id > 0);"
     ),
 )
-REWRITE = rule(
+TABLE_REWRITE = rule(
     "table-rewrite",
     "warning",
     "safety",
@@ -93,7 +93,7 @@ REWRITE = rule(
     good="alter table public.orders add column if not exists note text;",
     before="create table if not exists public.orders (id bigint primary key);",
 )
-EXCLUSIVE_LOCK = rule(
+ACCESS_EXCLUSIVE_LOCK = rule(
     "access-exclusive-lock",
     "info",
     "safety",
@@ -105,7 +105,7 @@ EXCLUSIVE_LOCK = rule(
     good="select count(*) from public.orders;",
     before="create table if not exists public.orders (id bigint primary key);",
 )
-ROUND_TRIP = rule(
+ROUND_TRIP_FAILED = rule(
     "round-trip-failed",
     "error",
     "rollback",
@@ -118,7 +118,7 @@ ROUND_TRIP = rule(
         "the migration created: up -> down leaves the type behind."
     ),
 )
-NO_DOWN = rule(
+NO_DOWN_MIGRATION = rule(
     "no-down-migration",
     "info",
     "rollback",
@@ -165,7 +165,7 @@ def locks_and_rewrites(
     held = {lk for lk in locks if lk.mode == "AccessExclusiveLock" and lk.oid in before}
     for lock in sorted(held, key=lambda lk: lk.table):
         rewritten = lock.oid in after and after[lock.oid] != before[lock.oid]
-        rule = REWRITE if rewritten else EXCLUSIVE_LOCK
+        rule = TABLE_REWRITE if rewritten else ACCESS_EXCLUSIVE_LOCK
         suffix = ", rewrites it" if rewritten else ""
         message = f"takes ACCESS EXCLUSIVE on {lock.table}{suffix}"
         findings.append(Finding(rule, message, parsed.migration.path))
@@ -180,7 +180,7 @@ def stopped(cause: str, path: Path | None) -> Finding:
 def apply_failure(exc: SchemagateError, path: Path, new: bool) -> Finding:
     """A migration that did not apply. A merged one whose file cannot be read is an invalid file,
     not a failure of the change; one whose outcome the server never said could not be verified."""
-    made = APPLY_FAILED if new or not isinstance(exc, InputError) else INVALID_FILE
+    made = APPLY_FAILED if new or not isinstance(exc, InputError) else INVALID_MIGRATION_FILE
     if isinstance(exc, Unverified):
         made = COULD_NOT_VERIFY
     return Finding(made, exc.reason, exc.path or path, exc.line)
@@ -194,7 +194,7 @@ def seed_failure(exc: SchemagateError) -> Finding:
 def no_down(migration: Migration, rollbacks_dir: Path) -> Finding:
     """A new transactional migration without a reviewed down file beside the others."""
     return Finding(
-        NO_DOWN,
+        NO_DOWN_MIGRATION,
         f"no reviewed down migration {(rollbacks_dir / migration.filename).as_posix()}; "
         f"`schemagate check --drafts {rollbacks_dir.as_posix()}` writes the "
         "report's draft there to review (the Action's is in .schemagate/drafts/)",
@@ -209,7 +209,7 @@ def invalid_directive(problem: str, path: Path, line: int) -> Finding:
 
 def invalid_file(exc: InputError) -> Finding:
     """A file that cannot be read or parsed: the whole report of the run that met it."""
-    return Finding(INVALID_FILE, exc.message, exc.path, exc.line)
+    return Finding(INVALID_MIGRATION_FILE, exc.message, exc.path, exc.line)
 
 
 def round_trip_broken(
@@ -217,7 +217,7 @@ def round_trip_broken(
 ) -> Finding:
     """A down migration that fails, or does not restore the schema, or after which the up
     migration does not give the same schema again."""
-    return Finding(ROUND_TRIP, problem, path, line, detail=detail)
+    return Finding(ROUND_TRIP_FAILED, problem, path, line, detail=detail)
 
 
 def not_idempotent(problem: str, path: Path | None, line: int | None) -> Finding:

@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 
 from schemagate.findings import Finding, Rule, Severity, remedies, rule
 from schemagate.findings.rules import hardcoded, idempotency
-from schemagate.findings.rules.catalog import dual
+from schemagate.findings.rules.catalog_rules import dual
 from schemagate.statements.sql import Kind, ParsedMigration, Statement
 from schemagate.statements.tree import relation, strings, subject
 
-DESTRUCTIVE = rule(
+DESTRUCTIVE_STATEMENT = rule(
     "destructive-statement",
     "error",
     "safety",
@@ -25,7 +25,7 @@ DESTRUCTIVE = rule(
     good="alter table public.users add column if not exists display_name text;",
     before="create table if not exists public.users (id bigint primary key, nickname text);",
 )
-RENAME = rule(
+RENAME_BREAKS_CLIENTS = rule(
     "rename-breaks-clients",
     "error",
     "safety",
@@ -45,7 +45,7 @@ _RENAMED = {
     "OBJECT_SCHEMA": "schema",
     "OBJECT_FUNCTION": "function",
 }
-MIXED_NON_TRANSACTIONAL = rule(
+DATA_CHANGE_OUTSIDE_TRANSACTION = rule(
     "data-change-outside-transaction",
     "error",
     "safety",
@@ -60,7 +60,7 @@ MIXED_NON_TRANSACTIONAL = rule(
     good="create index concurrently if not exists events_kind_idx on public.events (kind);",
     before="create table if not exists public.events (id bigint primary key, kind text);",
 )
-TRANSACTION_SPLIT = rule(
+COMMIT_SPLITS_MIGRATION = rule(
     "commit-splits-migration",
     "error",
     "safety",
@@ -76,7 +76,7 @@ TRANSACTION_SPLIT = rule(
     ),
     good=("create table if not exists public.a (id int);\ncreate table if not exists public.b (id int);"),
 )
-NOT_NULL_NO_DEFAULT = rule(
+NOT_NULL_WITHOUT_DEFAULT = rule(
     "not-null-without-default",
     "error",
     "safety",
@@ -87,7 +87,7 @@ NOT_NULL_NO_DEFAULT = rule(
     good="alter table public.users add column if not exists status text not null default 'active';",
     before="create table if not exists public.users (id bigint primary key);",
 )
-INDEX_CONCURRENTLY = rule(
+INDEX_WITHOUT_CONCURRENTLY = rule(
     "index-without-concurrently",
     "info",
     "safety",
@@ -154,13 +154,17 @@ def _on_existing_tables(stmt: Statement) -> Iterator[tuple[Rule, str, str]]:
     """(rule, message, table) for what only matters on a table that already has rows."""
     for table, column in _not_null_without_default(stmt):
         yield (
-            NOT_NULL_NO_DEFAULT,
+            NOT_NULL_WITHOUT_DEFAULT,
             f"NOT NULL column {table}.{column} added without a default to an existing table",
             table,
         )
     if stmt.node_type == "IndexStmt" and not stmt.node.get("concurrent"):
         table = relation(stmt.node.get("relation"))
-        yield INDEX_CONCURRENTLY, f"index on existing table {table} is built without CONCURRENTLY", table
+        yield (
+            INDEX_WITHOUT_CONCURRENTLY,
+            f"index on existing table {table} is built without CONCURRENTLY",
+            table,
+        )
 
 
 def _renamed(stmt: Statement) -> Iterator[str]:
@@ -185,14 +189,14 @@ def _broken(stmt: Statement, context: idempotency.Context) -> Iterator[tuple[Rul
     """Every (rule, message) one statement breaks, whatever the tables' age."""
     yield from idempotency.broken(stmt, context)
     for what in _destructive(stmt):
-        yield DESTRUCTIVE, f"destructive: {what}"
+        yield DESTRUCTIVE_STATEMENT, f"destructive: {what}"
     for what in _renamed(stmt):
-        yield RENAME, what
+        yield RENAME_BREAKS_CLIENTS, what
     yield from dual.on_tree(dual.FOREIGN_KEY_WITHOUT_ON_DELETE, stmt)
     for label in sorted(set(hardcoded.found_in(stmt))):
-        yield hardcoded.HARD_CODED, f"literal {label} in `{idempotency.describe(stmt)}`"
+        yield hardcoded.HARD_CODED_VALUE, f"literal {label} in `{idempotency.describe(stmt)}`"
     for what in dict.fromkeys(hardcoded.local_values(stmt)):
-        yield hardcoded.LOCAL_VALUE, f"{what} in `{idempotency.describe(stmt)}`"
+        yield hardcoded.LOCAL_ONLY_VALUE, f"{what} in `{idempotency.describe(stmt)}`"
     yield from dual.on_tree(dual.AUTH_CALL_PER_ROW, stmt)
 
 
@@ -203,11 +207,15 @@ def fires(made: Rule, stmt: Statement) -> bool:
 
 def _file_level(parsed: ParsedMigration) -> Iterator[tuple[Statement, Rule, str]]:
     for split in parsed.transaction_splits():
-        yield split, TRANSACTION_SPLIT, f"{split.first_line.upper()} splits the migration"
+        yield split, COMMIT_SPLITS_MIGRATION, f"{split.first_line.upper()} splits the migration"
     if not parsed.transactional:
         data = [s for s in parsed.body if s.kind is Kind.DATA]
         if data:
-            yield data[0], MIXED_NON_TRANSACTIONAL, "data change in a file that runs outside a transaction"
+            yield (
+                data[0],
+                DATA_CHANGE_OUTSIDE_TRANSACTION,
+                "data change in a file that runs outside a transaction",
+            )
 
 
 def check(parsed: ParsedMigration, backup_plan: str | None) -> list[Broken]:
@@ -224,7 +232,7 @@ def check(parsed: ParsedMigration, backup_plan: str | None) -> list[Broken]:
         for broken, message in _broken(stmt, context):
             fix = remedies.for_statement(broken, stmt, functools.partial(fires, broken))
             finding = Finding(broken, message, path, stmt.line, subject=on, remedy=fix)
-            if broken is DESTRUCTIVE and backup_plan:
+            if broken is DESTRUCTIVE_STATEMENT and backup_plan:
                 finding = replace(finding, severity=Severity.INFO, detail=f"backup plan: {backup_plan}")
             found.append(Broken(index, finding))
         for broken, message, table in _on_existing_tables(stmt):

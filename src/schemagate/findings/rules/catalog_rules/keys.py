@@ -4,10 +4,10 @@ parent does, and no index is there twice."""
 from __future__ import annotations
 
 from schemagate.findings import Rule, rule
-from schemagate.findings.rules.catalog import dual
-from schemagate.findings.rules.catalog.fragments import CONSTRAINT, NAME, TABLE, TABLES
+from schemagate.findings.rules.catalog_rules import dual
+from schemagate.findings.rules.catalog_rules.fragments import CONSTRAINT, NAME, TABLE, TABLES
 
-UNINDEXED_FK = rule(
+UNINDEXED_FOREIGN_KEY = rule(
     "unindexed-foreign-key",
     "warning",
     "fk-index",
@@ -63,7 +63,7 @@ DUPLICATE_INDEX = rule(
     ),
 )
 
-FKEY_TO_AUTH_UNIQUE = rule(
+FOREIGN_KEY_TO_AUTH_UNIQUE = rule(
     "foreign-key-to-auth-unique",
     "error",
     "fk-index",
@@ -90,7 +90,7 @@ FKEY_TO_AUTH_UNIQUE = rule(
 
 QUERIES: list[tuple[Rule, str]] = [
     (
-        UNINDEXED_FK,
+        UNINDEXED_FOREIGN_KEY,
         f"""
         SELECT 'constraint', {CONSTRAINT}, {TABLE}, format('foreign key %s on %s (%s) has no index',
                k.conname, {TABLE},
@@ -111,7 +111,7 @@ QUERIES: list[tuple[Rule, str]] = [
     ),
     (dual.FOREIGN_KEY_WITHOUT_ON_DELETE, dual.QUERIES[dual.FOREIGN_KEY_WITHOUT_ON_DELETE]),
     (
-        FKEY_TO_AUTH_UNIQUE,
+        FOREIGN_KEY_TO_AUTH_UNIQUE,
         f"""
         SELECT 'constraint', {CONSTRAINT}, {TABLE},
                format('foreign key %s on %s references unique, non-primary %s', k.conname, {TABLE},

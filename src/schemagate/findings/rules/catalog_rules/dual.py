@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from schemagate.findings import Finding, Rule, rule
-from schemagate.findings.rules.catalog.fragments import CONSTRAINT, POLICY, POLICY_NAME, TABLE, TABLES
+from schemagate.findings.rules.catalog_rules.fragments import CONSTRAINT, POLICY, POLICY_NAME, TABLE, TABLES
 from schemagate.statements.sql import Statement
 from schemagate.statements.tree import Node, quoted, relation, strings, walk
 
