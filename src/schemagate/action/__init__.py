@@ -106,6 +106,8 @@ def run_check(job: Job) -> int:
         database_url=job.inputs.get("check-database-url") or None,
         pg_major=major,
         cache=job.inputs.flag("cache", True),
+        project=job.project,  # the input's word, with or without git
+        notes=[job.config_note] if job.config_note else [],
     )
     if options.cache:  # in the workspace, where actions/cache finds it; not in the report's folder
         os.environ.setdefault("SCHEMAGATE_STATE_CACHE", str(job.ctx.workspace / STATE_CACHE))
@@ -114,9 +116,7 @@ def run_check(job: Job) -> int:
         report = commands.check(job.config, options, job.runner.log)
     finally:
         job.runner.endgroup()
-    report.project = job.project  # the input's word, with or without git
     if job.config_note:
-        report.notes.append(job.config_note)
         job.runner.warning(job.config_note)
     repofiles.write_output(job.out_dir / "report.json", json.dumps(report.to_json(), indent=2))
     repofiles.write_output(job.out_dir / "report.sarif", json.dumps(sarif.render(report), indent=2))

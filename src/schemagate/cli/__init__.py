@@ -351,11 +351,10 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_lint(args: argparse.Namespace, console: Console) -> int:
-    report = commands.lint(
-        args.config_, _options(args, console.info if args.format == "text" else console.notice)
-    )
-    if args.format in {"markdown", "sarif"}:
-        commands.located(report)
+    located = args.format in {"markdown", "sarif"}
+    project = commands.project_in_repository() if located else ""
+    say = console.info if args.format == "text" else console.notice
+    report = commands.lint(args.config_, _options(args, say, project=project))
     console.say(_render(report, args.format))
     return _exit(report)
 

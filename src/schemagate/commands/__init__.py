@@ -271,7 +271,7 @@ def check(config: Config, options: CheckOptions, progress: Progress = quiet) -> 
     """The PR verdict: every migration applied to a fresh database, the new ones judged."""
     from schemagate.commands import checking
 
-    return located(checking.run(config, options, progress))
+    return checking.run(config, options, progress)
 
 
 def lint(config: Config, options: CheckOptions) -> Report:
@@ -281,13 +281,12 @@ def lint(config: Config, options: CheckOptions) -> Report:
     return linting.lint(config, options)
 
 
-def located(report: Report) -> Report:
-    """The report, naming the project's folder in its git repository: annotations and SARIF give
-    paths from the repository's root. (A git call: `lint` leaves it to outputs that need it.)"""
+def project_in_repository() -> str:
+    """The project's folder in its git repository (a git call: `lint` asks only for the outputs
+    that give paths from the repository's root, annotations and SARIF)."""
     from schemagate.files.changes import repository_prefix
 
-    report.project = repository_prefix(Path.cwd())
-    return report
+    return repository_prefix(Path.cwd())
 
 
 def base_line(say: Progress) -> str | None:

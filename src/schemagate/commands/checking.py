@@ -28,7 +28,7 @@ from schemagate.database.server import extensions, shim, snapshots
 from schemagate.database.server.sandbox import Sandbox, prepared
 from schemagate.database.server.watchdog import Watchdog
 from schemagate.errors import InputError, SchemagateError, Unverified
-from schemagate.files.changes import Changes, compare, superuser_from_base
+from schemagate.files.changes import Changes, compare, repository_prefix, superuser_from_base
 from schemagate.files.migrations import discover, find_downs, project_files_root
 from schemagate.findings import (
     Finding,
@@ -249,6 +249,8 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
     validate_rules(config)
     superuser_from_base(config, options.base)
     began = time.monotonic()
+    if options.project is None:  # annotations and SARIF give paths from the repository's root
+        options = replace(options, project=repository_prefix(Path.cwd()))
     try:
         change = read(config, options)
     except InputError as exc:

@@ -82,7 +82,8 @@ def judged(
         options.fail_on,
         verdict.ignored,
         time.monotonic() - began,
-        notes=notes or [],
+        notes=(notes or []) + options.notes,
+        project=options.project or "",
         picture=picture,
         tests=tests or [],
         suite=suite,
@@ -101,7 +102,16 @@ def unreadable_report(exc: InputError, options: Options, server: str, began: flo
     if failed is not None:
         failed.status = "failed"
         failed.findings += found
-    return Report(results, found, options.base, server, options.fail_on, seconds=time.monotonic() - began)
+    return Report(
+        results,
+        found,
+        options.base,
+        server,
+        options.fail_on,
+        seconds=time.monotonic() - began,
+        notes=list(options.notes),
+        project=options.project or "",
+    )
 
 
 def _new_files(config: Config, base: str | None) -> list[Migration]:

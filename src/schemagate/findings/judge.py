@@ -29,6 +29,10 @@ class Options:
     pg_major: int | None = None  # run the check on this major when binaries for it exist
     database_url: str | None = None  # a `services:` Postgres to check against instead
     cache: bool = True  # start from the merged state a former run kept (snapshots), and keep it
+    # the project's folder in its repository, for annotations and SARIF: None asks git (check),
+    # and `lint` leaves it "" unless an output needs it (a git call)
+    project: str | None = None
+    notes: list[str] = field(default_factory=list)  # the front end's own, last in the report
 
 
 @dataclass
