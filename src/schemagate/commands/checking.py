@@ -40,7 +40,7 @@ from schemagate.findings import (
     remedies,
     suite_findings,
 )
-from schemagate.findings.judge import Judgement, Options, examine, finish, judge, validate_rules
+from schemagate.findings.judge import Judgement, Options, examine, finish, judge
 from schemagate.findings.outcomes import MigrationResult
 from schemagate.findings.rules import catalog_rules, dataapi, parse_tree, runtime
 from schemagate.findings.rules.catalog_rules import dual, scope
@@ -246,7 +246,6 @@ def _catalog(
 # the run -----------------------------------------------------------------------------------------
 def run(config: Config, options: Options, progress: Progress) -> Report:
     """Apply every migration to a fresh database, watching the new ones, then judge them."""
-    validate_rules(config)
     superuser_from_base(config, options.base)
     began = time.monotonic()
     if options.project is None:  # annotations and SARIF give paths from the repository's root

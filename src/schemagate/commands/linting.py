@@ -21,7 +21,6 @@ from schemagate.findings.judge import (
     finish,
     judge,
     unreadable,
-    validate_rules,
 )
 from schemagate.findings.outcomes import MigrationResult
 from schemagate.report.model import Report
@@ -43,7 +42,6 @@ def _examine_files(chunk: list[Migration]) -> list[Examined]:
 
 
 def lint(config: Config, options: Options) -> Report:
-    validate_rules(config)
     began = time.monotonic()
     judgement = Judgement()
     try:

@@ -15,7 +15,7 @@ from schemagate.config import Config
 from schemagate.errors import InputError
 from schemagate.files.changes import Changes
 from schemagate.files.migrations import Migration, version_order
-from schemagate.findings import Finding, Severity, directives, registry
+from schemagate.findings import Finding, Severity, directives
 from schemagate.findings.outcomes import Ignored, MigrationResult
 from schemagate.findings.rules import migration_files, parse_tree, platform, runtime
 from schemagate.statements.sql import ParsedMigration
@@ -42,15 +42,6 @@ class Judgement:
     # can set aside
     on_statements: list[tuple[str, int, Finding]] = field(default_factory=list)
     notes: dict[str, directives.Directives] = field(default_factory=dict)
-
-
-def validate_rules(config: Config) -> None:
-    unknown = sorted(set(config.rules) - set(registry.ids()))
-    if unknown:
-        raise InputError(
-            f"unknown rule id(s) in config: {', '.join(unknown)} (known: {', '.join(registry.ids())})",
-            path=config.path,
-        )
 
 
 @dataclass
