@@ -21,10 +21,10 @@ from psycopg.errors import (
 
 from schemagate.database.server.extensions import PRIVILEGED, STANDIN_MARK
 from schemagate.database.server.hardening import SERVER_ACCESS_ROLES
+from schemagate.database.server.hosted import ALLOWED_SETTING_FAMILIES, ALLOWED_SETTINGS, MANAGED_SCHEMAS
 from schemagate.errors import MigrationFailed, Unverified
 from schemagate.statements.sql import LineIndex, ParsedMigration, Statement
 from schemagate.statements.tree import mappings
-from schemagate.supabase import ALLOWED_SETTING_FAMILIES, ALLOWED_SETTINGS, MANAGED_SCHEMAS
 
 _PLPGSQL_LINE = re.compile(r"PL/pgSQL function (?P<fn>\S+) line (?P<line>\d+)")
 _PARAMETER = re.compile(r'permission denied to set parameter "(?P<name>[^"]+)"')

@@ -23,9 +23,9 @@ from schemagate.database.catalog import diff, inventory
 from schemagate.database.connection import Connection
 from schemagate.database.history.plan import MigrationPlan
 from schemagate.database.server import replica
+from schemagate.database.server.hosted import MANAGED_SCHEMAS
 from schemagate.errors import SchemagateError
 from schemagate.statements.sql import ParsedMigration
-from schemagate.supabase import MANAGED_SCHEMAS
 
 KINDS = frozenset({"table", "column", "index", "constraint", "rls", "policy", "function", "trigger", "grant"})
 # Supabase's schemas beyond those its services own, and the shim's own (`schemagate`)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from schemagate.database.server.hosted import RESERVED_MEMBERSHIPS, RESERVED_ROLES, SETTINGS_ALLOWED_ROLES
 from schemagate.findings import Finding, rule
 from schemagate.statements.sql import ParsedMigration, Statement
 from schemagate.statements.tree import Node
-from schemagate.supabase import RESERVED_MEMBERSHIPS, RESERVED_ROLES, SETTINGS_ALLOWED_ROLES
 
 SUPABASE_RESERVED_ROLE = rule(
     "supabase-reserved-role",
