@@ -24,8 +24,8 @@ MAY_RUN_ON: dict[str, frozenset[str] | None] = {
     "check": None,
     "deploy": _WRITERS,
     "rollback": _WRITERS,
-    "plan": _WRITERS,
     "status": _WRITERS | {"schedule"},
+    "plan": _WRITERS,
 }
 MODE_NAMES = ("auto", *MAY_RUN_ON)
 
