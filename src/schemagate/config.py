@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import glob
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,7 +244,9 @@ def seed_files(config: Config) -> list[Path]:
         # Go's fs.Glob: `*` does not cross a slash (`**` is no deeper) and matches dot files too
         for match in sorted(glob.glob(pattern, root_dir=folder, include_hidden=True)):
             path = folder / match
-            if path not in found and path.is_file():
+            # anything but a folder: a symlink to /dev/zero or a FIFO is refused by the reader
+            # (one line, exit 2), never passed over in silence
+            if path not in found and (path.is_symlink() or not path.is_dir()):
                 found.append(path)
     return found
 
@@ -363,30 +365,13 @@ def _from_mapping(
             config.exposed_schemas = [str(v) for v in value]
         elif key == "tests_dirs":
             config.tests_dirs = [Path(str(v)) for v in value]
-        elif key in {"lock_timeout", "statement_timeout"}:
-            why = duration_problem(key, value)
+        elif key in _MEASURED:
+            judge, read = _MEASURED[key]
+            why = judge(key, value)
             if why:
                 problem(key, why)
             else:
-                setattr(config, key, str(value).strip())
-        elif key == "lock_wait":
-            why = duration_problem(key, value)
-            if why:
-                problem(key, why)
-            else:
-                config.lock_wait = duration_seconds(str(value))
-        elif key in {"check_statement_timeout", "check_timeout"}:
-            why = limit_problem(key, value)
-            if why:
-                problem(key, why)
-            else:
-                setattr(config, key, str(value).strip())
-        elif key == "check_disk_limit":
-            why = size_problem(key, value)
-            if why:
-                problem(key, why)
-            else:
-                config.check_disk_limit = str(value).strip()
+                setattr(config, key, read(value))
         elif key == "profile" and value not in PROFILES:
             problem(key, f"profile must be default or strict, not {value!r}")
         elif key == "on_drift" and value not in ON_DRIFT:
@@ -396,6 +381,21 @@ def _from_mapping(
         else:
             setattr(config, key, value)
     return config
+
+
+def _stripped(value: object) -> str:
+    return str(value).strip()
+
+
+# Values with a unit: what judges each (a one-line problem, or None) and what the config keeps.
+_MEASURED: dict[str, tuple[Callable[[str, object], str | None], Callable[[object], object]]] = {
+    "lock_timeout": (duration_problem, _stripped),
+    "statement_timeout": (duration_problem, _stripped),
+    "lock_wait": (duration_problem, lambda value: duration_seconds(str(value))),
+    "check_statement_timeout": (limit_problem, _stripped),
+    "check_timeout": (limit_problem, _stripped),
+    "check_disk_limit": (size_problem, _stripped),
+}
 
 
 def _rules(value: dict[str, Any], problem: Any, known: set[str]) -> dict[str, str]:

@@ -70,4 +70,4 @@ create trigger flip before insert on public.notes for each row execute function 
 def test_a_trigger_cannot_make_the_isolation_proof_miss_a_leak(project: Project, trick: str) -> None:
     report = check_attack(project, LEAKY + trick, major=17, supabase=True)
     leaks = [f.message for f in report.findings if f.rule.id == "isolation-leak"]
-    assert len(leaks) == 1 and "through policy 'read'" in leaks[0], [f.message for f in report.findings]
+    assert len(leaks) == 1 and 'through policy "read"' in leaks[0], [f.message for f in report.findings]

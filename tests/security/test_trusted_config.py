@@ -78,6 +78,7 @@ def test_the_bases_yaml_config_is_read_and_a_rename_keeps_it(
     root, _ = workspace
     spelled = root / ".github" / "schemagate.yaml"
     spelled.parent.mkdir(exist_ok=True)
+    (root / CONFIG).unlink(missing_ok=True)  # the example's own .yml: the base has one spelling only
     spelled.write_text("rules:\n  rls-disabled: off\n")
     base = commit_base(Project(root))
     (root / "supabase/migrations/20251201000000_flawed.sql").write_text(FLAWED)

@@ -306,3 +306,11 @@ def test_a_file_name_of_printable_unicode_is_read(tmp_path: Path) -> None:
     (tmp_path / "1_café ü.sql").write_text("select 1;")
     assert [m.name for m in migrations.discover(tmp_path).migrations] == ["café ü"]
     assert list(migrations.find_downs(tmp_path)) == ["1"]
+
+
+def test_outside_git_project_files_stay_in_the_folder_that_holds_supabase(tmp_path: Path) -> None:
+    app = tmp_path / "repo" / "app"
+    (app / "supabase" / "migrations").mkdir(parents=True)
+    assert migrations.project_files_root(app / "supabase" / "migrations") == app.resolve()
+    (tmp_path / "repo" / ".git").mkdir()  # a checkout above the project: its files may use it all
+    assert migrations.project_files_root(app / "supabase" / "migrations") == (tmp_path / "repo").resolve()

@@ -34,10 +34,15 @@ def execute_each(conn: Connection, parsed: ParsedMigration, *, shim: bool = Fals
     if not body:
         return
     text = parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)]
+    # a COMMIT or BEGIN of the file's own would end the savepoint's transaction: one at a time
+    controls_transaction = any(statement.node_type == "TransactionStmt" for statement in body)
     try:
+        if controls_transaction:
+            raise psycopg.Error("the file controls its transaction")
         conn.execute(f"SAVEPOINT schemagate_whole;\n{text}{_RELEASE_WHOLE}".encode())
     except psycopg.Error:
-        conn.execute(b"ROLLBACK TO SAVEPOINT schemagate_whole")
+        if not controls_transaction:
+            conn.execute(b"ROLLBACK TO SAVEPOINT schemagate_whole")
     else:
         conn.execute(OWN_SEARCH_PATH_LOCAL)
         return

@@ -152,9 +152,12 @@ class Fingerprints:
 
 
 def fingerprints(conn: Connection) -> Fingerprints:
-    """Under an empty search_path, every name qualified: the session's path may differ between
-    the two takes (a seed's set_config('search_path', '', false)), and a digest must not."""
+    """Under our own search_path, every name qualified: the session's path may differ between
+    the two takes (a seed's set_config('search_path', '', false)), and a digest must not. Not an
+    empty path: pg_temp would then come first, and a migration's temp pg_class would answer."""
+    from schemagate.database.connection import OWN_SEARCH_PATH_LOCAL  # lint starts without psycopg
+
     with conn.transaction():
-        conn.execute(b"SET LOCAL search_path = ''")
+        conn.execute(OWN_SEARCH_PATH_LOCAL)
         rows = conn.execute(_FINGERPRINTS.encode()).fetchall()  # no parameters: % is plain SQL
     return Fingerprints({(str(kind), str(name)): str(digest) for kind, name, digest in rows})
