@@ -12,7 +12,8 @@ files are used as shipped:
 - `uses: actions/checkout@...`: act skips it and binds (`--bind`) the working tree, a git
   repository with its base commit, into the job;
 - other marketplace actions: `--local-repository` points each at a stand-in of tests/runner/standins
-  (upload-artifact copies the files it is given into `.artifacts/<name>/` of the working tree). An
+  (upload-artifact copies the files it is given into `.artifacts/<name>/` of the working tree; cache
+  restores `.artifacts/cache/<key>/` when a test put one there and otherwise misses). An
   example naming an action without a stand-in fails: act cannot fetch it.
 
 act drives podman through its Docker-compatible API, served by `podman system service` on a socket
@@ -24,6 +25,7 @@ and the "production" PostgreSQL of the suite at 127.0.0.1.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import os
 import re
@@ -31,6 +33,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -151,16 +154,27 @@ class Act:
         command += [f"--secret={name}" for name in values]  # values from the environment, not argv
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "ACT"))}
         env |= {"DOCKER_HOST": self.docker_host, **values}
-        done = subprocess.run(
-            command,
-            cwd=repo,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=600,
-        )
+        with _one_act_at_a_time():
+            done = subprocess.run(
+                command,
+                cwd=repo,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=600,
+            )
         return ActRun(done.returncode, done.stdout)
+
+
+@contextmanager
+def _one_act_at_a_time() -> Iterator[None]:
+    """act names a job's container after the workflow and the job alone, and podman's store is the
+    machine's: two runs of one workflow at once (two xdist workers, two sessions) would collide on
+    that name. A lock file of the machine's makes them wait for each other."""
+    with (Path(tempfile.gettempdir()) / "schemagate-act.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 def new_repository(root: Path, project: Path, workflows: list[str], folders: list[str] | None = None) -> str:

@@ -131,7 +131,7 @@ def test_a_hash_in_a_password_does_not_make_the_user_the_host(cli: Cli, project:
 
 
 # a connection cut right after COMMIT -------------------------------------------------------------
-COMMIT = b"Q\x00\x00\x00\x0bCOMMIT\x00"  # the simple query message
+COMMIT = b"COMMIT"  # how the text of the simple query message that commits starts
 COMMITTED = b"C\x00\x00\x00\x0bCOMMIT\x00"  # its CommandComplete
 MARKER = b"cut_after_this"
 
@@ -172,7 +172,7 @@ class CommitCutter:
     def _upstream(self, client: socket.socket, server: socket.socket, cutting: threading.Event) -> None:
         armed = False
         while data := _recv(client):
-            if armed and not self.cut.is_set() and data.startswith(COMMIT):  # one send, one message
+            if armed and not self.cut.is_set() and _commits(data):
                 if self.when == "before":
                     return self._drop(client, server)
                 cutting.set()  # the server's answer to this COMMIT never reaches the client
@@ -194,6 +194,12 @@ class CommitCutter:
     def close(self) -> None:
         for end in self.sockets:
             _shut(end)
+
+
+def _commits(data: bytes) -> bool:
+    """Whether one send is a simple query message (Q, 4 length bytes, text) that starts with COMMIT,
+    alone or with what runs after it in the same exchange."""
+    return data[:1] == b"Q" and data[5:].lstrip().upper().startswith(COMMIT)
 
 
 def _shut(end: socket.socket) -> None:
