@@ -24,7 +24,7 @@ from apply import generate
 from common import fresh_database, server
 
 from schemagate.database.connection import connect
-from schemagate.findings.rules import catalog
+from schemagate.findings.rules import catalog_rules as catalog
 from schemagate.statements import workers
 
 

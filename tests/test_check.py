@@ -9,7 +9,8 @@ import pytest
 
 from checking import GOOD, commit_base, fresh_database, rule_ids, run_check
 from conftest import Database, Project, Run
-from schemagate.config import Config
+from schemagate.commands import settings
+from schemagate.config import Config, Overrides
 from schemagate.errors import InputError
 from schemagate.findings import Severity
 
@@ -110,10 +111,12 @@ def test_config_sets_severities_and_turns_rules_off(db: Database, project: Proje
     assert "missing-table-comment" not in rule_ids(quiet)
 
 
-def test_unknown_rule_ids_in_config_are_an_error(db: Database, project: Project) -> None:
-    project.write("20251201000000_x.sql", GOOD)
-    with pytest.raises(InputError, match="unknown rule id\\(s\\) in config: rls-disabledd"):
-        run_check(db, config=Config(rules={"rls-disabledd": "off"}))
+def test_unknown_rule_ids_in_config_are_an_error(project: Project) -> None:
+    config_file = project.root / ".schemagate.yml"
+    config_file.write_text("rules:\n  rls-disabledd: off\n")
+    expected = "line 2: unknown rule id 'rls-disabledd' \\(did you mean 'rls-disabled'"
+    with pytest.raises(InputError, match=expected):
+        settings(Overrides(config_file=config_file))
 
 
 def test_not_idempotent_points_at_the_statement(db: Database, project: Project) -> None:
@@ -234,7 +237,8 @@ def test_lint_runs_the_static_rules_without_a_database(project: Project) -> None
 
 
 def test_lint_with_a_base_parses_only_the_new_migrations(project: Project) -> None:
-    from schemagate.findings.judge import Options, lint
+    from schemagate.commands.linting import lint
+    from schemagate.findings.judge import Options
 
     project.write("20251101000000_old.sql", "create tabel legacy (id int);")  # merged long ago
     base = commit_base(project)
@@ -289,8 +293,9 @@ def test_a_plain_postgres_project_with_foreign_keys_is_judged_without_supabase_s
 
 
 def test_conventions_warn_by_default_and_are_errors_under_the_strict_profile(project: Project) -> None:
+    from schemagate.commands.linting import lint
     from schemagate.config import Overrides, configure
-    from schemagate.findings.judge import Options, lint
+    from schemagate.findings.judge import Options
 
     project.write("20251201000000_x.sql", "create table public.t (id int primary key);\n")
     default = lint(Config(), Options())

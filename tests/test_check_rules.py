@@ -8,11 +8,12 @@ import pytest
 
 from checking import GOOD, commit_base, fresh_database, rule_ids, run_check
 from conftest import Database, Project
+from schemagate.commands.linting import lint
 from schemagate.config import Config
 from schemagate.files.changes import Changes
 from schemagate.files.migrations import Migration
-from schemagate.findings.judge import Options, lint
-from schemagate.findings.rules import files, hardcoded, statements
+from schemagate.findings.judge import Options
+from schemagate.findings.rules import hardcoded, migration_files, parse_tree
 from schemagate.statements.sql import parse
 
 TS = "20251201000000"
@@ -248,8 +249,8 @@ def test_rewrite_message_names_the_table(db: Database, project: Project) -> None
 
 def _hard_coded_labels(sql: str) -> list[str]:
     parsed = parse(Migration("1", "x", Path("1_x.sql"), sql, ""))
-    found = [b.finding for b in statements.check(parsed, None)]
-    return [f.message.split(" in ")[0] for f in found if f.rule is hardcoded.HARD_CODED]
+    found = [b.finding for b in parse_tree.check(parsed, None)]
+    return [f.message.split(" in ")[0] for f in found if f.rule is hardcoded.HARD_CODED_VALUE]
 
 
 SECRET_DIGITS = "4eC39HqLyjWDarjtT1zdp7dc"  # 24 characters, in the shape of a test key
@@ -296,7 +297,7 @@ def test_a_version_is_a_timestamp_only_when_it_is_a_real_date_and_time(
     version: str, timestamped: bool
 ) -> None:
     migration = Migration(version, "x", Path(f"{version}_x.sql"), "select 1;", "")
-    found = [f.rule.id for f in files.check([migration], Changes(base=None), Path.cwd())]
+    found = [f.rule.id for f in migration_files.check([migration], Changes(base=None), Path.cwd())]
     assert ("timestamped-file-name" not in found) is timestamped
 
 

@@ -12,7 +12,7 @@ from checking import commit_base, fresh_database, run_check
 from conftest import TEMPLATE, Database, Project
 from schemagate.database.catalog import diff, inventory
 from schemagate.database.server.ephemeral import EphemeralPostgres
-from schemagate.report import picture as rendered
+from schemagate.report import picture_markdown as rendered
 from schemagate.report.model import Report
 
 BASE = """

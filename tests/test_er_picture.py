@@ -14,7 +14,7 @@ from checking import commit_base, run_check
 from conftest import Database, Project
 from schemagate.database.catalog import inventory
 from schemagate.database.catalog.inventory import Column, Edge, Relations
-from schemagate.report import picture as rendered
+from schemagate.report import picture_markdown as rendered
 from schemagate.report.markdown import render
 
 SCRIPT = Path(__file__).parent / "js" / "mermaid_parse.mjs"

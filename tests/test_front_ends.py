@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Database, Project, Run
-from schemagate.action.api import ApiError
 from schemagate.cli import build_parser
+from schemagate.errors import ApiError
 
 Cli = Callable[..., Run]
 

@@ -7,8 +7,9 @@ import pytest
 
 from checking import run_check
 from conftest import Database, Project
+from schemagate.commands.linting import lint
 from schemagate.config import Config
-from schemagate.findings.judge import Options, lint
+from schemagate.findings.judge import Options
 from schemagate.report.model import Report
 
 NEW = "20251201000000_hooks.sql"

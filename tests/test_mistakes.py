@@ -6,8 +6,9 @@ import pytest
 
 from checking import commit_base, run_check
 from conftest import Database, Project
+from schemagate.commands.linting import lint
 from schemagate.config import Config
-from schemagate.findings.judge import Options, lint
+from schemagate.findings.judge import Options
 
 
 def _linted(project: Project, base: str | None = None) -> list[tuple[str, str]]:

@@ -12,10 +12,11 @@ from cmarkgfm.cmark import Options
 from checking import GOOD, run_check
 from conftest import Database, Project
 from schemagate.findings import Finding, Severity
-from schemagate.findings.rules import catalog, runtime
+from schemagate.findings.outcomes import MigrationResult
+from schemagate.findings.rules import catalog_rules, runtime
 from schemagate.report import annotations as annotation_report
 from schemagate.report import markdown, sarif
-from schemagate.report.model import MigrationResult, Report
+from schemagate.report.model import Report
 
 
 def html_of(text: str) -> str:
@@ -95,7 +96,7 @@ def _report_with(findings: list[Finding], migrations: int = 1) -> Report:
 def test_an_oversized_report_falls_back_to_a_summary_under_the_limit() -> None:
     findings = [
         Finding(
-            catalog.rls.RLS_DISABLED,
+            catalog_rules.rls.RLS_DISABLED,
             f"table public.t{i} has row level security disabled " + "x" * 200,
             Path("supabase/migrations/20251201000000_x.sql"),
             i + 1,
@@ -190,14 +191,14 @@ def test_annotations_escape_like_the_actions_toolkit() -> None:
         line == "::error file=supabase/migrations/1_a%2Cb%3Ac.sql,line=3,title=apply-failed"
         "::100%25 broken%0Asecond line"
     )
-    info = Finding(runtime.EXCLUSIVE_LOCK, "lock", None, None, Severity.INFO)
+    info = Finding(runtime.ACCESS_EXCLUSIVE_LOCK, "lock", None, None, Severity.INFO)
     assert annotation_report.render(_report_with([info])) == ["::notice title=access-exclusive-lock::lock"]
 
 
 def _wide_findings(count: int, width: int, letter: str = "x") -> list[Finding]:
     return [
         Finding(
-            catalog.rls.RLS_DISABLED,
+            catalog_rules.rls.RLS_DISABLED,
             f"table public.t{i} has row level security disabled " + letter * width,
             Path("supabase/migrations/20251201000000_x.sql"),
             i + 1,

@@ -10,9 +10,10 @@ import pytest
 
 from checking import commit_base, fresh_database, run_check
 from conftest import Database, Project
+from schemagate.commands.linting import lint
 from schemagate.config import Config
 from schemagate.findings import Rule, registry
-from schemagate.findings.judge import Options, lint
+from schemagate.findings.judge import Options
 from schemagate.report.model import Report
 
 EXAMPLES = sorted((r for r in registry.rules() if r.bad), key=lambda r: r.id)

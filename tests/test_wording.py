@@ -7,9 +7,10 @@ from pathlib import Path
 
 from checking import commit_base, run_check
 from conftest import Database, Project
+from schemagate.commands.linting import lint
 from schemagate.config import Config
 from schemagate.files.migrations import Migration
-from schemagate.findings.judge import Options, lint
+from schemagate.findings.judge import Options
 from schemagate.report.markdown import headline
 from schemagate.statements.sql import parse
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import Project
+from schemagate.commands.linting import lint
 from schemagate.config import Config
 from schemagate.errors import InputError
-from schemagate.findings.judge import Options, lint
+from schemagate.findings.judge import Options
 from schemagate.findings.rules import hardcoded
 from schemagate.report.model import Report
 from schemagate.statements import workers
@@ -107,8 +108,8 @@ def test_a_worker_that_dies_is_an_error_not_a_short_result() -> None:
 def test_a_finding_keeps_its_rule_object_across_processes() -> None:
     from schemagate.findings import Finding
 
-    made = Finding(hardcoded.HARD_CODED, "literal a UUID in `insert`", Path("x.sql"), 3)
-    assert pickle.loads(pickle.dumps(made)).rule is hardcoded.HARD_CODED
+    made = Finding(hardcoded.HARD_CODED_VALUE, "literal a UUID in `insert`", Path("x.sql"), 3)
+    assert pickle.loads(pickle.dumps(made)).rule is hardcoded.HARD_CODED_VALUE
 
 
 CORPUS = {

@@ -103,6 +103,16 @@ EQUIVALENT = (
         "without backticks the fence is max(3, 1 + 1) = 3 as it is with max(3, 0 + 1)",
     ),
     Equivalent(
+        "schemagate.repofiles.x_display_path",
+        "relative = Path(os.path.relpath(path, )).as_posix()",
+        "relpath's start defaults to the current folder, which Path.cwd() names",
+    ),
+    Equivalent(
+        "schemagate.repofiles.x_display_path",
+        "relative = Path(os.path.relpath(path, None)).as_posix()",
+        "relpath's start defaults to the current folder when None, which Path.cwd() names",
+    ),
+    Equivalent(
         "schemagate.repofiles.x__open",
         'return os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(None, "O_CLOEXEC", 0))',
         "os.open() makes every descriptor non-inheritable itself (PEP 446); O_CLOEXEC only says so twice",

@@ -17,7 +17,6 @@ from typing import Any
 
 from schemagate.bounds import limit_problem, size_problem
 from schemagate.errors import InputError
-from schemagate.findings import PROFILES
 from schemagate.repofiles import CONFIG_LIMIT, present, read_repository_file
 
 DEFAULT_PATH = Path(".github/schemagate.yml")
@@ -51,7 +50,7 @@ class Config:
     # where the project's pgTAP files are (`supabase test db` reads supabase/tests); None: that one
     tests_dirs: list[Path] | None = None
     rules: dict[str, str] = field(default_factory=dict)
-    profile: str = "default"  # default or strict: how hard the checklist is (findings.PROFILES)
+    profile: str = "default"  # default or strict: how hard the checklist is (PROFILES)
     path: Path | None = None
 
     @property
@@ -175,6 +174,43 @@ def project_root(start: Path) -> Path:
     return start
 
 
+# Each value that both the config file and the flags (or Action inputs) can set is judged here,
+# once; `name` is how the caller's user spells it (on_drift in the file, on-drift as a flag).
+def tristate(value: object, wanted: str) -> tuple[bool | None, str | None]:
+    """auto / true / false, in any case: (None | True | False, None), or (None, why not)."""
+    text = str(value).lower()
+    if text in TRISTATE:
+        return (None if text == "auto" else text == "true"), None
+    return None, f"{wanted}, not {value!r}"
+
+
+def on_drift_problem(value: object, name: str) -> str | None:
+    return None if value in ON_DRIFT else f"{name} must be fail, warn or off, not {value!r}"
+
+
+def lock_retries_problem(value: object, name: str) -> str | None:
+    """A whole number, 0 or more (a YAML `true` is not one)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return None
+    return f"{name} must be a whole number, 0 or more, not {value!r}"
+
+
+# the profiles findings knows (Rule.severity_in); named here, where the config is judged, since
+# config is upstream of findings (tests/unit/test_import_flow.py)
+PROFILES = ("default", "strict")
+
+
+def profile_problem(value: object, name: str) -> str | None:
+    return None if value in PROFILES else f"{name} must be default or strict, not {value!r}"
+
+
+_JUDGED: dict[str, Callable[[object, str], str | None]] = {
+    "profile": profile_problem,
+    "on_drift": on_drift_problem,
+    "lock_retries": lock_retries_problem,
+}
+
+
 def configure(overrides: Overrides, known_rules: Iterable[str] = ()) -> Config:
     """The config file (when there is one) under the overrides; every mistake in one error."""
     problems: list[str] = []
@@ -182,21 +218,23 @@ def configure(overrides: Overrides, known_rules: Iterable[str] = ()) -> Config:
     if overrides.migrations_dir is not None:
         config.migrations_dir = overrides.migrations_dir
     if overrides.supabase is not None:
-        value = overrides.supabase.strip().lower()
-        if value in TRISTATE:
-            config.supabase = None if value == "auto" else value == "true"
+        chosen, why = tristate(overrides.supabase.strip(), "supabase must be auto, true or false")
+        if why:
+            problems.append(why)
         else:
-            problems.append(f"supabase must be auto, true or false, not {overrides.supabase!r}")
-    if overrides.lock_retries is not None and overrides.lock_retries < 0:
-        problems.append(f"lock retries must be 0 or more, not {overrides.lock_retries}")
-    if overrides.on_drift is not None and overrides.on_drift not in ON_DRIFT:
-        problems.append(f"on-drift must be fail, warn or off, not {overrides.on_drift!r}")
+            config.supabase = chosen
+    if overrides.lock_retries is not None and (
+        why := lock_retries_problem(overrides.lock_retries, "lock retries")
+    ):
+        problems.append(why)
+    if overrides.on_drift is not None and (why := on_drift_problem(overrides.on_drift, "on-drift")):
+        problems.append(why)
     for key in ("lock_timeout", "statement_timeout"):
         given = getattr(overrides, key)
         if given is not None and (why := duration_problem(key.replace("_", " "), given)):
             problems.append(why)
-    if overrides.profile is not None and overrides.profile not in PROFILES:
-        problems.append(f"profile must be default or strict, not {overrides.profile!r}")
+    if overrides.profile is not None and (why := profile_problem(overrides.profile, "profile")):
+        problems.append(why)
     keys = ("lock_timeout", "statement_timeout", "lock_wait", "lock_retries", "on_drift", "seed", "profile")
     for key in keys:
         value = getattr(overrides, key)
@@ -354,11 +392,11 @@ def _from_mapping(
         elif key == "rollbacks_dir":
             config.rollbacks = Path(value)
         elif key == "supabase":
-            text = str(value).lower()
-            if text in TRISTATE:
-                config.supabase = None if text == "auto" else text == "true"
+            chosen, why = tristate(value, "supabase must be true, false or auto")
+            if why:
+                problem(key, why)
             else:
-                problem(key, f"supabase must be true, false or auto, not {value!r}")
+                config.supabase = chosen
         elif key == "rules":
             config.rules = _rules(value, problem, known_rules)
         elif key == "exposed_schemas":
@@ -372,12 +410,8 @@ def _from_mapping(
                 problem(key, why)
             else:
                 setattr(config, key, read(value))
-        elif key == "profile" and value not in PROFILES:
-            problem(key, f"profile must be default or strict, not {value!r}")
-        elif key == "on_drift" and value not in ON_DRIFT:
-            problem(key, f"on_drift must be fail, warn or off, not {value!r}")
-        elif key == "lock_retries" and (isinstance(value, bool) or value < 0):
-            problem(key, f"lock_retries must be a whole number, 0 or more, not {value!r}")
+        elif key in _JUDGED and (why := _JUDGED[key](value, key)):
+            problem(key, why)
         else:
             setattr(config, key, value)
     return config

@@ -158,3 +158,19 @@ def interruption(exc: KeyboardInterrupt) -> tuple[str, int]:
     if isinstance(exc, Terminated):
         return f"terminated (SIGTERM); {became}", int(ExitCode.TERMINATED)
     return f"interrupted; {became}", int(ExitCode.INTERRUPTED)
+
+
+class ApiError(SchemagateError):
+    """GitHub kept failing after the retries, or refused outright."""
+
+    def __init__(self, message: str, status: int | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.status = status
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        rebuild, args = super().__reduce__()
+        return (partial(rebuild, status=self.status), args)
+
+
+class NotApproved(SchemagateError):
+    """A deploy's approval was denied, or did not come in time."""

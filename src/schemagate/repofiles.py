@@ -157,3 +157,20 @@ def write_output(path: Path, text: str) -> None:
             data = data[os.write(fd, data) :]
     finally:
         os.close(fd)
+
+
+def display_path(path: Path | None, project: str = "") -> str | None:
+    """Relative to the project where possible: what people expect. With `project` (the project's
+    folder in the repository), relative to the repository: what annotations and SARIF need."""
+    if path is None:
+        return None
+    if not path.is_absolute():
+        relative = path.as_posix()
+    else:
+        try:
+            relative = Path(os.path.relpath(path, Path.cwd())).as_posix()
+        except ValueError:
+            return path.as_posix()
+    if not project or relative.startswith("../"):
+        return relative
+    return f"{project.strip('/')}/{relative}"

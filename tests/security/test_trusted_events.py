@@ -162,3 +162,10 @@ def test_the_readme_s_snippet_checks_out_without_credentials() -> None:
     (checkout,) = [s for s in workflow["jobs"]["check"]["steps"] if s["uses"].startswith("actions/checkout")]
     assert checkout["with"]["persist-credentials"] is False
     assert workflow["permissions"] == {}
+
+
+def test_the_action_runs_exactly_the_modes_the_event_table_names() -> None:
+    from schemagate import action
+    from schemagate.action.events import MAY_RUN_ON
+
+    assert set(action.MODES) == set(MAY_RUN_ON) == set(MODES)

@@ -17,20 +17,20 @@ from pathlib import Path
 
 from schemagate import commands, repofiles, secrets
 from schemagate.action import approvals, comments, feedback
-from schemagate.action.api import ApiError, GitHubApi, whole_field
+from schemagate.action.api import GitHubApi, whole_field
 from schemagate.action.context import Context
 from schemagate.action.context import load as load_context
 from schemagate.action.events import choose_mode
 from schemagate.action.project import configure, project_folder
 from schemagate.action.runner import Inputs, Runner, mask_secrets
 from schemagate.config import Config, postgres_major
-from schemagate.errors import ExitCode, InputError, SchemagateError, interruption
+from schemagate.errors import ApiError, ExitCode, InputError, NotApproved, SchemagateError, interruption
 from schemagate.findings import Severity
+from schemagate.repofiles import display_path
 from schemagate.report import annotations as workflow_commands
 from schemagate.report import deploy_plan as plan_report
 from schemagate.report import markdown, sarif
 from schemagate.report.escape import inline
-from schemagate.report.model import display_path
 
 # the merged-state cache's folder in the workspace (snapshots), which the example keeps with
 # actions/cache; beside .schemagate/, whose reports a workflow uploads, so it never joins them
@@ -106,6 +106,8 @@ def run_check(job: Job) -> int:
         database_url=job.inputs.get("check-database-url") or None,
         pg_major=major,
         cache=job.inputs.flag("cache", True),
+        project=job.project,  # the input's word, with or without git
+        notes=[job.config_note] if job.config_note else [],
     )
     if options.cache:  # in the workspace, where actions/cache finds it; not in the report's folder
         os.environ.setdefault("SCHEMAGATE_STATE_CACHE", str(job.ctx.workspace / STATE_CACHE))
@@ -114,9 +116,7 @@ def run_check(job: Job) -> int:
         report = commands.check(job.config, options, job.runner.log)
     finally:
         job.runner.endgroup()
-    report.project = job.project  # the input's word, with or without git
     if job.config_note:
-        report.notes.append(job.config_note)
         job.runner.warning(job.config_note)
     repofiles.write_output(job.out_dir / "report.json", json.dumps(report.to_json(), indent=2))
     repofiles.write_output(job.out_dir / "report.sarif", json.dumps(sarif.render(report), indent=2))
@@ -169,7 +169,7 @@ def approve(job: Job, what: str, details: Callable[[], str] | None = None) -> ap
         return waiter.wait()
     found = approvals.from_environment(job.api, job.ctx.run_id, environment)
     if found is None and job.inputs.flag("require-approval", True):
-        raise approvals.NotApproved(
+        raise NotApproved(
             f"no approval recorded for run {job.ctx.run_id}: production needs the `{environment}` "
             "environment to require reviewers (or set approval: issue); nothing was applied"
         )
@@ -278,7 +278,7 @@ def _comment_on_merged_prs(job: Job, body: str, applied: list[str]) -> None:
 
 # rollback and status -----------------------------------------------------------------------------
 def run_rollback(job: Job) -> int:
-    from schemagate.database.apply.rollback import Plan
+    from schemagate.database.apply.rollback import RollbackPlan
     from schemagate.database.history import RunContext
 
     to = job.inputs.get("rollback-to") or job.ctx.dispatch_inputs.get("rollback-to", "")
@@ -288,7 +288,7 @@ def run_rollback(job: Job) -> int:
     if not reason:
         raise InputError("rollback needs a reason input: it is recorded in the audit table")
 
-    def authorize(plan: Plan) -> RunContext:
+    def authorize(plan: RollbackPlan) -> RunContext:
         del plan  # the approval names the target version, which the plan reaches
         approval = approve(job, f"rolling production back to {to}: {reason}")
         return RunContext(job.ctx.actor, approval.approver if approval else None, job.ctx.run_url)

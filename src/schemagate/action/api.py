@@ -6,14 +6,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
 from github import Auth, Github, GithubException
 from github.GithubRetry import GithubRetry
 
 from schemagate import secrets
-from schemagate.errors import SchemagateError
+from schemagate.errors import ApiError
 
 # PyGithub logs each failed request to stderr itself, at INFO, through a handler of its own: raw
 # text in the job's log that neither redaction nor workflow-command escaping has seen, beside our
@@ -22,18 +21,6 @@ logging.getLogger("github").setLevel(logging.CRITICAL + 1)
 
 PER_PAGE = 100
 ACTIONS_BOT = "github-actions[bot]"  # who the workflow's GITHUB_TOKEN writes as
-
-
-class ApiError(SchemagateError):
-    """GitHub kept failing after the retries, or refused outright."""
-
-    def __init__(self, message: str, status: int | None = None, **fields: Any) -> None:
-        super().__init__(message, **fields)
-        self.status = status
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        rebuild, args = super().__reduce__()
-        return (partial(rebuild, status=self.status), args)
 
 
 def _retry() -> GithubRetry:

@@ -10,15 +10,11 @@ from typing import Any
 from urllib.parse import quote
 
 from schemagate.action.api import GitHubApi, login_of, whole_field
-from schemagate.errors import SchemagateError
+from schemagate.errors import NotApproved
 from schemagate.report.escape import inline
 
 TITLE_LIMIT = 200  # GitHub takes 256 characters; a title is read at a glance
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]+")
-
-
-class NotApproved(SchemagateError):
-    pass
 
 
 @dataclass(frozen=True)

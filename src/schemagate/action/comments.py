@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemagate.action.api import ApiError, GitHubApi, login_of, whole_field
+from schemagate.action.api import GitHubApi, login_of, whole_field
+from schemagate.errors import ApiError
 
 
 @dataclass(frozen=True)

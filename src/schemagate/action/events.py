@@ -17,21 +17,29 @@ from schemagate.action.context import Context
 from schemagate.action.runner import Inputs
 from schemagate.errors import InputError
 
-MODE_NAMES = ("auto", "check", "deploy", "rollback", "status", "plan")
-PRODUCTION_MODES = frozenset({"deploy", "rollback", "status", "plan"})
+# docs/action.md's table: each mode and the events that may start it (None: any event). A push
+# counts only on the default branch. The mode names, and which modes reach production, come from here.
+_WRITERS = frozenset({"push", "workflow_dispatch"})
+MAY_RUN_ON: dict[str, frozenset[str] | None] = {
+    "check": None,
+    "deploy": _WRITERS,
+    "rollback": _WRITERS,
+    "status": _WRITERS | {"schedule"},
+    "plan": _WRITERS,
+}
+MODE_NAMES = ("auto", *MAY_RUN_ON)
 
 
 def _trusted(ctx: Context, mode: str) -> bool:
-    """Whether this event may run a mode that connects to production."""
-    if ctx.event_name == "workflow_dispatch":
+    """Whether this event may start the mode."""
+    events = MAY_RUN_ON[mode]
+    if events is None:
         return True
-    if ctx.event_name == "push":
-        return ctx.on_default_branch
-    return ctx.event_name == "schedule" and mode == "status"
+    return ctx.event_name in events and (ctx.event_name != "push" or ctx.on_default_branch)
 
 
 def _where(mode: str) -> str:
-    extra = ", or on schedule" if mode == "status" else ""
+    extra = ", or on schedule" if "schedule" in (MAY_RUN_ON[mode] or ()) else ""
     return f"only on push to the default branch or workflow_dispatch{extra}"
 
 
@@ -60,7 +68,7 @@ def _wanted(ctx: Context, inputs: Inputs) -> str:
 def choose_mode(ctx: Context, inputs: Inputs) -> str:
     """The mode to run, or an InputError (exit 2) before anything reads `database-url`."""
     mode = _wanted(ctx, inputs)
-    if mode in PRODUCTION_MODES and not _trusted(ctx, mode):
+    if not _trusted(ctx, mode):
         branch = f" to {ctx.ref or 'an unnamed ref'}" if ctx.event_name == "push" else ""
         raise InputError(
             f"mode {mode} never runs on {ctx.event_name} events{branch}: production is off limits "

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from schemagate import secrets
 from schemagate.action import comments, review
-from schemagate.action.api import ApiError, GitHubApi
+from schemagate.action.api import GitHubApi
 from schemagate.action.runner import Runner
+from schemagate.errors import ApiError
 from schemagate.findings.fixes import Edit
 from schemagate.report import markdown
 

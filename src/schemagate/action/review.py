@@ -13,10 +13,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schemagate.action.api import ApiError, GitHubApi, login_of, whole_field
+from schemagate.action.api import GitHubApi, login_of, whole_field
 from schemagate.action.comments import first_line
+from schemagate.errors import ApiError
 from schemagate.findings.fixes import Edit
-from schemagate.report.model import display_path
+from schemagate.repofiles import display_path
 
 _KEY = re.compile(r"<!-- schemagate:suggestion (?P<project>\S*) (?P<key>[0-9a-f]{16}) -->")  # the first line
 

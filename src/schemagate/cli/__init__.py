@@ -123,6 +123,9 @@ DESCRIPTION = """Check, deploy and roll back Supabase migrations.
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and its flags, in the order `--help` lists them. Over 60 lines on purpose:
+    a flat list of parsers, each a few lines, reads as the CLI's table of contents; the flags
+    several commands share are in _common, _judging and _server."""
     parser = argparse.ArgumentParser(
         prog="schemagate", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -348,11 +351,10 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_lint(args: argparse.Namespace, console: Console) -> int:
-    report = commands.lint(
-        args.config_, _options(args, console.info if args.format == "text" else console.notice)
-    )
-    if args.format in {"markdown", "sarif"}:
-        commands.located(report)
+    located = args.format in {"markdown", "sarif"}
+    project = commands.project_in_repository() if located else ""
+    say = console.info if args.format == "text" else console.notice
+    report = commands.lint(args.config_, _options(args, say, project=project))
     console.say(_render(report, args.format))
     return _exit(report)
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from schemagate.commands.history_commands import (
     DoctorResult,
-    Progress,
     StatusResult,
     deploy_plan,
     doctor,
@@ -26,8 +25,8 @@ from schemagate.commands.history_commands import (
     status,
 )
 from schemagate.config import Config, Overrides, configure, postgres_major, seed_files
+from schemagate.database import Progress
 from schemagate.findings import Finding
-from schemagate.findings import judge as static
 from schemagate.findings.judge import Options as CheckOptions
 from schemagate.report.model import Report
 
@@ -272,21 +271,22 @@ def check(config: Config, options: CheckOptions, progress: Progress = quiet) -> 
     """The PR verdict: every migration applied to a fresh database, the new ones judged."""
     from schemagate.commands import checking
 
-    return located(checking.run(config, options, progress))
+    return checking.run(config, options, progress)
 
 
 def lint(config: Config, options: CheckOptions) -> Report:
     """Only the rules that need no database: names, history, parse trees."""
-    return static.lint(config, options)
+    from schemagate.commands import linting
+
+    return linting.lint(config, options)
 
 
-def located(report: Report) -> Report:
-    """The report, naming the project's folder in its git repository: annotations and SARIF give
-    paths from the repository's root. (A git call: `lint` leaves it to outputs that need it.)"""
+def project_in_repository() -> str:
+    """The project's folder in its git repository (a git call: `lint` asks only for the outputs
+    that give paths from the repository's root, annotations and SARIF)."""
     from schemagate.files.changes import repository_prefix
 
-    report.project = repository_prefix(Path.cwd())
-    return report
+    return repository_prefix(Path.cwd())
 
 
 def base_line(say: Progress) -> str | None:
@@ -427,7 +427,7 @@ class RollbackOptions:
     reason: str | None = None  # required unless a dry run: the audit table records it
     dry_run: bool = False
     # called with the steps, before any runs: who rolls back, approved by whom
-    authorize: Callable[[rollback.Plan], RunContext] = field(default=lambda _plan: local_context())
+    authorize: Callable[[rollback.RollbackPlan], RunContext] = field(default=lambda _plan: local_context())
     force: bool = False  # run down files that cannot be trusted (incomplete, no statement)
     pg_bin: str | None = None  # for the replica the rollback is rehearsed on
 
@@ -435,8 +435,8 @@ class RollbackOptions:
 @dataclass
 class RollbackResult:
     target: Target
-    plan: rollback.Plan
-    done: list[rollback.Step]
+    plan: rollback.RollbackPlan
+    done: list[rollback.RollbackStep]
     dry_run: bool
 
 
@@ -484,7 +484,7 @@ def _rehearse(
     options: RollbackOptions,
     conn: Connection,
     local: list[ParsedMigration],
-    steps: rollback.Plan,
+    steps: rollback.RollbackPlan,
     applied: list[str],
     progress: Progress,
     notice: Progress,

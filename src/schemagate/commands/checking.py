@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,29 +17,38 @@ import psycopg
 from psycopg import sql
 
 from schemagate.bounds import Limits
+from schemagate.commands.linting import judged, unreadable_report
 from schemagate.config import Config, seed_files
-from schemagate.database import history
-from schemagate.database.apply import engine, seeding
+from schemagate.database import Progress, history
+from schemagate.database.apply import engine, observed, seeding
 from schemagate.database.catalog import inventory, snapshot
 from schemagate.database.connection import Connection, connect
-from schemagate.database.dbtests import baseline, execute, gate, parallel
+from schemagate.database.dbtests import baseline, execute, parallel
 from schemagate.database.server import extensions, shim, snapshots
 from schemagate.database.server.sandbox import Sandbox, prepared
 from schemagate.database.server.watchdog import Watchdog
 from schemagate.errors import InputError, SchemagateError, Unverified
-from schemagate.files.changes import Changes, compare, superuser_from_base
+from schemagate.files.changes import Changes, compare, repository_prefix, superuser_from_base
 from schemagate.files.migrations import discover, find_downs, project_files_root
-from schemagate.findings import Finding, api_queries, declarative, fixes, picture, proofs, remedies
-from schemagate.findings.judge import Judgement, Options, examine, finish, judge, unreadable, validate_rules
-from schemagate.findings.rules import catalog, dataapi, runtime, statements
-from schemagate.findings.rules.catalog import scope
+from schemagate.findings import (
+    Finding,
+    api_queries,
+    change_picture,
+    declared_schemas,
+    fixes,
+    proofs,
+    remedies,
+    suite_findings,
+)
+from schemagate.findings.judge import Judgement, Options, examine, finish, judge
+from schemagate.findings.outcomes import MigrationResult
+from schemagate.findings.rules import catalog_rules, dataapi, parse_tree, runtime
+from schemagate.findings.rules.catalog_rules import dual, scope
 from schemagate.repofiles import UnreadableFile, repository_root
-from schemagate.report.model import MigrationResult, Report
+from schemagate.report.model import Report
 from schemagate.statements.sql import ParsedMigration, extensions_created, parse
 
 __all__ = ["Options", "run"]
-
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -68,8 +77,8 @@ class _State:
     results: dict[str, MigrationResult] = field(default_factory=dict)
     applied_new: list[ParsedMigration] = field(default_factory=list)
     downs: dict[str, Path] = field(default_factory=dict)  # reviewed down files by version
-    seen: picture.Before | None = None  # the database before the first new migration
-    picture: picture.Picture | None = None
+    seen: change_picture.Before | None = None  # the database before the first new migration
+    picture: change_picture.Picture | None = None
     watchdog: Watchdog | None = None
     current: Path | None = None  # the file running now: a limit that stops it names it
 
@@ -81,7 +90,7 @@ class _State:
     def stop(self, cause: str) -> None:
         """The one finding that says a limit stopped the run, on the file it stopped."""
         if not any(f.message == cause for f in self.findings):
-            self.findings.append(Finding(runtime.APPLY_FAILED, cause, self.current))
+            self.findings.append(runtime.stopped(cause, self.current))
 
     @property
     def findings(self) -> list[Finding]:
@@ -152,8 +161,8 @@ def _apply(
     state.current = m.path
     result = state.results.setdefault(m.version, MigrationResult(m.version, m.filename, m.path))
     result.transactional = parsed.transactional
-    locks: list[runtime.Lock] = []
-    nodes_before = runtime.relfilenodes(conn) if new else {}
+    locks: list[observed.Lock] = []
+    nodes_before = observed.relfilenodes(conn) if new else {}
     down = state.downs.get(m.version) if new else None
     result.down_file = down
     before = snapshot.take(conn) if new else None
@@ -168,7 +177,7 @@ def _apply(
             settings,
             record=record,
             shim=shim_on,
-            observe=(lambda c: locks.extend(runtime.held_locks(c))) if new else None,
+            observe=(lambda c: locks.extend(observed.held_locks(c))) if new else None,
         )
     except SchemagateError as exc:
         result.status = "failed"
@@ -177,30 +186,21 @@ def _apply(
         if state.stopped:
             state.stop(state.stopped)
             return False
-        rule = runtime.APPLY_FAILED if new or not isinstance(exc, InputError) else runtime.INVALID_FILE
         if isinstance(exc, Unverified):
-            rule, result.status = runtime.COULD_NOT_VERIFY, "unverified"
-        state.findings.append(Finding(rule, exc.reason, exc.path or m.path, exc.line))
+            result.status = "unverified"
+        state.findings.append(runtime.apply_failure(exc, m.path, new))
         return False
     result.status, result.seconds = "applied", time.monotonic() - began
     if new:
         state.applied_new.append(parsed)
-        after = runtime.relfilenodes(conn)
+        after = observed.relfilenodes(conn)
         state.findings.extend(runtime.locks_and_rewrites(parsed, locks, nodes_before, after))
         assert before is not None
         if down:
             state.findings.extend(proofs.reviewed_down(conn, parsed, down, before, settings, shim_on))
         elif parsed.transactional:
             result.draft = proofs.drafted_down(conn, parsed, before, settings, shim_on, config.rollbacks_dir)
-            state.findings.append(
-                Finding(
-                    runtime.NO_DOWN,
-                    f"no reviewed down migration {(config.rollbacks_dir / m.filename).as_posix()}; "
-                    f"`schemagate check --drafts {config.rollbacks_dir.as_posix()}` writes the "
-                    "report's draft there to review (the Action's is in .schemagate/drafts/)",
-                    m.path,
-                )
-            )
+            state.findings.append(runtime.no_down(m, config.rollbacks_dir))
     return True
 
 
@@ -209,25 +209,25 @@ def _catalog(
     conn: Connection,
     state: _State,
     config: Config,
-    before: catalog.Fingerprints,
+    before: catalog_rules.Fingerprints,
     final: inventory.Inventory | None,
 ) -> None:
     """The catalog rules on what the change made, each finding given to the statement that made
-    its object; the parse-tree detectors they replace are dropped: the catalog is the final word.
+    its object; the parse-tree stand-ins of the rules it judges (`dual`) go: it is the final word.
     `final` is the catalog as the migrations left it, taken when the picture needs it."""
     located = scope.places(state.applied_new)
-    tables = runtime.user_tables(conn, "oid", "r,p,f,v,m")
-    judged = scope.of(before, catalog.fingerprints(conn), located, tables, config.exposed)
+    tables = observed.user_tables(conn, "oid", "r,p,f,v,m")
+    judged = scope.of(before, catalog_rules.fingerprints(conn), located, tables, config.exposed)
     first = (state.applied_new[0], 0) if state.applied_new else None
     state.judgement.on_statements = [
-        entry for entry in state.judgement.on_statements if entry[2].rule.id not in catalog.REPLACES
+        entry for entry in state.judgement.on_statements if not dual.superseded(entry[2])
     ]
-    rows = catalog.check(conn, judged)
+    rows = catalog_rules.check(conn, judged)
     if state.seen is not None and final is not None:
-        state.picture, opened = picture.after(conn, config, state.seen, final, judged.created)
+        state.picture, opened = change_picture.after(conn, config, state.seen, final, judged.created)
         rows += opened
     # on half a schema a failure says nothing; a rule set off costs nothing
-    asked = config.rules.get(dataapi.QUERY_FAILS.id) != "off"
+    asked = config.rules.get(dataapi.DATA_API_QUERY_FAILS.id) != "off"
     if asked and not state.stopped and all(r.status == "applied" for r in state.results.values()):
         rows += api_queries.query_as_roles(conn, config.exposed)
     for placed in scope.place(rows, located, first):
@@ -238,7 +238,7 @@ def _catalog(
             finding = placed.finding
             if finding.remedy is None:  # a rewrite of the statement that made the object
                 stmt = parsed.statements[index]
-                fires = functools.partial(statements.fires, finding.rule)
+                fires = functools.partial(parse_tree.fires, finding.rule)
                 finding = replace(finding, remedy=remedies.for_statement(finding.rule, stmt, fires))
             state.judgement.on_statements.append((parsed.migration.version, index, finding))
 
@@ -246,15 +246,16 @@ def _catalog(
 # the run -----------------------------------------------------------------------------------------
 def run(config: Config, options: Options, progress: Progress) -> Report:
     """Apply every migration to a fresh database, watching the new ones, then judge them."""
-    validate_rules(config)
     superuser_from_base(config, options.base)
     began = time.monotonic()
+    if options.project is None:  # annotations and SARIF give paths from the repository's root
+        options = replace(options, project=repository_prefix(Path.cwd()))
     try:
         change = read(config, options)
     except InputError as exc:
         if exc.path is None:
             raise
-        return unreadable(exc, options, "not started", began, config)
+        return unreadable_report(exc, options, "not started", began, config)
     state = _State()
     judge(
         [p.migration for p in change.new],
@@ -289,12 +290,19 @@ def run(config: Config, options: Options, progress: Progress) -> Report:
         or MigrationResult(p.migration.version, p.migration.filename, p.migration.path)
         for p in change.new
     ]
-    report = finish(results, state.judgement, options, server, began, config)
-    report.notes += extensions.standin_notes(sorted(preinstalled), standins) + notes
-    report.picture = state.picture
-    report.tests, report.suite = (gate.rows(suite) if suite else []), suite
-    _fixes(report, change.new)
-    return report
+    verdict = finish(results, state.judgement, config)
+    _fixes(results, change.new)
+    return judged(
+        results,
+        verdict,
+        options,
+        server,
+        began,
+        notes=extensions.standin_notes(sorted(preinstalled), standins) + notes,
+        picture=state.picture,
+        tests=suite_findings.rows(suite) if suite else [],
+        suite=suite,
+    )
 
 
 def _tests(
@@ -324,7 +332,7 @@ def _tests(
         hold=state.watchdog.released if state.watchdog else nullcontext,
     )
     already = baseline.failing_on_base(box, config, base, suite, settings) if base else set()
-    state.findings.extend(gate.findings(suite, frozenset(already)))
+    state.findings.extend(suite_findings.findings(suite, frozenset(already)))
     return suite
 
 
@@ -363,7 +371,7 @@ def _on_database(
             _restored(base, state, progress)
         history.ensure(conn)
         state.downs = {v: m.path for v, m in find_downs(config.rollbacks_dir).items()}
-        before: catalog.Fingerprints | None = None
+        before: catalog_rules.Fingerprints | None = None
         start = len(base) if box.restored is not None else 0
         for index, parsed in enumerate(change.local[start:], start):
             if index == len(base) and base and box.restored is None:
@@ -371,8 +379,8 @@ def _on_database(
             dog.checkpoint()
             is_new = change.changes.is_new(parsed.migration)
             if is_new and before is None:
-                before = catalog.fingerprints(conn)
-                state.seen = picture.before(conn, config)
+                before = catalog_rules.fingerprints(conn)
+                state.seen = change_picture.before(conn, config)
             applied = _apply(conn, parsed, settings, state, new=is_new, shim_on=shim_on, config=config)
             dog.checkpoint()
             if not applied:
@@ -388,11 +396,11 @@ def _on_database(
         state.findings.extend(proofs.idempotency(conn, state.applied_new, settings, shim_on))
         dog.checkpoint()
         everything = all(r.status == "applied" for r in state.results.values())  # else half a schema
-        declared = everything and bool(declarative.files(config)) and not box.named  # a second database
+        declared = everything and bool(declared_schemas.files(config)) and not box.named  # a second database
         final = inventory.take(conn) if state.seen is not None or declared else None
-        _catalog(conn, state, config, before or catalog.fingerprints(conn), final)
+        _catalog(conn, state, config, before or catalog_rules.fingerprints(conn), final)
         if declared and final is not None:
-            state.findings.extend(declarative.judge(box, settings, config, final))
+            state.findings.extend(declared_schemas.judge(box, settings, config, final))
             dog.checkpoint()
         standins = [name for name in extensions.used_standins(conn) if name not in preinstalled]
     finally:
@@ -420,10 +428,10 @@ def _merged_state(box: Sandbox, conn: Connection, preinstalled: set[str], progre
     return connect(box.url)
 
 
-def _fixes(report: Report, new: list[ParsedMigration]) -> None:
+def _fixes(results: list[MigrationResult], new: list[ParsedMigration]) -> None:
     """Each new migration's statements by line, and its mechanical fixes, for the review."""
     parsed = {p.migration.version: p for p in new}
-    for m in report.migrations:
+    for m in results:
         if m.version in parsed:
             m.statements = {s.line: s.label for s in parsed[m.version].statements}
             m.edits = fixes.edits(parsed[m.version], m.findings)
@@ -465,6 +473,5 @@ def _seed_one(
             state.watchdog.overran(exc.sqlstate, time.monotonic() - began)
         if state.stopped:
             return False  # the limit's finding says it
-        rule = runtime.COULD_NOT_VERIFY if isinstance(exc, Unverified) else runtime.SEED_FAILED
-        state.findings.append(Finding(rule, exc.reason, exc.path, exc.line))
+        state.findings.append(runtime.seed_failure(exc))
         return False

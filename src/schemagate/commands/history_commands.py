@@ -4,21 +4,19 @@ typed options in, a result out, nothing printed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from schemagate.config import Config
+from schemagate.database import Progress
 
 if TYPE_CHECKING:
-    from schemagate.database.apply.rehearsal import DeployPlan
+    from schemagate.database.apply.rehearsal import DeployRehearsal
     from schemagate.database.catalog.catalog_drift import CatalogDrift
     from schemagate.database.connection import Connection, Target
     from schemagate.database.history.doctor import Problem
-    from schemagate.database.history.plan import Plan
+    from schemagate.database.history.plan import MigrationPlan
     from schemagate.statements.sql import ParsedMigration
-
-Progress = Callable[[str], None]
 
 
 def quiet(_line: str) -> None:
@@ -66,7 +64,7 @@ def refuse_catalog_drift(
 @dataclass
 class StatusResult:
     target: Target
-    plan: Plan
+    plan: MigrationPlan
     catalog: CatalogDrift | None = None  # None: not compared (on_drift: off)
 
     @property
@@ -93,11 +91,11 @@ def status(config: Config, url: str, notice: Progress = quiet, pg_bin: str | Non
     from schemagate.database.apply import engine
     from schemagate.database.catalog import catalog_drift
     from schemagate.database.connection import link
-    from schemagate.database.history.plan import Plan
+    from schemagate.database.history.plan import MigrationPlan
 
     found = engine.load(config.migrations_dir, notices=notice)
     with link(url) as db:
-        plan = Plan.build(found, history.recorded(db.conn))
+        plan = MigrationPlan.build(found, history.recorded(db.conn))
         catalog = None if config.on_drift == "off" else catalog_drift.compare(config, db.conn, found, pg_bin)
     if catalog and not catalog.compared:
         notice(f"the catalog was not compared: {catalog.why_not}")
@@ -157,7 +155,7 @@ def repair(config: Config, url: str, status: str, versions: list[str], progress:
 # plan ---------------------------------------------------------------------------------------------
 def deploy_plan(
     config: Config, url: str, *, pg_bin: str | None = None, sample: int | None = None
-) -> DeployPlan:
+) -> DeployRehearsal:
     """What the pending migrations will do to production, read from it and rehearsed elsewhere."""
     from schemagate.database.apply import engine
     from schemagate.database.apply import rehearsal as planning

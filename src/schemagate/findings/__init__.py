@@ -52,7 +52,6 @@ ITEMS = {
 # warning of the team checklist an error, for teams whose workflow demands each item. What stays
 # as it was: the check's own gaps (could-not-verify, a test failing on the base too), the rollback
 # and tests items, and info, which notes what happened (a lock taken) rather than a fault.
-PROFILES = ("default", "strict")
 STRICT_ITEMS = frozenset(ITEMS) - {"applies", "rollback", "tests"}
 
 
@@ -73,7 +72,7 @@ class Rule:
     scenario: str = ""  # for rules about files or history, which no single migration shows
 
     def severity_in(self, profile: str) -> Severity:
-        """The rule's severity under a profile (see PROFILES)."""
+        """The rule's severity under a profile (see config.PROFILES)."""
         if profile == "strict" and self.item in STRICT_ITEMS and self.severity == Severity.WARNING:
             return Severity.ERROR
         return self.severity

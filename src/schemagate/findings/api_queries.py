@@ -20,8 +20,8 @@ from psycopg import sql
 from schemagate.database.connection import OWN_SEARCH_PATH_LOCAL, Connection
 from schemagate.database.rows import staging
 from schemagate.findings.isolation import as_caller, owner_names
-from schemagate.findings.rules.catalog import Row
-from schemagate.findings.rules.dataapi import QUERY_FAILS
+from schemagate.findings.rules.catalog_rules import Row
+from schemagate.findings.rules.dataapi import DATA_API_QUERY_FAILS
 from schemagate.statements.tree import quoted
 
 ROLES = ("anon", "authenticated")
@@ -268,7 +268,7 @@ def _rows(failures: list[Failure], policies: dict[str, list[Policy]]) -> list[Ro
     for (kind, key, _, message), (_, who) in grouped.items():
         queries = list(dict.fromkeys(who))
         text = f"{', '.join(queries)} {'fails' if len(queries) == 1 else 'fail'}: {message}"
-        out.append(Row(QUERY_FAILS, kind, key, blamed[(kind, key)], text))
+        out.append(Row(DATA_API_QUERY_FAILS, kind, key, blamed[(kind, key)], text))
     return out
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemagate.findings import Finding, remedies
-from schemagate.findings.rules import statements
+from schemagate.findings.rules import parse_tree
 from schemagate.statements.sql import ParsedMigration, Statement
 
 _SUFFIX = re.compile(r"^\s*;?\s*(--.*)?$")
@@ -49,7 +49,7 @@ def _rewritten(stmt: Statement, fixes: list[Finding]) -> str | None:
         current = stmt if text == stmt.text else _statement(text)
         if current is None:
             return None
-        fires = functools.partial(statements.fires, finding.rule)
+        fires = functools.partial(parse_tree.fires, finding.rule)
         remedy = remedies.for_statement(finding.rule, current, fires)
         if remedy is not None and remedy.place == "replace":
             text = remedy.sql

@@ -224,7 +224,10 @@ def _attempts(
     """As the first user, each thing the second user's row must be safe from, written the way an API
     call is: a write without a filter on the owner, since a filter would bring in the SELECT
     policies and hide a write policy that lets anyone through. Whether the second user's row was
-    touched is then read back as the table's owner."""
+    touched is then read back as the table's owner. Over 60 lines on purpose: the four attempts
+    (read, update, delete, create the other's row) share the statements built at the top and the
+    `tried` closure that runs each under a savepoint; apart, each piece would take them all as
+    arguments, and the list of what a user must be kept from would no longer read as one."""
     me, other = users
     target, column = sql.SQL(table), sql.Identifier(owner.name)
     theirs = sql.SQL("{} = {}").format(column, sql.Literal(str(other)) + sql.SQL("::" + owner.type))

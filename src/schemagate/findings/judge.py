@@ -1,27 +1,24 @@
 """The rules that need no database: file names, git history and parse trees.
 
-`schemagate lint` is only this, fast enough for a pre-commit hook; `schemagate check` starts here
-and adds what running the migrations proves. Nothing here imports the database driver.
+`schemagate lint` (commands/linting.py) is only this, fast enough for a pre-commit hook;
+`schemagate check` starts here and adds what running the migrations proves. Nothing here imports
+the database driver, and nothing here builds the report: the commands do, from the Verdict.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from schemagate.config import Config
 from schemagate.errors import InputError
-from schemagate.files.changes import Changes, compare
-from schemagate.files.migrations import Migration, discover, version_order
-from schemagate.findings import Finding, Severity, directives, registry
-from schemagate.findings.rules import files, platform, runtime, statements
-from schemagate.report.model import Ignored, MigrationResult, Report
-from schemagate.statements import workers
-from schemagate.statements.sql import ParsedMigration, parse
-
-STATIC_SERVER = "no database (static rules)"
+from schemagate.files.changes import Changes
+from schemagate.files.migrations import Migration, version_order
+from schemagate.findings import Finding, Severity, directives
+from schemagate.findings.outcomes import Ignored, MigrationResult
+from schemagate.findings.rules import migration_files, parse_tree, platform, runtime
+from schemagate.statements.sql import ParsedMigration
 
 
 @dataclass
@@ -32,6 +29,10 @@ class Options:
     pg_major: int | None = None  # run the check on this major when binaries for it exist
     database_url: str | None = None  # a `services:` Postgres to check against instead
     cache: bool = True  # start from the merged state a former run kept (snapshots), and keep it
+    # the project's folder in its repository, for annotations and SARIF: None asks git (check),
+    # and `lint` leaves it "" unless an output needs it (a git call)
+    project: str | None = None
+    notes: list[str] = field(default_factory=list)  # the front end's own, last in the report
 
 
 @dataclass
@@ -43,15 +44,6 @@ class Judgement:
     notes: dict[str, directives.Directives] = field(default_factory=dict)
 
 
-def validate_rules(config: Config) -> None:
-    unknown = sorted(set(config.rules) - set(registry.ids()))
-    if unknown:
-        raise InputError(
-            f"unknown rule id(s) in config: {', '.join(unknown)} (known: {', '.join(registry.ids())})",
-            path=config.path,
-        )
-
-
 @dataclass
 class Examined:
     """What one file's statements say, before the other new files are known."""
@@ -60,24 +52,18 @@ class Examined:
     path: Path
     created: set[str]
     notes: directives.Directives
-    broken: list[statements.Broken]
+    broken: list[parse_tree.Broken]
 
 
 def examine(parsed: ParsedMigration) -> Examined:
     notes = directives.read(parsed)
-    created = statements.created_tables(parsed)
+    created = parse_tree.created_tables(parsed)
     # a table this very file creates is new whatever the other files say: dropped here, such a
     # finding never travels back from a worker process (half the payload of a generated 1,000)
-    found = [b for b in statements.check(parsed, notes.backup_plan) if b.unless_created not in created]
-    found += [statements.Broken(index, finding) for index, finding in platform.check(parsed)]
+    found = [b for b in parse_tree.check(parsed, notes.backup_plan) if b.unless_created not in created]
+    found += [parse_tree.Broken(index, finding) for index, finding in platform.check(parsed)]
     migration = parsed.migration
     return Examined(migration.version, migration.path, created, notes, found)
-
-
-def _examine_files(chunk: list[Migration]) -> list[Examined]:
-    # one file's parse tree is garbage before the next is parsed: 1,000 trees held at once, with
-    # the allocations and collector passes they bring, cost twice the time
-    return [examine(parse(m)) for m in chunk]
 
 
 def judge(
@@ -88,16 +74,16 @@ def judge(
     skipped: Sequence[Path] = (),
 ) -> None:
     """File and statement rules for the new migrations, and their schemagate comments."""
-    judgement.findings += files.check(new, changes, Path.cwd(), skipped)
+    judgement.findings += migration_files.check(new, changes, Path.cwd(), skipped)
     first_made: dict[str, str] = {}  # table -> the first new file that creates it
-    found: list[tuple[str, statements.Broken]] = []
+    found: list[tuple[str, parse_tree.Broken]] = []
     for one in examined:
         for table in one.created:
             first_made.setdefault(table, one.version)
         judgement.notes[one.version] = one.notes
         found += [(one.version, broken) for broken in one.broken]
         for line, message in one.notes.problems:
-            judgement.findings.append(Finding(runtime.INVALID_DIRECTIVE, message, one.path, line))
+            judgement.findings.append(runtime.invalid_directive(message, one.path, line))
     judgement.on_statements += [
         (version, b.index, b.finding)
         for version, b in found
@@ -105,7 +91,7 @@ def judge(
     ]
 
 
-def _new_table(broken: statements.Broken, version: str, first_made: dict[str, str], changes: Changes) -> bool:
+def _new_table(broken: parse_tree.Broken, version: str, first_made: dict[str, str], changes: Changes) -> bool:
     """Whether the table a finding needs to exist already is new, so the finding does not hold.
 
     With a base, a table any new file creates is new in production too: empty when this file runs.
@@ -116,37 +102,9 @@ def _new_table(broken: statements.Broken, version: str, first_made: dict[str, st
     return changes.base is not None or version_order(made) >= version_order(version)
 
 
-def unreadable(exc: InputError, options: Options, server: str, began: float, config: Config) -> Report:
-    """A file that cannot be read or parsed is the whole report: "1 error in 3 new migrations",
-    the file that failed counted among them, and the finding on it."""
-    finding = Finding(runtime.INVALID_FILE, exc.message, exc.path, exc.line)
-    found = configured([finding], config)
-    results = [MigrationResult(m.version, m.filename, m.path) for m in _new_files(config, options.base)]
-    failed = next((r for r in results if exc.path is not None and r.path == exc.path), None)
-    if failed is None and exc.path is not None and exc.path.suffix == ".sql":
-        failed = MigrationResult(exc.path.name.split("_", 1)[0], exc.path.name, exc.path)
-        results.append(failed)
-    if failed is not None:
-        failed.status = "failed"
-        failed.findings += found
-    return Report(
-        results,
-        found,
-        options.base,
-        server,
-        options.fail_on,
-        seconds=time.monotonic() - began,
-    )
-
-
-def _new_files(config: Config, base: str | None) -> list[Migration]:
-    """The new migrations as far as they can be told: none when the folder itself cannot be read."""
-    try:
-        found = discover(config.migrations_dir)
-        changes = compare(config.migrations_dir, found.migrations, base)
-    except InputError:
-        return []
-    return [m for m in found.migrations if changes.is_new(m)]
+def unreadable(exc: InputError, config: Config) -> list[Finding]:
+    """A file that cannot be read or parsed: the whole of the findings."""
+    return configured([runtime.invalid_file(exc)], config)
 
 
 def configured(found: list[Finding], config: Config) -> list[Finding]:
@@ -176,15 +134,16 @@ def _owners(results: list[MigrationResult]) -> dict[Path, MigrationResult]:
     return owners
 
 
-def finish(
-    results: list[MigrationResult],
-    judgement: Judgement,
-    options: Options,
-    server: str,
-    began: float,
-    config: Config,
-) -> Report:
-    """Apply ignores and severities, give each finding to its migration, sort: the report."""
+@dataclass
+class Verdict:
+    """The judged findings, sorted (each also on its migration's result), and those set aside."""
+
+    findings: list[Finding]
+    ignored: list[Ignored]
+
+
+def finish(results: list[MigrationResult], judgement: Judgement, config: Config) -> Verdict:
+    """Apply ignores and severities, give each finding to its migration, sort."""
     kept: list[Finding] = []
     ignored: list[Ignored] = []
     for version, index, made in judgement.on_statements:
@@ -200,7 +159,7 @@ def finish(
         owner = owners.get(made.path) if made.path else None
         if owner:
             owner.findings.append(made)
-    return Report(results, every, options.base, server, options.fail_on, ignored, time.monotonic() - began)
+    return Verdict(every, ignored)
 
 
 def _once(findings: list[Finding]) -> list[Finding]:
@@ -224,21 +183,3 @@ def _once(findings: list[Finding]) -> list[Finding]:
             carried.add(where)
         out.append(f)
     return out
-
-
-def lint(config: Config, options: Options) -> Report:
-    validate_rules(config)
-    began = time.monotonic()
-    judgement = Judgement()
-    try:
-        found = discover(config.migrations_dir)
-        changes = compare(config.migrations_dir, found.migrations, options.base)
-        # only what is judged is parsed: merged files were parsed when they were new
-        new = [m for m in found.migrations if changes.is_new(m)]
-        judge(new, workers.map_chunks(_examine_files, new), changes, judgement, found.skipped)
-    except InputError as exc:
-        if exc.path is None:
-            raise
-        return unreadable(exc, options, STATIC_SERVER, began, config)
-    results = [MigrationResult(m.version, m.filename, m.path) for m in new]
-    return finish(results, judgement, options, STATIC_SERVER, began, config)

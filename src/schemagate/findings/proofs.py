@@ -15,8 +15,8 @@ from schemagate.database.connection import Connection
 from schemagate.errors import InputError, MigrationFailed
 from schemagate.files.migrations import Migration, read_migration
 from schemagate.findings import Finding
+from schemagate.findings.outcomes import DraftResult
 from schemagate.findings.rules import runtime
-from schemagate.report.model import DraftResult
 from schemagate.statements import drafts
 from schemagate.statements.sql import ParsedMigration, parse
 
@@ -41,8 +41,7 @@ def round_trip(
                 changes = before.diff(
                     undone, gone="removed by the down file: ", new="left behind by the down file: "
                 )
-                return Finding(
-                    runtime.ROUND_TRIP,
+                return runtime.round_trip_broken(
                     f"{label} does not restore the schema from before {parsed.migration.filename}",
                     down.migration.path,
                     None,
@@ -50,14 +49,13 @@ def round_trip(
                 )
             replay.execute_each(conn, parsed, shim=shim_on)
             if snapshot.take(conn) != after_up:
-                return Finding(
-                    runtime.ROUND_TRIP,
+                return runtime.round_trip_broken(
                     f"{parsed.migration.filename} applied again after {label} gives a different schema",
                     parsed.migration.path,
                     None,
                 )
     except MigrationFailed as exc:
-        return Finding(runtime.ROUND_TRIP, f"round trip failed: {exc.reason}", exc.path, exc.line)
+        return runtime.round_trip_broken(f"round trip failed: {exc.reason}", exc.path, exc.line)
     return None
 
 
@@ -72,7 +70,7 @@ def reviewed_down(
     try:
         down_parsed = parse(read_migration(down, "0", down.stem))
     except InputError as exc:
-        return [Finding(runtime.ROUND_TRIP, f"down file: {exc.reason}", exc.path, exc.line)]
+        return [runtime.round_trip_broken(f"down file: {exc.reason}", exc.path, exc.line)]
     problem = round_trip(conn, parsed, down_parsed, before, settings, shim_on)
     return [problem] if problem else []
 
@@ -128,5 +126,5 @@ def rehearse(
     with replay.rolled_back(conn, settings):
         for failed in replay.execute_each_savepoint(conn, parsed, shim=shim_on):
             message = f"second run fails: {failed.reason}"
-            found.append(Finding(runtime.NOT_IDEMPOTENT, message, failed.path, failed.line))
+            found.append(runtime.not_idempotent(message, failed.path, failed.line))
     return found

@@ -14,23 +14,23 @@ from schemagate.findings.rules import (
     dataapi,
     declarative,
     exposure,
-    files,
     hardcoded,
     idempotency,
+    migration_files,
+    parse_tree,
     pgtap,
     platform,
     runtime,
-    statements,
 )
-from schemagate.findings.rules.catalog import conventions, keys, rls, security
+from schemagate.findings.rules.catalog_rules import conventions, dual, keys, rls, security
 
 FAMILIES: dict[str, tuple[ModuleType, ...]] = {
-    "files": (files,),
-    "statements": (statements, idempotency),
+    "files": (migration_files,),
+    "statements": (parse_tree, idempotency),
     "hardcoded": (hardcoded,),
     "platform": (platform,),
     "runtime": (runtime, pgtap, dataapi),
-    "catalog": (rls, keys, conventions, security, exposure, declarative),
+    "catalog": (rls, keys, dual, conventions, security, exposure, declarative),
 }
 
 
@@ -60,12 +60,6 @@ def get(rule_id: str) -> Rule:
 def family_of(made: Rule) -> str:
     """The family whose detector finds it: files, statements, hardcoded, platform, runtime, catalog.
 
-    A rule with a parse-tree detector for `lint` and a catalog one for `check` is the catalog's."""
-    family = _by_id()[made.id][1]
-    return "catalog" if made.id in _catalog_judged() else family
-
-
-def _catalog_judged() -> set[str]:
-    from schemagate.findings.rules.catalog import QUERIES
-
-    return {made.id for made, _ in QUERIES}
+    A rule the catalog judges in `check` and the parse tree in `lint` (`rules.catalog.dual`) is
+    the catalog's."""
+    return _by_id()[made.id][1]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from schemagate import secrets
 from schemagate.findings import Severity
+from schemagate.repofiles import display_path
 from schemagate.report.escape import visible
-from schemagate.report.model import Report, display_path
+from schemagate.report.model import Report
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

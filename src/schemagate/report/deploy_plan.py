@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from schemagate.report.escape import inline
 
 if TYPE_CHECKING:
-    from schemagate.database.apply.rehearsal import DeployPlan, Step, Table
+    from schemagate.database.apply.rehearsal import DeployRehearsal, RehearsalStep, Table
 
 _LOCK = {
     "AccessExclusiveLock": "ACCESS EXCLUSIVE",
@@ -44,7 +44,7 @@ def _table(t: Table, *, short: bool = False) -> str:
     return f"{t.table}: {', '.join(what)} ({size})"
 
 
-def _duration(step: Step) -> str:
+def _duration(step: RehearsalStep) -> str:
     if step.estimate_s is None:
         return "no estimate"
     sampled = max((t.sample_rows for t in step.tables), default=0)
@@ -54,7 +54,7 @@ def _duration(step: Step) -> str:
     return f"about {step.estimate_s:.2g} s in production ({measured})"
 
 
-def lines(plan: DeployPlan) -> list[str]:
+def lines(plan: DeployRehearsal) -> list[str]:
     head = (
         f"plan for {plan.target}: {len(plan.steps)} pending migration(s); lock_timeout {plan.lock_timeout}, "
     )
@@ -71,7 +71,7 @@ def lines(plan: DeployPlan) -> list[str]:
     return out
 
 
-def markdown(plan: DeployPlan) -> str:
+def markdown(plan: DeployRehearsal) -> str:
     out = [f"### 📋 Deploy plan: {len(plan.steps)} pending migration(s) for {inline(plan.target)}", ""]
     if plan.refused:
         out += [f"> ⛔ The deploy would apply nothing: {inline(plan.refused)}", ""]
@@ -93,5 +93,5 @@ def markdown(plan: DeployPlan) -> str:
     return "\n".join([*out, "", f"<sub>{tail}</sub>"])
 
 
-def _note(step: Step) -> str:
+def _note(step: RehearsalStep) -> str:
     return f" ({inline(step.note)})" if step.note else ""

@@ -13,9 +13,11 @@ from urllib.parse import quote
 
 from schemagate import __version__
 from schemagate.findings import ITEMS, Finding, Severity, registry
-from schemagate.report import picture
+from schemagate.findings.outcomes import MigrationResult
+from schemagate.repofiles import display_path
+from schemagate.report import picture_markdown
 from schemagate.report.escape import code, code_block, html, inline
-from schemagate.report.model import MigrationResult, Report, display_path
+from schemagate.report.model import Report
 
 LIMIT = 65_536  # GitHub's limit for a comment body, in characters
 # GitHub refuses a step's summary past 1 MiB of UTF-8: bytes, not characters (a name in a script of
@@ -385,7 +387,7 @@ def _render(report: Report, limit: int, summary_url: str | None, size: Callable[
         return "\n".join([marker(report.project), nothing, *_tests(report), *_footer(report)])
     if all(f.level == Severity.INFO for f in report.findings):
         every_draft = [line for m in report.migrations for line in _draft(m)]
-        seen = [*picture.access_lines(report.picture), *picture.render(report.picture)]
+        seen = [*picture_markdown.access_lines(report.picture), *picture_markdown.render(report.picture)]
         tests = _tests(report)
         return "\n".join(
             [
@@ -406,12 +408,12 @@ def _render(report: Report, limit: int, summary_url: str | None, size: Callable[
             [
                 *head,
                 *_urgent(report),
-                *picture.access_lines(report.picture),
+                *picture_markdown.access_lines(report.picture),
                 "",
                 *_summary(report, drafts),
                 *_conventions(report, cap),
                 *[line for m in report.migrations[:drafts] for line in _draft(m)],
-                *picture.render(report.picture),
+                *picture_markdown.render(report.picture),
                 *_tests(report),
                 *_whys(report),
                 *_ignored(report),

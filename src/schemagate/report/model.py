@@ -2,102 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from schemagate import __version__, repofiles
 from schemagate.findings import ITEMS, Finding, Severity
-from schemagate.findings.fixes import Edit
+from schemagate.findings.outcomes import Ignored, MigrationResult, TestFileResult
+from schemagate.repofiles import display_path
 
 if TYPE_CHECKING:  # the picture and the tests need a database; `lint` never loads one
     from schemagate.database.dbtests.execute import Suite
-    from schemagate.findings.picture import Picture
+    from schemagate.findings.change_picture import Picture
 
 JSON_SCHEMA_VERSION = 1
-
-
-def display_path(path: Path | None, project: str = "") -> str | None:
-    """Relative to the project where possible: what people expect. With `project` (the project's
-    folder in the repository), relative to the repository: what annotations and SARIF need."""
-    if path is None:
-        return None
-    if not path.is_absolute():
-        relative = path.as_posix()
-    else:
-        try:
-            relative = Path(os.path.relpath(path, Path.cwd())).as_posix()
-        except ValueError:
-            return path.as_posix()
-    if not project or relative.startswith("../"):
-        return relative
-    return f"{project.strip('/')}/{relative}"
-
-
-@dataclass
-class DraftResult:
-    """A generated down migration and what the throwaway database said of it."""
-
-    text: str
-    complete: bool
-    needs_human: list[str]
-    proof: str = "not run"  # proven | failed | nothing to undo | not run (incomplete: not run)
-    problem: str | None = None
-
-
-@dataclass
-class MigrationResult:
-    version: str
-    filename: str
-    path: Path
-    status: str = "not run"  # applied | failed | unverified | not run
-    seconds: float | None = None
-    transactional: bool = True
-    down_file: Path | None = None
-    draft: DraftResult | None = None
-    findings: list[Finding] = field(default_factory=list)
-    statements: dict[int, str] = field(default_factory=dict)  # first line -> the statement, short
-    edits: list[Edit] = field(default_factory=list)  # the mechanical fixes, one per statement
-
-    def item_level(self, item: str) -> Severity | None:
-        """The worst finding for one checklist item, None when it passes."""
-        levels = [f.level for f in self.findings if f.rule.item == item]
-        return max(levels) if levels else None
-
-    @property
-    def worst(self) -> Severity | None:
-        return max((f.level for f in self.findings), default=None)
-
-
-@dataclass
-class TestFileResult:
-    """One of the project's pgTAP files, as the check ran it after the migrations."""
-
-    path: Path
-    status: str  # passed | failed | skipped | unverified
-    tests: int = 0
-    failed: int = 0
-    skipped: int = 0
-    seconds: float = 0.0
-    detail: str = ""  # why a file was skipped or could not be verified
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "file": display_path(self.path),
-            "status": self.status,
-            "tests": self.tests,
-            "failed": self.failed,
-            "skipped": self.skipped,
-            "seconds": round(self.seconds, 3),
-            "detail": self.detail,
-        }
-
-
-@dataclass
-class Ignored:
-    finding: Finding
-    reason: str
 
 
 @dataclass

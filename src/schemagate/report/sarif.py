@@ -7,7 +7,8 @@ from typing import Any
 from schemagate import __version__
 from schemagate.findings import Severity, registry
 from schemagate.findings.docs import url
-from schemagate.report.model import Report, display_path
+from schemagate.repofiles import display_path
+from schemagate.report.model import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

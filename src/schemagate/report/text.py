@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from schemagate.findings import Severity
-from schemagate.report.model import Report, display_path
+from schemagate.repofiles import display_path
+from schemagate.report.model import Report
 
 
 def render(report: Report) -> str:

@@ -11,13 +11,20 @@ import re
 
 import psycopg
 from pglast import parser as pg_parser
+from psycopg.errors import (
+    FeatureNotSupported,
+    InsufficientPrivilege,
+    UndefinedFunction,
+    UndefinedObject,
+    UnsafeNewEnumValueUsage,
+)
 
 from schemagate.database.server.extensions import PRIVILEGED, STANDIN_MARK
 from schemagate.database.server.hardening import SERVER_ACCESS_ROLES
+from schemagate.database.server.hosted import ALLOWED_SETTING_FAMILIES, ALLOWED_SETTINGS, MANAGED_SCHEMAS
 from schemagate.errors import MigrationFailed, Unverified
 from schemagate.statements.sql import LineIndex, ParsedMigration, Statement
 from schemagate.statements.tree import mappings
-from schemagate.supabase import ALLOWED_SETTING_FAMILIES, ALLOWED_SETTINGS, MANAGED_SCHEMAS
 
 _PLPGSQL_LINE = re.compile(r"PL/pgSQL function (?P<fn>\S+) line (?P<line>\d+)")
 _PARAMETER = re.compile(r'permission denied to set parameter "(?P<name>[^"]+)"')
@@ -102,8 +109,7 @@ def ours(stmt: Statement | None, exc: psycopg.Error, message: str) -> bool:
     """Whether the failure is a gap of the throwaway database's rather than the project's fault:
     an extension hosted Supabase offers that this server lacks, a stand-in's limit, or what
     supautils allows and the shim cannot emulate. Then nothing is known of hosted's verdict."""
-    state = exc.sqlstate or ""
-    if state == "0A000" and (found := _EXTENSION.search(message)):
+    if isinstance(exc, FeatureNotSupported) and (found := _EXTENSION.search(message)):
         return found["name"] in PRIVILEGED
     said = " ".join(part or "" for part in (message, exc.diag.message_detail, exc.diag.context))
     if STANDIN_MARK in said:
@@ -112,9 +118,9 @@ def ours(stmt: Statement | None, exc: psycopg.Error, message: str) -> bool:
         return True
     if _family_setting(message) and not _database_setting(stmt):
         return True
-    if state in {"42704", "42883"} and _VECTOR_TYPE.search(message):
+    if isinstance(exc, UndefinedObject | UndefinedFunction) and _VECTOR_TYPE.search(message):
         return True
-    return state == "42501" and "event trigger" in message
+    return isinstance(exc, InsufficientPrivilege) and "event trigger" in message
 
 
 def _database_setting(stmt: Statement | None) -> bool:
@@ -132,7 +138,7 @@ def _family_setting(message: str) -> str | None:
 
 def _remedy(exc: psycopg.Error) -> str | None:
     """The way out of a failure every PostgreSQL gives, where there is one."""
-    if exc.sqlstate == "55P04":  # unsafe use of a new enum value
+    if isinstance(exc, UnsafeNewEnumValueUsage):
         return (
             "a new enum value cannot be used in the transaction that adds it, and each migration is "
             "one transaction (here and in supabase db push): move the ALTER TYPE … ADD VALUE into a "
@@ -156,7 +162,7 @@ def _server_access(stmt: Statement | None, message: str) -> str | None:
 
 def _plain_verdict(exc: psycopg.Error) -> str | None:
     """A plain project's migration refused for want of a superuser's rights."""
-    if exc.sqlstate != "42501":
+    if not isinstance(exc, InsufficientPrivilege):
         return None
     return (
         "migrations run as the database's owner, which is no superuser (as on RDS or Cloud SQL); "
@@ -166,7 +172,6 @@ def _plain_verdict(exc: psycopg.Error) -> str | None:
 
 def supabase_verdict(stmt: Statement | None, exc: psycopg.Error, message: str) -> str | None:
     """What hosted Supabase does with a statement the throwaway database refused, where known."""
-    state = exc.sqlstate or ""
     if stmt is not None and _standin_index_parameters(stmt, message):
         return (
             "the throwaway server's vector is a stand-in, which takes no index parameters: install "
@@ -178,14 +183,14 @@ def supabase_verdict(stmt: Statement | None, exc: psycopg.Error, message: str) -
             f"hosted Supabase's pgvector (0.8) has {found['name']}; this server's vector (the stand-in, or "
             "a pgvector before 0.7) has not: install pgvector 0.7 or later for it"
         )
-    if state == "0A000" and (found := _EXTENSION.search(message)):
+    if isinstance(exc, FeatureNotSupported) and (found := _EXTENSION.search(message)):
         if found["name"] in PRIVILEGED:
             return (
                 f"hosted Supabase offers {found['name']}, this server does not have it: install it "
                 "(docs/throwaway-database.md lists which are real where), or use a server that has it"
             )
         return f"hosted Supabase does not offer {found['name']} either"
-    if state != "42501":
+    if not isinstance(exc, InsufficientPrivilege):
         return None
     if (family := _family_setting(message)) and _database_setting(stmt):
         return (

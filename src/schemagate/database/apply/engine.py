@@ -17,17 +17,15 @@ import psycopg
 
 from schemagate.bounds import Limits
 from schemagate.config import Config
-from schemagate.database import history
+from schemagate.database import Progress, history
 from schemagate.database.apply import diagnosis, retries
 from schemagate.database.apply.commits import CommitUnknown, commit, record_and_commit, settle
 from schemagate.database.connection import OWN_SEARCH_PATH, OWN_SEARCH_PATH_LOCAL, Connection, Link
 from schemagate.database.history import RunContext
-from schemagate.database.history.plan import Plan
+from schemagate.database.history.plan import MigrationPlan
 from schemagate.errors import InputError, running
 from schemagate.files.migrations import discover
 from schemagate.statements.sql import SERVER_WIDE, ParsedMigration, Statement, parse
-
-Progress = Callable[[str], None]
 
 
 class AppliedElsewhere(Exception):
@@ -79,7 +77,7 @@ class Applied:
 
 @dataclass
 class Result:
-    plan: Plan
+    plan: MigrationPlan
     applied: list[Applied] = field(default_factory=list)
     dry_run: bool = False
 
@@ -318,14 +316,14 @@ def apply(
     """
     conn = link.conn
     if dry_run:
-        plan = Plan.build(local, history.recorded(conn))
+        plan = MigrationPlan.build(local, history.recorded(conn))
         plan.verify(include_all=settings.include_all)
         for parsed in plan.pending:
             validate(parsed, allow_splits=settings.allow_splits)
         return Result(plan, dry_run=True)
     with history.locked(link, settings.lock_wait_s):
         history.ensure(conn)
-        plan = Plan.build(local, history.recorded(conn))
+        plan = MigrationPlan.build(local, history.recorded(conn))
         plan.verify(include_all=settings.include_all)
         for parsed in plan.pending:
             validate(parsed, allow_splits=settings.allow_splits)

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 
 from schemagate.config import Config
 from schemagate.database import history
-from schemagate.database.apply import engine, replay, retries
+from schemagate.database.apply import engine, observed, replay, retries
 from schemagate.database.connection import Connection
-from schemagate.database.history.plan import Plan
+from schemagate.database.history.plan import MigrationPlan
 from schemagate.database.rows import synthetic
 from schemagate.database.server import replica
 from schemagate.errors import SchemagateError
-from schemagate.findings.rules import runtime
 from schemagate.statements.sql import ParsedMigration
 from schemagate.statements.tree import relation
 
@@ -76,7 +75,7 @@ class Table:
 
 
 @dataclass
-class Step:
+class RehearsalStep:
     file: str
     transactional: bool
     tables: list[Table] = field(default_factory=list)
@@ -102,11 +101,11 @@ class Step:
 
 
 @dataclass
-class DeployPlan:
+class DeployRehearsal:
     target: str
     lock_timeout: str
     lock_retries: int
-    steps: list[Step] = field(default_factory=list)
+    steps: list[RehearsalStep] = field(default_factory=list)
     refused: str | None = None  # why the deploy would apply nothing (drift, missing files)
 
     def to_json(self) -> dict[str, object]:
@@ -127,11 +126,11 @@ def build(
     *,
     pg_bin: str | None = None,
     sample: int = SAMPLE_ROWS,
-) -> DeployPlan:
+) -> DeployRehearsal:
     """The plan for the pending migrations, read from production and rehearsed elsewhere."""
     settings = engine.Settings.of(config, throwaway=True)
-    found = DeployPlan(target, config.lock_timeout, config.lock_retries)
-    plan = Plan.build(local, history.recorded(production))
+    found = DeployRehearsal(target, config.lock_timeout, config.lock_retries)
+    plan = MigrationPlan.build(local, history.recorded(production))
     try:
         plan.verify(include_all=False)
     except SchemagateError as exc:
@@ -172,27 +171,27 @@ def _step(
     supabase: bool,
     sample: int,
     config: Config,
-) -> Step:
-    step = Step(parsed.migration.filename, parsed.transactional)
+) -> RehearsalStep:
+    step = RehearsalStep(parsed.migration.filename, parsed.transactional)
     named = retries.tables(parsed)
     sizes = _sizes(production, named)
     halves = _fill(conn, step, sizes, sample, half=True)
     half_s = _rehearsed(conn, parsed, settings, supabase) if halves and parsed.transactional else None
     samples = _fill(conn, step, sizes, sample, half=False)
-    locks: list[runtime.Lock] = []
-    before = runtime.relfilenodes(conn)
+    locks: list[observed.Lock] = []
+    before = observed.relfilenodes(conn)
     began = time.monotonic()
     try:
-        watch = lambda c: locks.extend(runtime.held_locks(c))  # noqa: E731 - read inside its transaction
+        watch = lambda c: locks.extend(observed.held_locks(c))  # noqa: E731 - read inside its transaction
         engine.run_file(conn, parsed, settings, shim=supabase, observe=watch)
     except SchemagateError as exc:
         step.note = f"it does not run on the throwaway database: {exc.reason}"
         step.risk, step.why = "unknown", "the migration failed on the throwaway database"
         return step
     step.measured_s = time.monotonic() - began
-    after = runtime.relfilenodes(conn)
+    after = observed.relfilenodes(conn)
     indexed = _indexed(parsed)
-    strongest: dict[str, runtime.Lock] = {}
+    strongest: dict[str, observed.Lock] = {}
     for lock in locks:
         if lock.table.split(".", 1)[0] in _CATALOGS:
             continue  # the lock query's own
@@ -213,7 +212,7 @@ def _step(
 
 def _fill(
     conn: Connection,
-    step: Step,
+    step: RehearsalStep,
     sizes: dict[str, tuple[int | None, int | None]],
     sample: int,
     *,
@@ -267,7 +266,7 @@ def _indexed(parsed: ParsedMigration) -> set[str]:
     return {relation(s.node.get("relation")) for s in parsed.body if s.node_type == "IndexStmt"}
 
 
-def _estimate(step: Step, config: Config, half_s: float | None) -> None:
+def _estimate(step: RehearsalStep, config: Config, half_s: float | None) -> None:
     """Production's time: the line through the half and full sample's times, at production's rows
     (the busiest table's), or the full sample's time scaled by the rows when there is one point;
     then what that means for traffic on the tables it locks."""

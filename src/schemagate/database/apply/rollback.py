@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemagate.database import history
+from schemagate.database import Progress, history
 from schemagate.database.apply import engine
 from schemagate.database.apply.commits import CommitUnknown, settle
 from schemagate.database.connection import Connection, Link
@@ -36,14 +36,14 @@ def down_checksums(directory: Path) -> dict[str, str]:
 
 
 @dataclass
-class Step:
+class RollbackStep:
     recorded: Recorded
     down: ParsedMigration
 
 
 @dataclass
-class Plan:
-    steps: list[Step]
+class RollbackPlan:
+    steps: list[RollbackStep]
     target: str  # the version production is at after the rollback ("none" before the first)
     notices: list[str] = field(default_factory=list)
 
@@ -77,7 +77,7 @@ def plan(
     steps: int | None = None,
     ups: dict[str, ParsedMigration] | None = None,
     force: bool = False,
-) -> Plan:
+) -> RollbackPlan:
     """The steps, newest first; every refusal is found here, before anything runs. `ups` are the
     migrations in the folder by version; `force` runs untrusted down files, each said in a notice."""
     chosen, target = _range(recorded, to, steps)
@@ -98,7 +98,7 @@ def plan(
             f"down migration(s) for {', '.join(edited)} changed after the migration was applied; "
             "a rollback runs only what was reviewed with the migration"
         )
-    result = Plan([Step(r, parse(downs[r.version])) for r in chosen], target)
+    result = RollbackPlan([RollbackStep(r, parse(downs[r.version])) for r in chosen], target)
     untrusted = [
         f"{step.recorded.version}: {why}"
         for step in result.steps
@@ -141,14 +141,14 @@ def distrust(down: ParsedMigration, up: ParsedMigration | None) -> str | None:
 
 def run(
     link: Link,
-    rollback: Plan,
+    rollback: RollbackPlan,
     *,
     settings: engine.Settings,
     context: RunContext,
-    progress: engine.Progress,
-) -> list[Step]:
+    progress: Progress,
+) -> list[RollbackStep]:
     """Run the steps newest first, each with its history row's removal; stop at the first failure."""
-    done: list[Step] = []
+    done: list[RollbackStep] = []
     with history.locked(link, settings.lock_wait_s):
         try:
             for step in rollback.steps:
@@ -170,7 +170,7 @@ def run(
     return done
 
 
-def _version_before(rollback: Plan, completed: int) -> str:
+def _version_before(rollback: RollbackPlan, completed: int) -> str:
     """Where production stands once `completed` steps are done."""
     if completed < len(rollback.steps):
         return rollback.steps[completed].recorded.version
@@ -178,7 +178,7 @@ def _version_before(rollback: Plan, completed: int) -> str:
 
 
 def _run_step(
-    conn: Connection, step: Step, settings: engine.Settings, context: RunContext, *, pooled: bool
+    conn: Connection, step: RollbackStep, settings: engine.Settings, context: RunContext, *, pooled: bool
 ) -> None:
     began = time.monotonic()
     recorded, down = step.recorded, step.down

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from schemagate.config import Config
 from schemagate.database.apply import engine
-from schemagate.database.apply.rollback import Plan
+from schemagate.database.apply.rollback import RollbackPlan
 from schemagate.database.catalog import snapshot
 from schemagate.database.connection import Connection
 from schemagate.database.server import replica
@@ -46,7 +46,7 @@ def prove(
     config: Config,
     production: Connection,
     local: list[ParsedMigration],
-    rollback: Plan,
+    rollback: RollbackPlan,
     applied: list[str],
     pg_bin: str | None = None,
 ) -> Proof:
@@ -66,7 +66,7 @@ def prove(
 
 
 def _replay(
-    conn: Connection, config: Config, of: replica.Shape, again: list[ParsedMigration], rollback: Plan
+    conn: Connection, config: Config, of: replica.Shape, again: list[ParsedMigration], rollback: RollbackPlan
 ) -> Proof:
     settings = engine.Settings.of(config, throwaway=True)
     expected = snapshot.take(conn)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from schemagate.database.apply.engine import Progress, Settings, duration, run_file, validate
+from schemagate.database import Progress
+from schemagate.database.apply.engine import Settings, duration, run_file, validate
 from schemagate.database.connection import Connection
 from schemagate.files.migrations import read_migration
 from schemagate.repofiles import SEED_LIMIT

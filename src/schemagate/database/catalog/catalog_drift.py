@@ -21,11 +21,11 @@ from schemagate.config import Config
 from schemagate.database import history
 from schemagate.database.catalog import diff, inventory
 from schemagate.database.connection import Connection
-from schemagate.database.history.plan import Plan
+from schemagate.database.history.plan import MigrationPlan
 from schemagate.database.server import replica
+from schemagate.database.server.hosted import MANAGED_SCHEMAS
 from schemagate.errors import SchemagateError
 from schemagate.statements.sql import ParsedMigration
-from schemagate.supabase import MANAGED_SCHEMAS
 
 KINDS = frozenset({"table", "column", "index", "constraint", "rls", "policy", "function", "trigger", "grant"})
 # Supabase's schemas beyond those its services own, and the shim's own (`schemagate`)
@@ -84,7 +84,7 @@ def compare(
 ) -> CatalogDrift:
     """The differences between production's catalog and the one its recorded migrations build."""
     found_history, found = _read(production)
-    plan = Plan.build(local, found_history)
+    plan = MigrationPlan.build(local, found_history)
     if plan.drifted or plan.missing:  # the history's own refusal comes first, and says more
         return CatalogDrift(compared=False, why_not="the history and the files disagree (schemagate doctor)")
     recorded = {r.version for r in found_history}

@@ -25,6 +25,7 @@ import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 
+from schemagate.database import Progress
 from schemagate.database.dbtests.psqlscript import Echo, Session, Sql, Unsupported, steps
 from schemagate.database.dbtests.tap import FileResult, Stopped, TapReader, Where
 from schemagate.errors import InputError
@@ -41,8 +42,6 @@ _DBDEV_INSTALL = re.compile(r"\bdbdev\s*\.\s*install\s*\(\s*'([^']+)'", re.IGNOR
 _DBDEV_EXTENSION = re.compile(
     r'\bcreate\s+extension\s+(?:if\s+not\s+exists\s+)?"([^"]+-[^"]+)"', re.IGNORECASE
 )
-
-Progress = Callable[[str], None]
 
 
 def discover(folders: list[Path]) -> list[Path]:

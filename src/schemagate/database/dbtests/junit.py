@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 from schemagate.database.dbtests.execute import Suite
 from schemagate.database.dbtests.tap import Assertion, FileResult
-from schemagate.report.model import display_path
+from schemagate.repofiles import display_path
 
 
 def render(suite: Suite) -> str:

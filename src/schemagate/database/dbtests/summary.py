@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from schemagate.database.dbtests.execute import Suite
 from schemagate.database.dbtests.tap import Assertion, FileResult, Where
-from schemagate.report.model import display_path
+from schemagate.repofiles import display_path
 
 _LABEL = {"passed": "ok", "failed": "FAILED", "skipped": "skipped", "unverified": "could not verify"}
 

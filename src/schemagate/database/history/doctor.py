@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from schemagate.database.history import Recorded
-from schemagate.database.history.plan import Plan
+from schemagate.database.history.plan import MigrationPlan
 from schemagate.files.migrations import Migration, is_number, parse_name, read_migration, version_order
 from schemagate.statements.sql import parse
 
@@ -51,7 +51,7 @@ def examine(directory: Path, recorded: list[Recorded]) -> list[Problem]:
     for m in found:
         by_version.setdefault(m.version, []).append(m)
     problems = [_duplicate(twins, found, recorded) for twins in by_version.values() if len(twins) > 1]
-    plan = Plan.build([parse(twins[0]) for twins in by_version.values()], recorded)
+    plan = MigrationPlan.build([parse(twins[0]) for twins in by_version.values()], recorded)
     newest = plan.newest_recorded
     problems += [_missing(r, directory) for r in plan.missing]
     problems += [_out_of_order(p.migration, newest) for p in plan.out_of_order]

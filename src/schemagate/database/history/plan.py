@@ -29,7 +29,7 @@ class Row:
 
 
 @dataclass
-class Plan:
+class MigrationPlan:
     local: list[ParsedMigration]
     recorded: list[Recorded]
     pending: list[ParsedMigration] = field(default_factory=list)
@@ -38,7 +38,7 @@ class Plan:
     out_of_order: list[ParsedMigration] = field(default_factory=list)
 
     @classmethod
-    def build(cls, local: list[ParsedMigration], recorded: list[Recorded]) -> Plan:
+    def build(cls, local: list[ParsedMigration], recorded: list[Recorded]) -> MigrationPlan:
         plan = cls(local, recorded)
         # A file is applied when its version's text is in the history, as `supabase db push`
         # decides (pkg/migration/apply.go): a row 020250103000000 does not stand for 20250103000000.

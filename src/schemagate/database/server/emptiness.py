@@ -10,8 +10,8 @@ history, users and files live in. Checked before anything is installed or applie
 from __future__ import annotations
 
 from schemagate.database.connection import Connection
+from schemagate.database.server.hosted import MANAGED_SCHEMAS
 from schemagate.errors import InputError
-from schemagate.supabase import MANAGED_SCHEMAS
 
 # what a fresh Supabase image (and the shim that builds one) has besides the services' schemas
 SUPABASE_SCHEMAS = MANAGED_SCHEMAS | {

@@ -91,7 +91,7 @@ def shaping_sources(package: Path = PACKAGE) -> list[str]:
         server / "ephemeral.py",
         server / "extensions.py",
         server / "sandbox.py",
-        package / "supabase.py",
+        server / "hosted.py",
         package / "database" / "history" / "__init__.py",
     ]
     folders = [server / "shim", server / "standins"]

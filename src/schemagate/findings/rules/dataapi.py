@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from schemagate.findings import rule
 
-QUERY_FAILS = rule(
+DATA_API_QUERY_FAILS = rule(
     "data-api-query-fails",
     "error",
     "policies",

@@ -1,11 +1,18 @@
-"""The rule on declarative schemas agreeing with the migrations.
+"""The rule on declarative schemas agreeing with the migrations, and its findings.
 
-Judged by schemagate.findings.declarative.
+Judged by schemagate.findings.declared_schemas, which applies the schema files to a second database.
 """
 
 from __future__ import annotations
 
-from schemagate.findings import rule
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from schemagate.findings import Finding, rule
+
+if TYPE_CHECKING:
+    from schemagate.database.catalog import diff
+    from schemagate.errors import SchemagateError
 
 SCHEMAS_OUT_OF_SYNC = rule(
     "schemas-out-of-sync",
@@ -23,3 +30,24 @@ SCHEMAS_OUT_OF_SYNC = rule(
         "supabase/schemas`."
     ),
 )
+
+_WHERE = {
+    "added": "in supabase/schemas and in no migration",
+    "removed": "in the migrations, not in supabase/schemas",
+}
+
+
+def disagreement(change: diff.Change) -> Finding:
+    """An object the migrations and the schema files have differently (or only one has)."""
+    if change.change == "changed":
+        message = f"{change.kind} {change.object} differs: migrations → schema files: {change.detail}"
+    else:
+        message = f"{change.kind} {change.object} is {_WHERE[change.change]}"
+    return Finding(SCHEMAS_OUT_OF_SYNC, message, subject=change.object)
+
+
+def do_not_apply(exc: SchemagateError, path: Path) -> Finding:
+    """The schema files fail to apply: nothing to compare, and the next db diff fails too."""
+    return Finding(
+        SCHEMAS_OUT_OF_SYNC, f"the schema files do not apply: {exc.reason}", exc.path or path, exc.line
+    )

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from schemagate.findings import rule
-from schemagate.findings.rules.catalog import Row
+from schemagate.findings.rules.catalog_rules import Row
 from schemagate.statements.sql import shortened
 from schemagate.statements.tree import quoted
 
@@ -31,7 +31,7 @@ _TABLE = (
     ");\n"
     "alter table public.notes enable row level security;\n"
 )
-ANON_WIDENED = rule(
+ANON_ACCESS_WIDENED = rule(
     "anon-access-widened",
     "error",
     "security",
@@ -44,7 +44,7 @@ ANON_WIDENED = rule(
     bad=_TABLE + 'create policy "read all" on public.notes for select to anon using (true);',
     good=_TABLE + _READ_OWN,
 )
-AUTHENTICATED_WIDENED = rule(
+AUTHENTICATED_ACCESS_WIDENED = rule(
     "authenticated-access-widened",
     "warning",
     "security",
@@ -71,7 +71,7 @@ ISOLATION_LEAK = rule(
     good=_TABLE + _READ_OWN + '\ncreate policy "delete own" on public.notes for delete to authenticated\n'
     "  using ((select auth.uid()) = user_id);",
 )
-_ROLE_RULE = {"anon": ANON_WIDENED, "authenticated": AUTHENTICATED_WIDENED}
+_ROLE_RULE = {"anon": ANON_ACCESS_WIDENED, "authenticated": AUTHENTICATED_ACCESS_WIDENED}
 
 
 _LEAKED = {"read": "select", "update": "update", "delete": "delete", "create": "insert"}

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from schemagate.findings import rule
 from schemagate.statements.sql import Statement
 
-HARD_CODED = rule(
+HARD_CODED_VALUE = rule(
     "hard-coded-value",
     "warning",
     "hardcoded",
@@ -67,7 +67,7 @@ def found_in(stmt: Statement) -> Iterator[str]:
                 break
 
 
-LOCAL_VALUE = rule(
+LOCAL_ONLY_VALUE = rule(
     "local-only-value",
     "error",
     "hardcoded",

@@ -10,7 +10,7 @@ from schemagate.findings import Rule, rule
 from schemagate.statements.sql import Statement
 from schemagate.statements.tree import qualified, quoted, relation, strings
 
-CREATE_IF_NOT_EXISTS = rule(
+CREATE_WITHOUT_IF_NOT_EXISTS = rule(
     "create-without-if-not-exists",
     "warning",
     "idempotent",
@@ -23,7 +23,7 @@ CREATE_IF_NOT_EXISTS = rule(
     bad="create table public.things (id bigint primary key);",
     good="create table if not exists public.things (id bigint primary key);",
 )
-DROP_IF_EXISTS = rule(
+DROP_WITHOUT_IF_EXISTS = rule(
     "drop-without-if-exists",
     "warning",
     "idempotent",
@@ -41,7 +41,7 @@ DROP_IF_EXISTS = rule(
         "drop index if exists public.t_id_idx;"
     ),
 )
-ADD_COLUMN_GUARD = rule(
+ADD_COLUMN_WITHOUT_GUARD = rule(
     "add-column-without-guard",
     "warning",
     "idempotent",
@@ -57,7 +57,7 @@ ADD_COLUMN_GUARD = rule(
         "alter table public.users add column if not exists status text;"
     ),
 )
-ADD_VALUE_GUARD = rule(
+ADD_VALUE_WITHOUT_GUARD = rule(
     "add-value-without-guard",
     "warning",
     "idempotent",
@@ -142,27 +142,27 @@ def broken(stmt: Statement, context: Context) -> Iterator[tuple[Rule, str]]:
         if kind == "CreateTrigStmt" and ("trigger", str(node.get("trigname"))) in context.dropped:
             return
         keyword = "OR REPLACE" if _CREATE_FLAGS[kind] == "replace" else "IF NOT EXISTS"
-        yield CREATE_IF_NOT_EXISTS, f"`{describe(stmt)}` without {keyword}"
+        yield CREATE_WITHOUT_IF_NOT_EXISTS, f"`{describe(stmt)}` without {keyword}"
     if kind in _DROP_FIRST:
         name = _name_of_create(stmt)
         if name and name not in context.dropped:
             yield (
-                CREATE_IF_NOT_EXISTS,
+                CREATE_WITHOUT_IF_NOT_EXISTS,
                 f"{_spoken(stmt, *name)} is created without a DROP … IF EXISTS before it",
             )
     if kind == "DropStmt" and not node.get("missing_ok"):
-        yield DROP_IF_EXISTS, f"`{describe(stmt)}` without IF EXISTS"
+        yield DROP_WITHOUT_IF_EXISTS, f"`{describe(stmt)}` without IF EXISTS"
     adds_value = kind == "AlterEnumStmt" and node.get("newVal") and not node.get("oldVal")
     if adds_value and not node.get("skipIfNewValExists"):
         enum = qualified(strings(node.get("typeName")))
-        yield ADD_VALUE_GUARD, f"ADD VALUE '{node.get('newVal')}' to {enum} without IF NOT EXISTS"
+        yield ADD_VALUE_WITHOUT_GUARD, f"ADD VALUE '{node.get('newVal')}' to {enum} without IF NOT EXISTS"
     if kind == "AlterTableStmt":
         for cmd in node.get("cmds", ()):
             c = cmd.get("AlterTableCmd", {})
             if c.get("subtype") == "AT_AddColumn" and not c.get("missing_ok"):
                 column = c.get("def", {}).get("ColumnDef", {}).get("colname")
                 yield (
-                    ADD_COLUMN_GUARD,
+                    ADD_COLUMN_WITHOUT_GUARD,
                     f"ADD COLUMN {column} on {relation(node.get('relation'))} without IF NOT EXISTS",
                 )
 

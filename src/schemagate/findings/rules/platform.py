@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from schemagate.database.server.hosted import RESERVED_MEMBERSHIPS, RESERVED_ROLES, SETTINGS_ALLOWED_ROLES
 from schemagate.findings import Finding, rule
 from schemagate.statements.sql import ParsedMigration, Statement
 from schemagate.statements.tree import Node
-from schemagate.supabase import RESERVED_MEMBERSHIPS, RESERVED_ROLES, SETTINGS_ALLOWED_ROLES
 
-RESERVED_ROLE = rule(
+SUPABASE_RESERVED_ROLE = rule(
     "supabase-reserved-role",
     "error",
     "applies",
@@ -74,7 +74,7 @@ def check(parsed: ParsedMigration) -> list[tuple[int, Finding]]:
     """(statement index, finding) for every statement hosted Supabase will refuse."""
     path = parsed.migration.path
     return [
-        (index, Finding(RESERVED_ROLE, f"hosted Supabase refuses this: {reason}", path, stmt.line))
+        (index, Finding(SUPABASE_RESERVED_ROLE, f"hosted Supabase refuses this: {reason}", path, stmt.line))
         for index, stmt in enumerate(parsed.statements)
         for reason in _refusals(stmt)
     ]

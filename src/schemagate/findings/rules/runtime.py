@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from schemagate.errors import InputError, SchemagateError, Unverified
 from schemagate.findings import Finding, rule
 
 APPLY_FAILED = rule(
@@ -20,7 +21,7 @@ APPLY_FAILED = rule(
         "insert into public.present (id) values (1);"
     ),
 )
-INVALID_FILE = rule(
+INVALID_MIGRATION_FILE = rule(
     "invalid-migration-file",
     "error",
     "applies",
@@ -79,7 +80,7 @@ NOT_IDEMPOTENT = rule(
         "alter table public.t add constraint t_positive check (id > 0);"
     ),
 )
-REWRITE = rule(
+TABLE_REWRITE = rule(
     "table-rewrite",
     "warning",
     "safety",
@@ -92,7 +93,7 @@ REWRITE = rule(
     good="alter table public.orders add column if not exists note text;",
     before="create table if not exists public.orders (id bigint primary key);",
 )
-EXCLUSIVE_LOCK = rule(
+ACCESS_EXCLUSIVE_LOCK = rule(
     "access-exclusive-lock",
     "info",
     "safety",
@@ -104,7 +105,7 @@ EXCLUSIVE_LOCK = rule(
     good="select count(*) from public.orders;",
     before="create table if not exists public.orders (id bigint primary key);",
 )
-ROUND_TRIP = rule(
+ROUND_TRIP_FAILED = rule(
     "round-trip-failed",
     "error",
     "rollback",
@@ -117,7 +118,7 @@ ROUND_TRIP = rule(
         "the migration created: up -> down leaves the type behind."
     ),
 )
-NO_DOWN = rule(
+NO_DOWN_MIGRATION = rule(
     "no-down-migration",
     "info",
     "rollback",
@@ -150,47 +151,9 @@ INVALID_DIRECTIVE = rule(
 )
 
 if TYPE_CHECKING:
-    from schemagate.database.connection import Connection
+    from schemagate.database.apply.observed import Lock
+    from schemagate.files.migrations import Migration
     from schemagate.statements.sql import ParsedMigration
-
-
-@dataclass(frozen=True)
-class Lock:
-    table: str
-    mode: str
-    oid: int = 0
-
-
-def user_tables(conn: Connection, column: str, kinds: str) -> dict[str, int]:
-    """schema.name -> one integer column of pg_class, for user relations of the given relkinds."""
-    rows = conn.execute(
-        f"SELECT format('%s.%s', c.relnamespace::regnamespace, c.relname), c.{column}::bigint "
-        "FROM pg_class c "
-        f"WHERE c.relkind::text = ANY('{{{kinds}}}'::text[]) AND c.relnamespace::regnamespace::text NOT IN "
-        "('pg_catalog', 'information_schema', 'pg_toast', 'supabase_migrations')".encode()
-    ).fetchall()
-    return {str(name): int(value) for name, value in rows}  # type: ignore[call-overload]
-
-
-def relfilenodes(conn: Connection) -> dict[int, int]:
-    """Every user table's file node by oid: a table is rewritten exactly when its file node
-    changes while its oid stays (a table dropped and made again has a new oid: no rewrite)."""
-    rows = conn.execute(
-        b"SELECT c.oid::bigint, c.relfilenode::bigint FROM pg_class c WHERE c.relkind IN ('r', 'm') "
-        b"AND c.relnamespace::regnamespace::text NOT IN "
-        b"('pg_catalog', 'information_schema', 'pg_toast', 'supabase_migrations')"
-    ).fetchall()
-    return {int(oid): int(node) for oid, node in rows}  # type: ignore[call-overload]
-
-
-def held_locks(conn: Connection) -> list[Lock]:
-    """The table locks this session holds now, inside the migration's open transaction."""
-    rows = conn.execute(
-        b"SELECT DISTINCT format('%s.%s', c.relnamespace::regnamespace, c.relname), l.mode, c.oid::bigint "
-        b"FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-        b"WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND c.relkind IN ('r', 'p', 'm')"
-    ).fetchall()
-    return [Lock(str(t), str(m), int(o)) for t, m, o in rows]  # type: ignore[call-overload]
 
 
 def locks_and_rewrites(
@@ -202,8 +165,61 @@ def locks_and_rewrites(
     held = {lk for lk in locks if lk.mode == "AccessExclusiveLock" and lk.oid in before}
     for lock in sorted(held, key=lambda lk: lk.table):
         rewritten = lock.oid in after and after[lock.oid] != before[lock.oid]
-        rule = REWRITE if rewritten else EXCLUSIVE_LOCK
+        rule = TABLE_REWRITE if rewritten else ACCESS_EXCLUSIVE_LOCK
         suffix = ", rewrites it" if rewritten else ""
         message = f"takes ACCESS EXCLUSIVE on {lock.table}{suffix}"
         findings.append(Finding(rule, message, parsed.migration.path))
     return findings
+
+
+def stopped(cause: str, path: Path | None) -> Finding:
+    """A limit stopped the run on this file: the migration, as far as anyone knows, failed."""
+    return Finding(APPLY_FAILED, cause, path)
+
+
+def apply_failure(exc: SchemagateError, path: Path, new: bool) -> Finding:
+    """A migration that did not apply. A merged one whose file cannot be read is an invalid file,
+    not a failure of the change; one whose outcome the server never said could not be verified."""
+    made = APPLY_FAILED if new or not isinstance(exc, InputError) else INVALID_MIGRATION_FILE
+    if isinstance(exc, Unverified):
+        made = COULD_NOT_VERIFY
+    return Finding(made, exc.reason, exc.path or path, exc.line)
+
+
+def seed_failure(exc: SchemagateError) -> Finding:
+    made = COULD_NOT_VERIFY if isinstance(exc, Unverified) else SEED_FAILED
+    return Finding(made, exc.reason, exc.path, exc.line)
+
+
+def no_down(migration: Migration, rollbacks_dir: Path) -> Finding:
+    """A new transactional migration without a reviewed down file beside the others."""
+    return Finding(
+        NO_DOWN_MIGRATION,
+        f"no reviewed down migration {(rollbacks_dir / migration.filename).as_posix()}; "
+        f"`schemagate check --drafts {rollbacks_dir.as_posix()}` writes the "
+        "report's draft there to review (the Action's is in .schemagate/drafts/)",
+        migration.path,
+    )
+
+
+def invalid_directive(problem: str, path: Path, line: int) -> Finding:
+    """A `-- schemagate:` comment that does not say what it means (an ignore without a reason)."""
+    return Finding(INVALID_DIRECTIVE, problem, path, line)
+
+
+def invalid_file(exc: InputError) -> Finding:
+    """A file that cannot be read or parsed: the whole report of the run that met it."""
+    return Finding(INVALID_MIGRATION_FILE, exc.message, exc.path, exc.line)
+
+
+def round_trip_broken(
+    problem: str, path: Path | None, line: int | None, detail: str | None = None
+) -> Finding:
+    """A down migration that fails, or does not restore the schema, or after which the up
+    migration does not give the same schema again."""
+    return Finding(ROUND_TRIP_FAILED, problem, path, line, detail=detail)
+
+
+def not_idempotent(problem: str, path: Path | None, line: int | None) -> Finding:
+    """A statement whose second run, in a transaction rolled back, fails."""
+    return Finding(NOT_IDEMPOTENT, problem, path, line)

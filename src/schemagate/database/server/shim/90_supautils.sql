@@ -22,7 +22,7 @@ END
 $shim$;
 
 -- privileged_role_allowed_configs: the superuser-only settings postgres may SET (pg_dump's
--- session_replication_role among them) and ALTER ROLE ... SET. The list is schemagate.supabase's
+-- session_replication_role among them) and ALTER ROLE ... SET. The list is schemagate.database.server.hosted's
 -- ALLOWED_SETTINGS, handed over by the installer in schemagate.allowed_settings.
 DO $shim$
 DECLARE

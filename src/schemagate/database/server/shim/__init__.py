@@ -14,8 +14,8 @@ import psycopg
 from psycopg import sql
 
 from schemagate.database.server.hardening import reserve_server_access
+from schemagate.database.server.hosted import ALLOWED_SETTING_FAMILIES, ALLOWED_SETTINGS
 from schemagate.statements.sql import ParsedMigration, settings_altered
-from schemagate.supabase import ALLOWED_SETTING_FAMILIES, ALLOWED_SETTINGS
 
 SHIM_VERSION = 5
 # The role hosted Supabase runs migrations as: no superuser, exactly these attributes.

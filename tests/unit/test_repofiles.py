@@ -209,3 +209,18 @@ def test_present_counts_a_dangling_symlink(tmp_path: Path) -> None:
 
 def test_the_kinds_named() -> None:
     assert repofiles._KINDS[stat.S_IFBLK] == "a device" and repofiles._KINDS[stat.S_IFSOCK] == "a socket"
+
+
+def test_display_path_is_relative_to_the_project_and_with_its_folder_to_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert repofiles.display_path(None) is None
+    assert repofiles.display_path(Path("supabase/migrations/1_a.sql")) == "supabase/migrations/1_a.sql"
+    assert repofiles.display_path(tmp_path / "supabase" / "1_a.sql") == "supabase/1_a.sql"
+    # the project's folder, however the input wrote its slashes (and an X that strip must keep)
+    assert repofiles.display_path(tmp_path / "1_a.sql", "/Xdb/") == "Xdb/1_a.sql"
+    assert repofiles.display_path(Path("1_a.sql"), "Xdb") == "Xdb/1_a.sql"
+    # outside the project: no folder in front of a path that leaves it
+    assert repofiles.display_path(tmp_path.parent / "elsewhere.sql", "db") == "../elsewhere.sql"
+    assert repofiles.display_path(Path("../up.sql"), "db") == "../up.sql"

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from schemagate.database.catalog.access import Access
     from schemagate.database.catalog.diff import Change
     from schemagate.database.catalog.inventory import Relations
-    from schemagate.findings.picture import Picture
+    from schemagate.findings.change_picture import Picture
 
 LINES = 30  # schema changes listed before the rest is counted
 _SIGN = {"added": "+", "removed": "-", "changed": "~"}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from schemagate.findings import Rule, rule
-from schemagate.findings.rules.catalog.fragments import NAME, POLICY, POLICY_NAME, TABLE, TABLES
-from schemagate.findings.rules.statements import AUTH_PER_ROW
+from schemagate.findings.rules.catalog_rules import dual
+from schemagate.findings.rules.catalog_rules.fragments import NAME, POLICY, POLICY_NAME, TABLE, TABLES
 
 RLS_DISABLED = rule(
     "rls-disabled",
@@ -22,7 +22,7 @@ RLS_DISABLED = rule(
     ),
 )
 
-RLS_NO_POLICY = rule(
+RLS_ENABLED_NO_POLICY = rule(
     "rls-enabled-no-policy",
     "warning",
     "policies",
@@ -49,7 +49,7 @@ RLS_NO_POLICY = rule(
     ),
 )
 
-POLICY_RLS_OFF = rule(
+POLICY_EXISTS_RLS_DISABLED = rule(
     "policy-exists-rls-disabled",
     "error",
     "rls",
@@ -76,7 +76,7 @@ POLICY_RLS_OFF = rule(
     ),
 )
 
-ALWAYS_TRUE = rule(
+POLICY_ALWAYS_TRUE_WRITE = rule(
     "policy-always-true-write",
     "error",
     "policies",
@@ -105,7 +105,7 @@ ALWAYS_TRUE = rule(
     ),
 )
 
-MULTIPLE_PERMISSIVE = rule(
+MULTIPLE_PERMISSIVE_POLICIES = rule(
     "multiple-permissive-policies",
     "warning",
     "policies",
@@ -134,7 +134,7 @@ MULTIPLE_PERMISSIVE = rule(
     ),
 )
 
-USER_METADATA = rule(
+POLICY_USES_USER_METADATA = rule(
     "policy-uses-user-metadata",
     "error",
     "security",
@@ -159,13 +159,6 @@ USER_METADATA = rule(
 )
 
 
-# auth_rls_initplan, as the advisor reads a policy: an auth function (or current_setting()) in its
-# expression, and no sub-select of it anywhere in that expression.
-_PER_ROW = " OR ".join(
-    f"(e.expr LIKE '%{call}%' AND lower(e.expr) NOT LIKE '%select {call}%')"
-    for call in ("auth.uid()", "auth.jwt()", "auth.role()", "auth.email()", "current\\_setting(%)")
-)
-
 QUERIES: list[tuple[Rule, str]] = [
     (
         RLS_DISABLED,
@@ -175,14 +168,14 @@ QUERIES: list[tuple[Rule, str]] = [
         FROM pg_class c WHERE {TABLES} AND NOT c.relrowsecurity""",
     ),
     (
-        RLS_NO_POLICY,
+        RLS_ENABLED_NO_POLICY,
         f"""
         SELECT 'table', {TABLE}, {TABLE}, format('table %s has RLS enabled but no policy', {TABLE}), NULL
         FROM pg_class c WHERE {TABLES} AND c.relrowsecurity
           AND NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid)""",
     ),
     (
-        POLICY_RLS_OFF,
+        POLICY_EXISTS_RLS_DISABLED,
         f"""
         SELECT 'table', {TABLE}, {TABLE}, format('table %s has policies but RLS is disabled', {TABLE}), NULL,
                format('alter table %s enable row level security;', {NAME})
@@ -190,7 +183,7 @@ QUERIES: list[tuple[Rule, str]] = [
           AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid)""",
     ),
     (
-        ALWAYS_TRUE,
+        POLICY_ALWAYS_TRUE_WRITE,
         f"""
         SELECT 'policy', {POLICY}, {TABLE}, format('policy %s on %s is always true for %s', {POLICY_NAME}, {TABLE},
                CASE p.polcmd WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END),
@@ -206,7 +199,7 @@ QUERIES: list[tuple[Rule, str]] = [
                OR e.checked IS NULL AND p.polcmd = 'a')""",
     ),
     (
-        MULTIPLE_PERMISSIVE,
+        MULTIPLE_PERMISSIVE_POLICIES,
         f"""
         SELECT 'policy', {TABLE} || '|' || min(p.polname), {TABLE},
                format('%s permissive policies on %s for %s %s: %s', count(*), {TABLE},
@@ -222,23 +215,12 @@ QUERIES: list[tuple[Rule, str]] = [
         GROUP BY c.oid, r.rolname, a.action HAVING count(*) > 1""",
     ),
     (
-        USER_METADATA,
+        POLICY_USES_USER_METADATA,
         f"""
         SELECT 'policy', {POLICY}, {TABLE}, format('policy %s on %s reads user_metadata', {POLICY_NAME}, {TABLE}), NULL
         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
         WHERE {TABLES} AND (coalesce(pg_get_expr(p.polqual, p.polrelid), '')
                              || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')) ~* 'user_meta_?data'""",
     ),
-    (
-        AUTH_PER_ROW,
-        f"""
-        SELECT 'policy', {POLICY}, {TABLE},
-               format('policy %s on %s calls an auth function or current_setting() per row; '
-                      'write (SELECT auth.uid()), for instance', {POLICY_NAME}, {TABLE}), NULL
-        FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-        CROSS JOIN LATERAL (VALUES (coalesce(pg_get_expr(p.polqual, p.polrelid), '')),
-                                   (coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''))) e(expr)
-        WHERE {TABLES} AND c.relrowsecurity AND ({_PER_ROW})
-        GROUP BY c.oid, c.relnamespace, c.relname, p.polname""",
-    ),
+    (dual.AUTH_CALL_PER_ROW, dual.QUERIES[dual.AUTH_CALL_PER_ROW]),
 ]

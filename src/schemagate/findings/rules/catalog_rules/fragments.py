@@ -10,3 +10,5 @@ POLICY = f"{TABLE} || '|' || p.polname"
 POLICY_NAME = "'\"' || replace(p.polname, '\"', '\"\"') || '\"'"
 # the table as SQL names it, for the fixes the rules write
 NAME = "format('%s.%I', c.relnamespace::regnamespace, c.relname)"
+# a constraint's key: its table and its name
+CONSTRAINT = f"{TABLE} || '|' || k.conname"

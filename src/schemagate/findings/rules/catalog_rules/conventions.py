@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from schemagate.findings import Rule, rule
-from schemagate.findings.rules.catalog.fragments import NAME, TABLE, TABLES
+from schemagate.findings.rules.catalog_rules.fragments import NAME, TABLE, TABLES
 
-TIMESTAMPS = rule(
+MISSING_TIMESTAMPS = rule(
     "missing-timestamps",
     "warning",
     "timestamps",
@@ -23,7 +23,7 @@ TIMESTAMPS = rule(
     ),
 )
 
-TABLE_COMMENT = rule(
+MISSING_TABLE_COMMENT = rule(
     "missing-table-comment",
     "warning",
     "comments",
@@ -39,7 +39,7 @@ TABLE_COMMENT = rule(
 
 QUERIES: list[tuple[Rule, str]] = [
     (
-        TIMESTAMPS,
+        MISSING_TIMESTAMPS,
         f"""
         SELECT 'table', {TABLE}, {TABLE}, format('new table %s lacks %s', {TABLE},
                concat_ws(' and ', CASE WHEN NOT has_created THEN 'created_at timestamptz' END,
@@ -57,7 +57,7 @@ QUERIES: list[tuple[Rule, str]] = [
         WHERE {TABLES} AND c.oid = ANY(%(created)s::oid[]) AND NOT (has_created AND has_updated)""",
     ),
     (
-        TABLE_COMMENT,
+        MISSING_TABLE_COMMENT,
         f"""
         SELECT 'table', {TABLE}, {TABLE}, format('new table %s has no COMMENT ON TABLE', {TABLE}), NULL,
                format('comment on table %s is ''<what one row is, in a sentence>'';', {NAME})

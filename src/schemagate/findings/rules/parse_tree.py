@@ -8,10 +8,11 @@ from dataclasses import dataclass, replace
 
 from schemagate.findings import Finding, Rule, Severity, remedies, rule
 from schemagate.findings.rules import hardcoded, idempotency
+from schemagate.findings.rules.catalog_rules import dual
 from schemagate.statements.sql import Kind, ParsedMigration, Statement
-from schemagate.statements.tree import Node, quoted, relation, strings, subject, walk
+from schemagate.statements.tree import relation, strings, subject
 
-DESTRUCTIVE = rule(
+DESTRUCTIVE_STATEMENT = rule(
     "destructive-statement",
     "error",
     "safety",
@@ -24,7 +25,7 @@ DESTRUCTIVE = rule(
     good="alter table public.users add column if not exists display_name text;",
     before="create table if not exists public.users (id bigint primary key, nickname text);",
 )
-RENAME = rule(
+RENAME_BREAKS_CLIENTS = rule(
     "rename-breaks-clients",
     "error",
     "safety",
@@ -44,7 +45,7 @@ _RENAMED = {
     "OBJECT_SCHEMA": "schema",
     "OBJECT_FUNCTION": "function",
 }
-MIXED_NON_TRANSACTIONAL = rule(
+DATA_CHANGE_OUTSIDE_TRANSACTION = rule(
     "data-change-outside-transaction",
     "error",
     "safety",
@@ -59,7 +60,7 @@ MIXED_NON_TRANSACTIONAL = rule(
     good="create index concurrently if not exists events_kind_idx on public.events (kind);",
     before="create table if not exists public.events (id bigint primary key, kind text);",
 )
-TRANSACTION_SPLIT = rule(
+COMMIT_SPLITS_MIGRATION = rule(
     "commit-splits-migration",
     "error",
     "safety",
@@ -75,29 +76,7 @@ TRANSACTION_SPLIT = rule(
     ),
     good=("create table if not exists public.a (id int);\ncreate table if not exists public.b (id int);"),
 )
-FK_ON_DELETE = rule(
-    "foreign-key-without-on-delete",
-    "warning",
-    "on-delete",
-    "Foreign keys say ON DELETE",
-    "Without an explicit ON DELETE the default (NO ACTION) makes deleting a parent fail at run time; "
-    "the cascade behaviour should be a decision (an explicit NO ACTION reads the same "
-    "as none in the parse tree, so write RESTRICT to mean it).",
-    "user_id uuid REFERENCES auth.users (id) ON DELETE CASCADE",
-    bad=(
-        "create table if not exists public.notes (\n"
-        "  id bigint primary key,\n"
-        "  user_id uuid references auth.users (id)\n"
-        ");"
-    ),
-    good=(
-        "create table if not exists public.notes (\n"
-        "  id bigint primary key,\n"
-        "  user_id uuid references auth.users (id) on delete cascade\n"
-        ");"
-    ),
-)
-NOT_NULL_NO_DEFAULT = rule(
+NOT_NULL_WITHOUT_DEFAULT = rule(
     "not-null-without-default",
     "error",
     "safety",
@@ -108,7 +87,7 @@ NOT_NULL_NO_DEFAULT = rule(
     good="alter table public.users add column if not exists status text not null default 'active';",
     before="create table if not exists public.users (id bigint primary key);",
 )
-INDEX_CONCURRENTLY = rule(
+INDEX_WITHOUT_CONCURRENTLY = rule(
     "index-without-concurrently",
     "info",
     "safety",
@@ -120,37 +99,6 @@ INDEX_CONCURRENTLY = rule(
     good="create index concurrently if not exists orders_created_idx on public.orders (created_at);",
     before="create table if not exists public.orders (id bigint primary key, created_at timestamptz);",
 )
-AUTH_PER_ROW = rule(
-    "auth-call-per-row",
-    "warning",
-    "policies",
-    "Policies call auth functions once per query",
-    "auth.uid() / auth.jwt() (or current_setting()) written bare in a policy, or inside an EXISTS "
-    "sub-query, is evaluated for every row; alone in a sub-select, PostgreSQL evaluates it once "
-    "per statement.",
-    "USING ((SELECT auth.uid()) = user_id)",
-    alias="auth_rls_initplan",
-    bad=(
-        "create table if not exists public.notes (\n"
-        "  id bigint primary key,\n"
-        "  user_id uuid not null references auth.users (id) on delete cascade\n"
-        ");\n"
-        "alter table public.notes enable row level security;\n"
-        'create policy "own notes" on public.notes for select to authenticated\n'
-        "  using (auth.uid() = user_id);"
-    ),
-    good=(
-        "create table if not exists public.notes (\n"
-        "  id bigint primary key,\n"
-        "  user_id uuid not null references auth.users (id) on delete cascade\n"
-        ");\n"
-        "alter table public.notes enable row level security;\n"
-        'create policy "own notes" on public.notes for select to authenticated\n'
-        "  using ((select auth.uid()) = user_id);"
-    ),
-)
-
-_AUTH_FUNCTIONS = {"uid", "jwt", "role", "email"}
 
 
 @dataclass(frozen=True)
@@ -182,33 +130,6 @@ def _destructive(stmt: Statement) -> Iterator[str]:
                 yield f"type change of {table}.{c.get('name')}"
 
 
-def _constraints(element: Node) -> Iterator[Node]:
-    """Constraints of one table element: a column's own, or a table constraint."""
-    if "ColumnDef" in element:
-        for constraint in element["ColumnDef"].get("constraints", ()):
-            yield constraint.get("Constraint", {})
-    elif "Constraint" in element:
-        yield element["Constraint"]
-
-
-def _foreign_keys(stmt: Statement) -> Iterator[Node]:
-    """FOREIGN KEY constraints in CREATE TABLE and ALTER TABLE, where the grammar allows them."""
-    if stmt.node_type == "CreateStmt":
-        elements = stmt.node.get("tableElts", [])
-    elif stmt.node_type == "AlterTableStmt":
-        elements = [
-            c["AlterTableCmd"]["def"]
-            for c in stmt.node.get("cmds", ())
-            if "def" in c.get("AlterTableCmd", {})
-        ]
-    else:
-        return
-    for element in elements:
-        for constraint in _constraints(element):
-            if constraint.get("contype") == "CONSTR_FOREIGN":
-                yield constraint
-
-
 def _not_null_without_default(stmt: Statement) -> Iterator[tuple[str, str]]:
     """(table, column name) for NOT NULL columns added without a default."""
     if stmt.node_type != "AlterTableStmt":
@@ -225,43 +146,6 @@ def _not_null_without_default(stmt: Statement) -> Iterator[tuple[str, str]]:
             yield table, str(column.get("colname"))
 
 
-def _per_row_call(names: list[str]) -> str | None:
-    """The calls the advisor wants wrapped: auth's helpers and current_setting()."""
-    if len(names) == 2 and names[0] == "auth" and names[1] in _AUTH_FUNCTIONS:
-        return f"auth.{names[1]}()"
-    if names in (["current_setting"], ["pg_catalog", "current_setting"]):
-        return "current_setting()"
-    return None
-
-
-def _wrapped(node: Node) -> int | None:
-    """Where the call is that a scalar sub-select of only that call, `(SELECT auth.uid())`, holds:
-    PostgreSQL evaluates that once per statement (an initplan)."""
-    if node.get("subLinkType") != "EXPR_SUBLINK":
-        return None
-    select = node.get("subselect", {}).get("SelectStmt", {})
-    targets = select.get("targetList", [])
-    if select.get("fromClause") or len(targets) != 1:
-        return None
-    call = targets[0].get("ResTarget", {}).get("val", {}).get("FuncCall")
-    return int(call["location"]) if call else None
-
-
-def _auth_per_row(stmt: Statement) -> Iterator[str]:
-    """Calls in a policy evaluated for every row: any not alone in a scalar sub-select, including
-    those inside an EXISTS or IN sub-query, which runs per outer row."""
-    if stmt.node_type not in {"CreatePolicyStmt", "AlterPolicyStmt"}:
-        return
-    for part in ("qual", "with_check"):
-        nodes = list(walk({"_": stmt.node.get(part) or {}}))
-        once = {at for key, node, _ in nodes if key == "SubLink" and (at := _wrapped(node)) is not None}
-        for key, node, _ in nodes:
-            if key == "FuncCall" and node.get("location") not in once:
-                call = _per_row_call(strings(node.get("funcname")))
-                if call:
-                    yield call
-
-
 def created_tables(parsed: ParsedMigration) -> set[str]:
     return {relation(s.node.get("relation")) for s in parsed.statements if s.node_type == "CreateStmt"}
 
@@ -270,13 +154,17 @@ def _on_existing_tables(stmt: Statement) -> Iterator[tuple[Rule, str, str]]:
     """(rule, message, table) for what only matters on a table that already has rows."""
     for table, column in _not_null_without_default(stmt):
         yield (
-            NOT_NULL_NO_DEFAULT,
+            NOT_NULL_WITHOUT_DEFAULT,
             f"NOT NULL column {table}.{column} added without a default to an existing table",
             table,
         )
     if stmt.node_type == "IndexStmt" and not stmt.node.get("concurrent"):
         table = relation(stmt.node.get("relation"))
-        yield INDEX_CONCURRENTLY, f"index on existing table {table} is built without CONCURRENTLY", table
+        yield (
+            INDEX_WITHOUT_CONCURRENTLY,
+            f"index on existing table {table} is built without CONCURRENTLY",
+            table,
+        )
 
 
 def _renamed(stmt: Statement) -> Iterator[str]:
@@ -301,21 +189,15 @@ def _broken(stmt: Statement, context: idempotency.Context) -> Iterator[tuple[Rul
     """Every (rule, message) one statement breaks, whatever the tables' age."""
     yield from idempotency.broken(stmt, context)
     for what in _destructive(stmt):
-        yield DESTRUCTIVE, f"destructive: {what}"
+        yield DESTRUCTIVE_STATEMENT, f"destructive: {what}"
     for what in _renamed(stmt):
-        yield RENAME, what
-    for fk in _foreign_keys(stmt):
-        if fk.get("fk_del_action", "a") == "a":
-            yield FK_ON_DELETE, f"foreign key to {relation(fk.get('pktable'))} has no ON DELETE action"
+        yield RENAME_BREAKS_CLIENTS, what
+    yield from dual.on_tree(dual.FOREIGN_KEY_WITHOUT_ON_DELETE, stmt)
     for label in sorted(set(hardcoded.found_in(stmt))):
-        yield hardcoded.HARD_CODED, f"literal {label} in `{idempotency.describe(stmt)}`"
+        yield hardcoded.HARD_CODED_VALUE, f"literal {label} in `{idempotency.describe(stmt)}`"
     for what in dict.fromkeys(hardcoded.local_values(stmt)):
-        yield hardcoded.LOCAL_VALUE, f"{what} in `{idempotency.describe(stmt)}`"
-    for call in sorted(set(_auth_per_row(stmt))):
-        yield (
-            AUTH_PER_ROW,
-            f"policy {quoted(str(stmt.node.get('policy_name')))} calls {call} per row; write (SELECT {call})",
-        )
+        yield hardcoded.LOCAL_ONLY_VALUE, f"{what} in `{idempotency.describe(stmt)}`"
+    yield from dual.on_tree(dual.AUTH_CALL_PER_ROW, stmt)
 
 
 def fires(made: Rule, stmt: Statement) -> bool:
@@ -325,11 +207,15 @@ def fires(made: Rule, stmt: Statement) -> bool:
 
 def _file_level(parsed: ParsedMigration) -> Iterator[tuple[Statement, Rule, str]]:
     for split in parsed.transaction_splits():
-        yield split, TRANSACTION_SPLIT, f"{split.first_line.upper()} splits the migration"
+        yield split, COMMIT_SPLITS_MIGRATION, f"{split.first_line.upper()} splits the migration"
     if not parsed.transactional:
         data = [s for s in parsed.body if s.kind is Kind.DATA]
         if data:
-            yield data[0], MIXED_NON_TRANSACTIONAL, "data change in a file that runs outside a transaction"
+            yield (
+                data[0],
+                DATA_CHANGE_OUTSIDE_TRANSACTION,
+                "data change in a file that runs outside a transaction",
+            )
 
 
 def check(parsed: ParsedMigration, backup_plan: str | None) -> list[Broken]:
@@ -346,7 +232,7 @@ def check(parsed: ParsedMigration, backup_plan: str | None) -> list[Broken]:
         for broken, message in _broken(stmt, context):
             fix = remedies.for_statement(broken, stmt, functools.partial(fires, broken))
             finding = Finding(broken, message, path, stmt.line, subject=on, remedy=fix)
-            if broken is DESTRUCTIVE and backup_plan:
+            if broken is DESTRUCTIVE_STATEMENT and backup_plan:
                 finding = replace(finding, severity=Severity.INFO, detail=f"backup plan: {backup_plan}")
             found.append(Broken(index, finding))
         for broken, message, table in _on_existing_tables(stmt):

@@ -8,8 +8,8 @@ from schemagate.database.dbtests.execute import Suite
 from schemagate.database.dbtests.summary import title
 from schemagate.database.dbtests.tap import FileResult
 from schemagate.findings import Finding, Rule
+from schemagate.findings.outcomes import TestFileResult
 from schemagate.findings.rules.pgtap import TEST_ALREADY_FAILING, TEST_FAILED, TEST_UNVERIFIED
-from schemagate.report.model import TestFileResult
 
 
 def findings(suite: Suite, already: frozenset[Key] = frozenset()) -> list[Finding]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemagate.findings import Finding, Remedy
-from schemagate.findings.rules.catalog import STARTS_ONLY, Fingerprints, Row, Scope
+from schemagate.findings.rules.catalog_rules import STARTS_ONLY, Fingerprints, Row, Scope
 from schemagate.statements.sql import ParsedMigration
 from schemagate.statements.tree import objects
 

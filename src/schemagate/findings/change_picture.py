@@ -13,7 +13,7 @@ from schemagate.database.catalog import access, diff, inventory
 from schemagate.database.connection import Connection
 from schemagate.findings import isolation
 from schemagate.findings.rules import exposure
-from schemagate.findings.rules.catalog import Row
+from schemagate.findings.rules.catalog_rules import Row
 from schemagate.statements.tree import quoted
 
 

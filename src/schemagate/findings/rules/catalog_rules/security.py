@@ -4,9 +4,9 @@ Data API and GraphQL show to the anon key."""
 from __future__ import annotations
 
 from schemagate.findings import Rule, rule
-from schemagate.findings.rules.catalog.fragments import EXPOSED, TABLE, TABLES
+from schemagate.findings.rules.catalog_rules.fragments import EXPOSED, TABLE, TABLES
 
-DEFINER_SEARCH_PATH = rule(
+SECURITY_DEFINER_SEARCH_PATH = rule(
     "security-definer-search-path",
     "error",
     "security",
@@ -27,7 +27,7 @@ DEFINER_SEARCH_PATH = rule(
 )
 # Supabase's advisor flags every function without a fixed search_path; the SECURITY DEFINER ones are
 # the dangerous ones, so they are an error above and the others only a warning here.
-INVOKER_SEARCH_PATH = rule(
+FUNCTION_SEARCH_PATH_MUTABLE = rule(
     "function-search-path-mutable",
     "warning",
     "security",
@@ -47,7 +47,7 @@ INVOKER_SEARCH_PATH = rule(
         "  as $$ begin new.updated_at = now(); return new; end $$;"
     ),
 )
-DEFINER_EXPOSED = rule(
+SECURITY_DEFINER_EXECUTABLE = rule(
     "security-definer-executable",
     "warning",
     "security",
@@ -85,7 +85,7 @@ VIEW_BYPASSES_RLS = rule(
         "  select id, body from public.notes;"
     ),
 )
-VIEW_AUTH_USERS = rule(
+VIEW_EXPOSES_AUTH_USERS = rule(
     "view-exposes-auth-users",
     "error",
     "security",
@@ -136,7 +136,7 @@ FOREIGN_TABLE_IN_API = rule(
         "create foreign table private.remote (id int) server files_server;"
     ),
 )
-PUBLIC_BUCKET_LISTING = rule(
+PUBLIC_BUCKET_ALLOWS_LISTING = rule(
     "public-bucket-allows-listing",
     "warning",
     "security",
@@ -156,7 +156,7 @@ PUBLIC_BUCKET_LISTING = rule(
         "  using (bucket_id = 'avatars' and (select auth.uid()) = owner);"
     ),
 )
-GRAPHQL_ANON_EXPOSED = rule(
+GRAPHQL_ANON_TABLE_EXPOSED = rule(
     "graphql-anon-table-exposed",
     "info",
     "security",
@@ -176,7 +176,7 @@ GRAPHQL_ANON_EXPOSED = rule(
         "revoke select on public.things from anon;"
     ),
 )
-GRAPHQL_AUTHENTICATED_EXPOSED = rule(
+GRAPHQL_AUTHENTICATED_TABLE_EXPOSED = rule(
     "graphql-authenticated-table-exposed",
     "info",
     "security",
@@ -195,7 +195,7 @@ GRAPHQL_AUTHENTICATED_EXPOSED = rule(
         "revoke select on public.things from authenticated;"
     ),
 )
-SENSITIVE_COLUMNS = rule(
+SENSITIVE_COLUMNS_EXPOSED = rule(
     "sensitive-columns-exposed",
     "error",
     "security",
@@ -259,14 +259,14 @@ def _graphql(role: str) -> str:
 # PostgreSQL project, the rule has nothing to judge and its query would fail.
 _API_ROLES = ("role:anon", "role:authenticated")
 NEEDS = {
-    PUBLIC_BUCKET_LISTING.id: ("storage.buckets",),
+    PUBLIC_BUCKET_ALLOWS_LISTING.id: ("storage.buckets",),
     FOREIGN_TABLE_IN_API.id: _API_ROLES,
-    SENSITIVE_COLUMNS.id: _API_ROLES,
+    SENSITIVE_COLUMNS_EXPOSED.id: _API_ROLES,
 }
 
 QUERIES: list[tuple[Rule, str]] = [
     (
-        DEFINER_SEARCH_PATH,
+        SECURITY_DEFINER_SEARCH_PATH,
         f"""
         SELECT 'function', {_FUNCTION}, {_FUNCTION},
                format('SECURITY DEFINER function %s(%s) has no fixed search_path',
@@ -275,7 +275,7 @@ QUERIES: list[tuple[Rule, str]] = [
         WHERE {_FUNCTION} = ANY(%(functions)s) AND p.prosecdef AND {_NO_SEARCH_PATH}""",
     ),
     (
-        INVOKER_SEARCH_PATH,
+        FUNCTION_SEARCH_PATH_MUTABLE,
         f"""
         SELECT 'function', {_FUNCTION}, {_FUNCTION}, format('function %s(%s) has no fixed search_path',
                p.oid::regproc, pg_get_function_identity_arguments(p.oid)), NULL, {_SET_SEARCH_PATH}
@@ -285,7 +285,7 @@ QUERIES: list[tuple[Rule, str]] = [
           AND {_NO_SEARCH_PATH}""",
     ),
     (
-        DEFINER_EXPOSED,
+        SECURITY_DEFINER_EXECUTABLE,
         f"""
         SELECT 'function', {_FUNCTION}, {_FUNCTION},
                format('SECURITY DEFINER function %s(%s) is executable by %s',
@@ -307,7 +307,7 @@ QUERIES: list[tuple[Rule, str]] = [
                            OR c.reloptions @> ARRAY['security_invoker=1'], false)""",
     ),
     (
-        VIEW_AUTH_USERS,
+        VIEW_EXPOSES_AUTH_USERS,
         f"""
         SELECT DISTINCT 'view', {_VIEW}, {_VIEW}, format('view %s exposes auth.users', {_VIEW}), NULL::text
         FROM pg_class c JOIN pg_rewrite r ON r.ev_class = c.oid JOIN pg_depend d ON d.objid = r.oid
@@ -330,7 +330,7 @@ QUERIES: list[tuple[Rule, str]] = [
                OR has_table_privilege('authenticated', c.oid, 'SELECT'))""",
     ),
     (
-        SENSITIVE_COLUMNS,
+        SENSITIVE_COLUMNS_EXPOSED,
         f"""
         SELECT 'table', {TABLE}, {TABLE}, format('table %s has no RLS and exposes %s', {TABLE},
                string_agg(DISTINCT a.attname, ', ' ORDER BY a.attname)), NULL
@@ -342,7 +342,7 @@ QUERIES: list[tuple[Rule, str]] = [
         GROUP BY c.oid, c.relnamespace, c.relname""",
     ),
     (
-        PUBLIC_BUCKET_LISTING,
+        PUBLIC_BUCKET_ALLOWS_LISTING,
         f"""
         SELECT 'bucket', b.id, b.id, format('public bucket %s can be listed: %s', b.id,
                string_agg(quote_ident(p.policyname), ', ' ORDER BY p.policyname)), NULL
@@ -356,6 +356,6 @@ QUERIES: list[tuple[Rule, str]] = [
            OR (regexp_match(p.qual, {_literal(_BUCKET_ONLY)}, 'i'))[1] = quote_literal(b.id))
         GROUP BY b.id""",
     ),
-    (GRAPHQL_ANON_EXPOSED, _graphql("anon")),
-    (GRAPHQL_AUTHENTICATED_EXPOSED, _graphql("authenticated")),
+    (GRAPHQL_ANON_TABLE_EXPOSED, _graphql("anon")),
+    (GRAPHQL_AUTHENTICATED_TABLE_EXPOSED, _graphql("authenticated")),
 ]

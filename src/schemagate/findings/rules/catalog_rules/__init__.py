@@ -23,17 +23,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from schemagate.findings import Rule
-from schemagate.findings.rules import statements
-from schemagate.findings.rules.catalog import conventions, keys, rls, security
+from schemagate.findings.rules.catalog_rules import conventions, keys, rls, security
 
 if TYPE_CHECKING:
     from schemagate.database.connection import Connection
 
 QUERIES: list[tuple[Rule, str]] = [*rls.QUERIES, *keys.QUERIES, *conventions.QUERIES, *security.QUERIES]
-# Rules with a parse-tree detector for `lint` that the catalog judges again, finally, in `check`.
-REPLACES = frozenset({statements.AUTH_PER_ROW.id, statements.FK_ON_DELETE.id})
 # Fixes that need the author's words or a decision: shown, never committed for them
-STARTS_ONLY = frozenset({conventions.TIMESTAMPS.id, conventions.TABLE_COMMENT.id})
+STARTS_ONLY = frozenset({conventions.MISSING_TIMESTAMPS.id, conventions.MISSING_TABLE_COMMENT.id})
 
 
 @dataclass

@@ -4,10 +4,10 @@ parent does, and no index is there twice."""
 from __future__ import annotations
 
 from schemagate.findings import Rule, rule
-from schemagate.findings.rules.catalog.fragments import NAME, TABLE, TABLES
-from schemagate.findings.rules.statements import FK_ON_DELETE
+from schemagate.findings.rules.catalog_rules import dual
+from schemagate.findings.rules.catalog_rules.fragments import CONSTRAINT, NAME, TABLE, TABLES
 
-UNINDEXED_FK = rule(
+UNINDEXED_FOREIGN_KEY = rule(
     "unindexed-foreign-key",
     "warning",
     "fk-index",
@@ -63,7 +63,7 @@ DUPLICATE_INDEX = rule(
     ),
 )
 
-FKEY_TO_AUTH_UNIQUE = rule(
+FOREIGN_KEY_TO_AUTH_UNIQUE = rule(
     "foreign-key-to-auth-unique",
     "error",
     "fk-index",
@@ -87,13 +87,12 @@ FKEY_TO_AUTH_UNIQUE = rule(
     ),
 )
 
-_CONSTRAINT = f"{TABLE} || '|' || k.conname"
 
 QUERIES: list[tuple[Rule, str]] = [
     (
-        UNINDEXED_FK,
+        UNINDEXED_FOREIGN_KEY,
         f"""
-        SELECT 'constraint', {_CONSTRAINT}, {TABLE}, format('foreign key %s on %s (%s) has no index',
+        SELECT 'constraint', {CONSTRAINT}, {TABLE}, format('foreign key %s on %s (%s) has no index',
                k.conname, {TABLE},
                (SELECT string_agg(a.attname, ', ' ORDER BY a.attnum) FROM pg_attribute a
                 WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey))), NULL,
@@ -110,19 +109,11 @@ QUERIES: list[tuple[Rule, str]] = [
                  FROM unnest((string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(k.conkey)]) x)
               = (SELECT array_agg(x ORDER BY x) FROM unnest(k.conkey) x))""",
     ),
+    (dual.FOREIGN_KEY_WITHOUT_ON_DELETE, dual.QUERIES[dual.FOREIGN_KEY_WITHOUT_ON_DELETE]),
     (
-        FK_ON_DELETE,
+        FOREIGN_KEY_TO_AUTH_UNIQUE,
         f"""
-        SELECT 'constraint', {_CONSTRAINT}, {TABLE},
-               format('foreign key %s on %s to %s has no ON DELETE action', k.conname, {TABLE},
-                      k.confrelid::regclass), NULL
-        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
-        WHERE {TABLES} AND k.contype = 'f' AND k.confdeltype = 'a'""",
-    ),
-    (
-        FKEY_TO_AUTH_UNIQUE,
-        f"""
-        SELECT 'constraint', {_CONSTRAINT}, {TABLE},
+        SELECT 'constraint', {CONSTRAINT}, {TABLE},
                format('foreign key %s on %s references unique, non-primary %s', k.conname, {TABLE},
                       k.conindid::regclass), NULL
         FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid

@@ -22,15 +22,11 @@ from schemagate.database.server.sandbox import Sandbox, beside
 from schemagate.errors import SchemagateError
 from schemagate.files.migrations import project_files_root, read_migration
 from schemagate.findings import Finding
-from schemagate.findings.rules.declarative import SCHEMAS_OUT_OF_SYNC
+from schemagate.findings.rules.declarative import disagreement, do_not_apply
 from schemagate.repofiles import UnreadableFile
 from schemagate.statements.sql import parse
 
 DATABASE = "schemagate_schemas"
-_WHERE = {
-    "added": "in supabase/schemas and in no migration",
-    "removed": "in the migrations, not in supabase/schemas",
-}
 
 
 def files(config: Config) -> list[Path]:
@@ -69,12 +65,11 @@ def judge(
             except UnreadableFile:
                 raise  # a file no command reads (exit 2, as everywhere), not a disagreement
             except SchemagateError as exc:
-                message = f"the schema files do not apply: {exc.reason}"
-                return [Finding(SCHEMAS_OUT_OF_SYNC, message, exc.path or path, exc.line)]
+                return [do_not_apply(exc, path)]
         declared = inventory.take(conn)
     changes = diff.between(_comparable(migrations), _comparable(declared))
     theirs = inventory.extension_schemas(migrations, declared)
-    return [_finding(c) for c in diff.folded(changes) if c.object.split(".", 1)[0] not in theirs]
+    return [disagreement(c) for c in diff.folded(changes) if c.object.split(".", 1)[0] not in theirs]
 
 
 def _comparable(found: inventory.Inventory) -> inventory.Inventory:
@@ -86,11 +81,3 @@ def _comparable(found: inventory.Inventory) -> inventory.Inventory:
             for key, definition in found.objects.items()
         }
     )
-
-
-def _finding(change: diff.Change) -> Finding:
-    if change.change == "changed":
-        message = f"{change.kind} {change.object} differs: migrations → schema files: {change.detail}"
-    else:
-        message = f"{change.kind} {change.object} is {_WHERE[change.change]}"
-    return Finding(SCHEMAS_OUT_OF_SYNC, message, subject=change.object)

@@ -13,9 +13,10 @@ from unitcheck import forget_secrets
 from fakegithub import TOKEN, FakeGitHub, State
 from schemagate import secrets
 from schemagate.action import comments, review
-from schemagate.action.api import ApiError, GitHubApi
+from schemagate.action.api import GitHubApi
 from schemagate.action.feedback import PullRequest
 from schemagate.action.runner import Runner
+from schemagate.errors import ApiError
 from schemagate.findings.fixes import Edit
 
 MARKER = "<!-- schemagate:check -->"

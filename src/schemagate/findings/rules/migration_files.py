@@ -10,7 +10,7 @@ from schemagate.files.changes import Changes
 from schemagate.files.migrations import EXPECTED, Migration, version_order
 from schemagate.findings import Finding, rule
 
-SKIPPED = rule(
+SKIPPED_MIGRATION_FILE = rule(
     "skipped-migration-file",
     "warning",
     "name",
@@ -26,7 +26,7 @@ SKIPPED = rule(
     ),
 )
 
-TIMESTAMPED = rule(
+TIMESTAMPED_FILE_NAME = rule(
     "timestamped-file-name",
     "warning",
     "name",
@@ -40,7 +40,7 @@ TIMESTAMPED = rule(
         "another branch's 2_… collides with it."
     ),
 )
-OUT_OF_ORDER = rule(
+OUT_OF_ORDER_VERSION = rule(
     "out-of-order-version",
     "error",
     "name",
@@ -54,7 +54,7 @@ OUT_OF_ORDER = rule(
         "database that already has 20251201000000."
     ),
 )
-EDITED = rule(
+EDITED_MERGED_MIGRATION = rule(
     "edited-merged-migration",
     "error",
     "history",
@@ -68,7 +68,7 @@ EDITED = rule(
         "that already has it."
     ),
 )
-DELETED = rule(
+DELETED_MERGED_MIGRATION = rule(
     "deleted-merged-migration",
     "error",
     "history",
@@ -96,7 +96,7 @@ def _is_timestamp(version: str) -> bool:
 
 def check(new: list[Migration], changes: Changes, root: Path, skipped: Sequence[Path] = ()) -> list[Finding]:
     findings = [
-        Finding(SKIPPED, f"{path.name} is skipped: {EXPECTED}", path, None)
+        Finding(SKIPPED_MIGRATION_FILE, f"{path.name} is skipped: {EXPECTED}", path, None)
         for path in skipped
         if changes.is_added(path)
     ]
@@ -104,7 +104,7 @@ def check(new: list[Migration], changes: Changes, root: Path, skipped: Sequence[
         if not _is_timestamp(migration.version):
             findings.append(
                 Finding(
-                    TIMESTAMPED,
+                    TIMESTAMPED_FILE_NAME,
                     f"{migration.filename}: version {migration.version} is not a YYYYMMDDHHMMSS timestamp",
                     migration.path,
                     1,
@@ -113,7 +113,7 @@ def check(new: list[Migration], changes: Changes, root: Path, skipped: Sequence[
         if changes.base_newest is not None and migration.order <= version_order(changes.base_newest):
             findings.append(
                 Finding(
-                    OUT_OF_ORDER,
+                    OUT_OF_ORDER_VERSION,
                     f"{migration.filename}: version {migration.version} is not newer than "
                     f"the base branch's newest migration ({changes.base_newest})",
                     migration.path,
@@ -123,7 +123,7 @@ def check(new: list[Migration], changes: Changes, root: Path, skipped: Sequence[
     for migration, _before in changes.edited:
         findings.append(
             Finding(
-                EDITED,
+                EDITED_MERGED_MIGRATION,
                 f"{migration.filename} was merged already and is edited in this change",
                 migration.path,
                 1,
@@ -132,7 +132,7 @@ def check(new: list[Migration], changes: Changes, root: Path, skipped: Sequence[
     for gone in changes.deleted:
         findings.append(
             Finding(
-                DELETED,
+                DELETED_MERGED_MIGRATION,
                 f"{Path(gone.path).name} was merged already and is deleted in this change",
                 root / gone.path,
                 None,
