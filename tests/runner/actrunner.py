@@ -34,7 +34,7 @@ import signal
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,9 +113,9 @@ def action_folder(folder: Path, image: str) -> Path:
     return folder
 
 
-def local_repositories(workflow: str, action: Path) -> list[str]:
+def local_repositories(workflow: Path, action: Path) -> list[str]:
     """--local-repository options for the actions the workflow names (other than checkout)."""
-    text = (WORKFLOWS / workflow).read_text()
+    text = workflow.read_text()
     options = [
         f"--local-repository=schemagate/schemagate@{ref}={action}" for ref in _ACTION_USE.findall(text)
     ]
@@ -141,8 +141,10 @@ class Act:
         payload: Mapping[str, object],
         github: FakeGitHub,
         secrets: Mapping[str, str] | None = None,
+        options: Sequence[str] = (),
     ) -> ActRun:
-        """`act <event>` on one workflow of the repository's .github/workflows/."""
+        """`act <event>` on one workflow of the repository's .github/workflows/, with act's own
+        `options` added."""
         event_path = repo.parent / f"{event}.json"
         event_path.write_text(json.dumps(payload))
         values = {"GITHUB_TOKEN": TOKEN, **(secrets or {})}
@@ -150,7 +152,8 @@ class Act:
         command += [f"-P=ubuntu-latest={self.image}", "--pull=false", "--bind", "--rm"]
         command += [f"--env=GITHUB_API_URL={github.url}", "--env=SCHEMAGATE_GITHUB_BACKOFF=0"]
         command += ["--container-daemon-socket=-"]  # the job needs no engine of its own
-        command += local_repositories(workflow, self.action)
+        command += local_repositories(repo / ".github" / "workflows" / workflow, self.action)
+        command += options
         command += [f"--secret={name}" for name in values]  # values from the environment, not argv
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "ACT"))}
         env |= {"DOCKER_HOST": self.docker_host, **values}
