@@ -85,7 +85,9 @@ def podman_service(folder: Path) -> Iterator[str]:
     listener.listen(64)
     fd = listener.fileno()
     # the service expects the socket as fd 3 and LISTEN_PID to be its own pid: exec keeps the shell's
-    script = f"exec 3<&{fd} {fd}<&-; LISTEN_PID=$$ LISTEN_FDS=1 exec podman system service --time=0"
+    # (when the socket already is fd 3, moving it there would close it)
+    move = "" if fd == 3 else f"exec 3<&{fd} {fd}<&-; "
+    script = f"{move}LISTEN_PID=$$ LISTEN_FDS=1 exec podman system service --time=0"
     service = subprocess.Popen(
         ["bash", "-c", script], pass_fds=[fd], stdout=subprocess.DEVNULL, preexec_fn=_die_with_parent
     )
