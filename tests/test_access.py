@@ -194,7 +194,7 @@ def test_a_policy_opening_an_existing_table_to_anon_is_an_error_naming_it(
     }
     row = (
         "| public\\.notes | anon | select "
-        "| 🔓 policy 'public read' gives every caller the same rows\\: using \\(true\\) |"
+        '| 🔓 policy "public read" gives every caller the same rows\\: using \\(true\\) |'
     )
     assert row in comment.split("<details", 1)[0]  # open to anyone: never folded
 

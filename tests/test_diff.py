@@ -178,10 +178,3 @@ def test_the_summary_counts_tables_added_removed_and_changed(changed: Report) ->
     # refunds added; legacy removed; orders and tags changed; function, view, type, extension, publication
     assert "1 table added, 1 removed, 2 changed, 5 other objects" in summary
 
-
-def test_zz_show(changed: Report) -> None:
-    assert changed.picture
-    for c in changed.picture.changes:
-        print(c)
-    print("\n".join(rendered.render(changed.picture)))
-    print([f"{f.rule.id}: {f.message}" for f in changed.findings])

@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from schemagate.report.escape import code_block, inline, visible
+from schemagate.statements.tree import quoted
 
 if TYPE_CHECKING:
     from schemagate.database.catalog.access import Access
@@ -199,7 +200,7 @@ def _how(a: Access) -> str:
         return "🔓 RLS off: every row"
     if a.alike:
         name, expression = a.alike[0]
-        return f"🔓 policy {name!r} gives every caller the same rows: {expression}"
+        return f"🔓 policy {quoted(name)} gives every caller the same rows: {expression}"
     return f"🔒 {a.via.split('; ', 1)[-1]}: rows depend on the caller"
 
 

@@ -26,6 +26,21 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def dotted_parts(name: str) -> list[str]:
+    """A dotted name as PostgreSQL writes it (`public.notes."Anyone reads."`) cut at the dots
+    outside double quotes, each part kept as written."""
+    parts, current, inside = [], "", False
+    for char in name:
+        if char == '"':
+            inside = not inside  # a doubled "" inside quotes flips twice: still inside
+        if char == "." and not inside:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
+
+
 def qualified(names: list[str], default_schema: str = "public") -> str:
     return ".".join(names) if len(names) > 1 else f"{default_schema}.{names[0]}" if names else ""
 

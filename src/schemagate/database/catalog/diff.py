@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from schemagate.database.catalog.inventory import KINDS, Inventory
+from schemagate.statements.tree import dotted_parts
 
 # objects that belong to a table, named schema.table.<name> or schema.table (rls, grants)
 TABLE_PARTS = {"column", "constraint", "policy", "trigger", "rls", "grant"}
@@ -32,8 +33,8 @@ class Change:
         if self.kind == "index":
             found = _INDEX_ON.search(self.detail)
             return found[1] if found else None
-        if self.kind in TABLE_PARTS:
-            return self.object.rsplit(".", 1)[0]
+        if self.kind in TABLE_PARTS:  # schema.table.part, where a quoted part may hold dots
+            return ".".join(dotted_parts(self.object)[:2])
         return None
 
 
