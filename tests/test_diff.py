@@ -177,4 +177,3 @@ def test_the_summary_counts_tables_added_removed_and_changed(changed: Report) ->
     summary = next(line for line in rendered.render(changed.picture) if "<summary>" in line)
     # refunds added; legacy removed; orders and tags changed; function, view, type, extension, publication
     assert "1 table added, 1 removed, 2 changed, 5 other objects" in summary
-

@@ -78,7 +78,9 @@ class Report:
         return list(ITEMS)
 
     def reproduce(self) -> str:
-        return "schemagate check" + (f" --base {self.base}" if self.base else "")
+        """The command that judges the same files: without a base every file was new, which is
+        `--all` (a bare `check` on a feature branch would take the merge-base)."""
+        return "schemagate check " + (f"--base {self.base}" if self.base else "--all")
 
     def to_json(self) -> dict[str, Any]:
         return {
