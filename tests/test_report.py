@@ -58,7 +58,7 @@ def test_failing_report_has_a_verdict_a_row_per_migration_and_folded_details(
     assert statement in first and "supabase/migrations/20251202000000_bad.sql:1" not in page
     assert first.index("rls-disabled") < first.index(statement)
     assert "alter table public.open_table enable row level security;" in first
-    assert "<code>schemagate check</code>" in page
+    assert "<code>schemagate check --all</code>" in page
 
 
 HOSTILE = "@everyone <script>alert(1)</script> [click](https://evil.example) | www.evil.example `x` **b**"
