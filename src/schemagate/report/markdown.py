@@ -9,6 +9,7 @@ matters is said once per comment, folded. Past GitHub's limit the comment points
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from schemagate import __version__
@@ -366,18 +367,42 @@ def render(
 
 def _within(text: str, limit: int, size: Callable[[str], int]) -> str:
     """Whole lines up to the limit: the fallback is short unless its own lines are huge (a finding
-    quoting a long statement), and an answer GitHub refuses would leave the PR without a verdict."""
+    quoting a long statement), and an answer GitHub refuses would leave the PR without a verdict.
+    A cut inside a code block or a <details> closes them, so that the note after it reads as
+    text, not as code or a folded part."""
     if size(text) <= limit:
         return text
     cut = "\n\n*… cut at GitHub's size limit: the job summary and report.json have it all.*"
     kept: list[str] = []
-    used = size(cut)
+    used, state = size(cut), _Open()
     for line in text.split("\n"):
-        used += size(line) + 1
-        if used > limit:
+        after = state.after(line)
+        if used + size(line) + 1 + sum(size(c) + 1 for c in after.closers()) > limit:
             break
         kept.append(line)
-    return "\n".join(kept) + cut
+        used, state = used + size(line) + 1, after
+    return "\n".join([*kept, *state.closers()]) + cut
+
+
+@dataclass(frozen=True)
+class _Open:
+    """What the Markdown so far left open: a code fence (its opening run of ` or ~), <details>."""
+
+    fence: str = ""
+    details: int = 0
+
+    def after(self, line: str) -> _Open:
+        stripped = line.strip()
+        if self.fence:
+            closes = stripped.startswith(self.fence) and not stripped.lstrip(self.fence[0]).strip()
+            return _Open("" if closes else self.fence, self.details)
+        if stripped.startswith(("```", "~~~")):
+            return _Open(stripped[: len(stripped) - len(stripped.lstrip(stripped[0]))], self.details)
+        opened = stripped.count("<details") - stripped.count("</details>")
+        return _Open("", max(self.details + opened, 0))
+
+    def closers(self) -> list[str]:
+        return ([self.fence] if self.fence else []) + ["</details>"] * self.details
 
 
 def _render(report: Report, limit: int, summary_url: str | None, size: Callable[[str], int]) -> str:
