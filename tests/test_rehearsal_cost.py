@@ -41,9 +41,9 @@ class _Sent(psycopg.Cursor[Any]):
         return super().execute(query, params, **kwargs)
 
 
-def _rehearse(db: Database, sql: str) -> tuple[list[tuple[str, int | None]], list[bytes]]:
-    path = Path("supabase/migrations/20250101000000_m.sql")
-    parsed = parse(Migration("20250101000000", "m", path, sql, ""))
+def _rehearse(db: Database, sql: str, name: str = "m") -> tuple[list[tuple[str, int | None]], list[bytes]]:
+    path = Path(f"supabase/migrations/20250101000000_{name}.sql")
+    parsed = parse(Migration("20250101000000", name, path, sql, ""))
     with connect(db.url) as conn:
         conn.execute(sql.encode())  # the first run, as the check applied it
         conn.cursor_factory = _Sent
@@ -92,3 +92,25 @@ def test_a_replay_that_passes_is_one_exchange_and_one_that_fails_names_its_line(
         with replay.rolled_back(conn, Settings()), pytest.raises(MigrationFailed) as failed:
             replay.execute_each(conn, parse(Migration("1", "m", Path("m.sql"), wrong, "")))
     assert failed.value.line == 3  # the insert's column list, located statement by statement
+
+
+# a baseline as pg_dump writes it: its preamble, then objects none of which is written to run twice
+DUMPED = "SET statement_timeout = 0;\nSELECT pg_catalog.set_config('search_path', '', false);\n" + "".join(
+    f"CREATE TABLE public.d{i} (id bigint NOT NULL);\n" for i in range(40)
+)
+
+
+@pytest.mark.parametrize(("name", "sql"), [("baseline", DUMPED), ("remote_schema", DUMPED.split("\n", 2)[2])])
+def test_a_pulled_baseline_is_judged_once_at_its_first_failing_statement(
+    db: Database, name: str, sql: str
+) -> None:
+    found, sent = _rehearse(db, sql, name)
+    first = 3 if name == "baseline" else 1  # the first CREATE TABLE
+    assert found == [("not-idempotent", first)]
+    # the whole body once, then statements up to the first failure: not one savepoint each
+    assert sum(b"SAVEPOINT schemagate_statement" in query for query in sent) == first + 1
+
+
+def test_the_same_statements_in_an_ordinary_migration_are_each_named(db: Database) -> None:
+    found, _ = _rehearse(db, DUMPED.split("\n", 2)[2], "add_tables")
+    assert len(found) == 40

@@ -193,6 +193,9 @@ def _detaches_concurrently(cmd: dict[str, Any]) -> bool:
     return bool(definition.get("PartitionCmd", {}).get("concurrent"))
 
 
+_DUMP_PREAMBLE = "SELECT pg_catalog.set_config('search_path', '', false);"
+
+
 @dataclass(frozen=True)
 class ParsedMigration:
     migration: Migration
@@ -216,6 +219,13 @@ class ParsedMigration:
     def comments(self) -> tuple[tuple[int, int], ...]:
         """(start, end) of every comment, end exclusive."""
         return tuple((t.start, t.end + 1) for t in self._tokens if t.name in _COMMENT_TOKENS)
+
+    @property
+    def pulled(self) -> bool:
+        """A baseline of the whole schema, as `supabase db pull` writes it (named remote_schema by
+        default) or pg_dump does (its preamble empties search_path): thousands of statements, none
+        written to run twice."""
+        return self.migration.name == "remote_schema" or _DUMP_PREAMBLE in self.migration.text[:2048]
 
     @property
     def wrapped(self) -> bool:

@@ -12,7 +12,7 @@ NOTE = "cut at GitHub's size limit"
 
 
 def _html(text: str) -> str:
-    return cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE)
+    return str(cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE))
 
 
 def _long_report() -> str:
