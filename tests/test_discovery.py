@@ -12,13 +12,16 @@ from schemagate.errors import InputError
 from schemagate.files.migrations import discover
 
 
-def test_versions_sort_as_integers_not_strings(project: Project) -> None:
-    project.write("10_later.sql", "select 1;")
+def test_versions_sort_as_the_supabase_cli_applies_them_by_file_name(project: Project) -> None:
+    # the CLI lists the folder sorted by name (pkg/migration/list.go: fs.ReadDir) and applies in
+    # that order: a 12-digit version sorts by its text among 14-digit ones, 9 after 10
     project.write("9_earlier.sql", "select 1;")
+    project.write("10_later.sql", "select 1;")
     project.write("20251120170000_add_user_preferences.sql", "select 1;")
+    project.write("202511201800_short_version.sql", "select 1;")
     found = discover(project.migrations).migrations
-    assert [m.version for m in found] == ["9", "10", "20251120170000"]
-    assert found[2].name == "add_user_preferences"
+    assert [m.version for m in found] == ["10", "20251120170000", "202511201800", "9"]
+    assert found[1].name == "add_user_preferences"
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ MAX_FILE_BYTES = SQL_LIMIT
 _TOO_BIG = " for a migration; load bulk data from supabase/seed.sql or COPY instead"
 _BOM = "\ufeff"
 
-# (significant digits, the digits, the text as written): see version_order
+# (0 for a number, else -1; the text as its file name sorts; the text as written): see version_order
 VersionOrder = tuple[int, str, str]
 
 
@@ -34,15 +34,16 @@ def is_number(version: str) -> bool:
 
 
 def version_order(version: str) -> VersionOrder:
-    """Where a version sorts: by its number, computed without int() (which refuses a history row of
-    over 4,300 digits and is slow below that); anything that is not a number sorts first.
+    """Where a version sorts: as the Supabase CLI applies files, in the order of their names
+    (`fs.ReadDir` in its pkg/migration/list.go), so a 12-digit version sorts among 14-digit ones
+    by its text, not by its size; anything that is not a number sorts first.
 
-    Only the order is numeric. Whether a file was applied is decided, as the Supabase CLI decides
-    it, by the version's text: `020250103000000` in the history is not `20250103000000`."""
+    The `_` after the version makes two versions compare as their file names do (`2024_a.sql`
+    after `20240_b.sql`). Whether a file was applied is decided, as the CLI decides it, by the
+    version's text: `020250103000000` in the history is not `20250103000000`."""
     if not is_number(version):
         return (-1, "", version)
-    digits = version.lstrip("0")
-    return (len(digits), digits, version)
+    return (0, version + "_", version)
 
 
 @dataclass(frozen=True)
@@ -148,11 +149,11 @@ def _candidates(directory: Path) -> list[os.DirEntry[str]]:
 
 
 def discover(directory: Path, *, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Discovery:
-    """Every migration in the folder, sorted by version as a number."""
+    """Every migration in the folder, in the order the Supabase CLI applies them (version_order)."""
     if not directory.is_dir():
         raise InputError(f"migrations folder not found: {directory}")
     root = root or project_root(directory)
-    found: dict[str, Migration] = {}  # by number: 0001 and 1 would sort as one, so both are refused
+    found: dict[str, Migration] = {}  # by number: 0001 and 1 are one number, so both are refused
     notices: list[str] = []
     skipped: list[Path] = []
     for entry in _candidates(directory):

@@ -21,17 +21,24 @@ def test_is_number(version: str, number: bool) -> None:
     assert migrations.is_number(version) is number
 
 
-def test_version_order_sorts_by_number_then_text_and_non_numbers_first() -> None:
-    assert migrations.version_order("0012") == (2, "12", "0012")
-    assert migrations.version_order("000") == (0, "", "000")
+def test_version_order_is_the_supabase_cli_s_file_name_order_and_non_numbers_first() -> None:
+    assert migrations.version_order("0012") == (0, "0012_", "0012")
     assert migrations.version_order("x1") == (-1, "", "x1")
     versions = ["10", "9", "x", "0009", "2" * 5000, "100"]
-    assert sorted(versions, key=migrations.version_order) == ["x", "0009", "9", "10", "100", "2" * 5000]
+    # as the files sort: `100_…` before `10_…`, since `0` comes before `_`
+    assert sorted(versions, key=migrations.version_order) == ["x", "0009", "100", "10", "2" * 5000, "9"]
+    # a 12-digit version among 14-digit ones sorts by its text, as `ls` shows the files
+    assert sorted(["20240101000000", "202401021200"], key=migrations.version_order) == [
+        "20240101000000",
+        "202401021200",
+    ]
+    # and two versions where one starts the other compare as their file names do
+    assert sorted(["2024", "20240"], key=migrations.version_order) == ["20240", "2024"]
 
 
 def test_a_migration_s_order_and_file_name() -> None:
     migration = Migration("007", "x", Path("/a/007_x.sql"), "", "")
-    assert migration.order == (1, "7", "007")
+    assert migration.order == (0, "007_", "007")
     assert migration.filename == "007_x.sql"
     assert Discovery([migration]).by_version() == {"007": migration}
     assert Discovery([]).notices == [] and Discovery([]).skipped == []
@@ -163,14 +170,14 @@ def test_project_root_is_the_nearest_folder_with_git(tmp_path: Path) -> None:
     assert migrations.project_root(bare) == bare.resolve()  # no .git above the test's folder
 
 
-def test_discover_orders_by_number_and_explains_what_it_skips(tmp_path: Path) -> None:
+def test_discover_orders_as_the_cli_lists_files_and_explains_what_it_skips(tmp_path: Path) -> None:
     folder = _repo(tmp_path)
     for name in ("10_c.sql", "9_b.sql", "0002_a.sql", "x.sql", "notes.txt", ".hidden.sql", "1_x.sql.bak"):
         (folder / name).write_text(f"-- {name}\n")
     (folder / "3_dir.sql").mkdir()
     found = migrations.discover(folder)
-    assert [m.filename for m in found.migrations] == ["0002_a.sql", "9_b.sql", "10_c.sql"]
-    assert [m.text for m in found.migrations] == ["-- 0002_a.sql\n", "-- 9_b.sql\n", "-- 10_c.sql\n"]
+    assert [m.filename for m in found.migrations] == ["0002_a.sql", "10_c.sql", "9_b.sql"]
+    assert [m.text for m in found.migrations] == ["-- 0002_a.sql\n", "-- 10_c.sql\n", "-- 9_b.sql\n"]
     assert found.notices == [
         f"{folder / '1_x.sql.bak'}: skipped (not a .sql file)",
         f"{folder / '3_dir.sql'}: skipped (a folder, not a migration file)",
