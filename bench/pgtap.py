@@ -13,12 +13,13 @@ runs them on the one database, with no copies).
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import psycopg
 
 from schemagate import commands
 from schemagate.commands.history_commands import quiet
@@ -27,43 +28,87 @@ from schemagate.database import history
 from schemagate.database.apply import engine, seeding
 from schemagate.database.connection import link
 from schemagate.database.dbtests import execute, parallel
+from schemagate.database.dbtests.tap import FileResult
 from schemagate.database.server.sandbox import prepared
 from schemagate.repofiles import present, repository_root
 from schemagate.statements.sql import extensions_created
 
-_TAP = re.compile(r"^\s*(?:not )?ok \d+")
+_COUNTS = Path(__file__).with_name("tap_counts.pl")
+
+# per file: planned (-1: no plan), run, passed, failed, skipped, todo, and the file's verdict
+Counts = tuple[int, int, int, int, int, int, bool]
 
 
-def _pg_prove(
-    url: str, folder: Path, files: list[Path], jobs: int
-) -> tuple[dict[Path, tuple[int, bool]], float, float]:
-    """Per file: how many TAP results pg_prove read and whether it passed; and the times of one
-    run over the whole folder, as `supabase test db` makes it, and of the same with `-j jobs`."""
-    counts = {}
-    for path in files:
-        done = subprocess.run(
-            ["pg_prove", "--verbose", "--dbname", url, str(path.resolve())],
-            capture_output=True,
-            text=True,
-            cwd=folder,
-            timeout=600,
-        )
-        counts[path] = (sum(1 for line in done.stdout.splitlines() if _TAP.match(line)), done.returncode == 0)
+def _their_counts(url: str, folder: Path, files: list[Path]) -> dict[Path, Counts]:
+    """Per file, what pg_prove's parser (TAP::Parser, pgTAP's source handler: pg_prove's psql
+    command line) counts, and whether pg_prove would pass the file."""
+    done = subprocess.run(
+        ["perl", str(_COUNTS), url, *(str(path.resolve()) for path in files)],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        timeout=1800,
+        check=True,
+    )
+    counts: dict[Path, Counts] = {}
+    for path, line in zip(files, done.stdout.splitlines(), strict=True):
+        numbers = [int(n) for n in line.split("\t")[1:]]
+        counts[path] = (*numbers[:6], numbers[7] == 0)  # type: ignore[assignment]
+    return counts
+
+
+def _our_counts(result: FileResult) -> Counts:
+    ran = len(result.assertions)
+    planned = -1 if result.planned is None else result.planned
+    failed = len(result.failures)
+    todo = sum(1 for a in result.assertions if a.directive == "todo")
+    verdict = result.status in {"passed", "skipped"}
+    return (planned, ran, ran - failed, failed, len(result.skipped), todo, verdict)
+
+
+def _pg_prove_seconds(url: str, other_url: str, folder: Path, jobs: int) -> tuple[float, float]:
+    """One pg_prove run over the whole folder, as `supabase test db` makes it (on `url`), and the
+    same with `-j jobs` (on `other_url`)."""
     seconds = []
-    for wide in ([], ["-j", str(jobs)]):
+    for at, wide in ((url, []), (other_url, ["-j", str(jobs)])):
         began = time.perf_counter()
         subprocess.run(
-            ["pg_prove", *wide, "--ext", ".pg", "--ext", ".sql", "-r", "--dbname", url, "."],
+            ["pg_prove", *wide, "--ext", ".pg", "--ext", ".sql", "-r", "--dbname", at, "."],
             capture_output=True,
             cwd=folder,
-            timeout=600,
+            timeout=1800,
         )
         seconds.append(time.perf_counter() - began)
-    return counts, seconds[0], seconds[1]
+    return seconds[0], seconds[1]
 
 
 def _verdicts(suite: execute.Suite) -> list[tuple[str, str, int, int]]:
     return [(r.path.as_posix(), r.status, len(r.assertions), len(r.failures)) for r in suite.files]
+
+
+def _shown(counts: Counts) -> str:
+    planned, ran, passed, failed, skipped, todo, ok = counts
+    return f"{planned}/{ran} {passed}p {failed}f {skipped}s {todo}t {'ok' if ok else 'FAIL'}"
+
+
+def _compare(ours: execute.Suite, theirs: dict[Path, Counts]) -> int:
+    """Prints a row per file (planned/run, passed, failed, skipped, todo, verdict); the number of
+    files whose counts and verdict agree. A file schemagate could not verify agrees when pg_prove
+    fails it."""
+    print(f"{'file':<58} {'schemagate':>26} {'pg_prove':>26}")
+    same = 0
+    for result in ours.files:
+        other = theirs[result.path]
+        if result.status == "unverified":
+            agree = not other[-1]
+            mine = "could not verify"
+        else:
+            agree = _our_counts(result) == other
+            mine = _shown(_our_counts(result))
+        same += agree
+        mark = "" if agree else "  <-- DIFFERENT"
+        print(f"{result.path.as_posix():<58} {mine:>26} {_shown(other):>26}{mark}")
+    return same
 
 
 def main(project: Path, seed: bool = True) -> int:
@@ -84,20 +129,20 @@ def main(project: Path, seed: bool = True) -> int:
                 seeding.seed(db.conn, config.seed_file, settings, quiet, shim=box.shim)
         root = repository_root(files[0])
         jobs = parallel.default_jobs()
-        ours = execute.run(box.url, files, folder=folder, root=root)
-        wide = execute.run(box.url, files, folder=folder, root=root, jobs=jobs, admin_url=box.admin_url)
-        theirs, their_seconds, their_wide = _pg_prove(box.url, folder, files, jobs)
-    print(f"{'file':<60} {'schemagate':>14} {'pg_prove':>14}")
-    same = 0
-    for result in ours.files:
-        mine = (len(result.assertions), result.status in {"passed", "skipped"})
-        if result.status == "unverified":
-            print(f"{result.path.as_posix():<60} {'could not verify':>14} {theirs[result.path][0]:>9} FAIL")
-            continue
-        other = theirs[result.path]
-        same += mine == other
-        shown = [f"{n} {'ok' if ok else 'FAIL'}" for n, ok in (mine, other)]
-        print(f"{result.path.as_posix():<60} {shown[0]:>14} {shown[1]:>14}")
+        # every run starts from the state the migrations left: a suite's files keep things (a
+        # helpers file creates functions, a last file drops them), so no run may see another's
+        with parallel.copies(box.url, box.admin_url, 5) as fresh:
+            if len(fresh) != 5:
+                print("could not copy the database for each run")
+                return 2
+            ours = execute.run(fresh[0], files, folder=folder, root=root)
+            wide = execute.run(fresh[1], files, folder=folder, root=root, jobs=jobs, admin_url=box.admin_url)
+            for url in fresh[2:]:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    execute.pgtap_missing(conn)  # as `supabase test db` installs it before pg_prove
+            theirs = _their_counts(fresh[2], folder, files)
+            their_seconds, their_wide = _pg_prove_seconds(fresh[3], fresh[4], folder, jobs)
+    same = _compare(ours, theirs)
     print(f"{same}/{len(files)} files agree; schemagate {ours.seconds:.2f} s, pg_prove {their_seconds:.2f} s")
     alike = _verdicts(wide) == _verdicts(ours)
     print(
