@@ -13,6 +13,7 @@ runs them on the one database, with no copies).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from schemagate import commands
 from schemagate.commands.history_commands import quiet
@@ -43,12 +45,13 @@ def _their_counts(url: str, folder: Path, files: list[Path]) -> dict[Path, Count
     """Per file, what pg_prove's parser (TAP::Parser, pgTAP's source handler: pg_prove's psql
     command line) counts, and whether pg_prove would pass the file."""
     done = subprocess.run(
-        ["perl", str(_COUNTS), url, *(str(path.resolve()) for path in files)],
+        ["perl", str(_COUNTS), *(str(path.resolve()) for path in files)],
         capture_output=True,
         text=True,
         cwd=folder,
         timeout=1800,
         check=True,
+        env=_libpq_env(url),
     )
     counts: dict[Path, Counts] = {}
     for path, line in zip(files, done.stdout.splitlines(), strict=True):
@@ -66,19 +69,38 @@ def _our_counts(result: FileResult) -> Counts:
     return (planned, ran, ran - failed, failed, len(result.skipped), todo, verdict)
 
 
-def _pg_prove_seconds(url: str, other_url: str, folder: Path, jobs: int) -> tuple[float, float]:
+def _libpq_env(url: str) -> dict[str, str]:
+    """The database for psql in libpq's variables: pg_prove splits `--dbname` at its `=` (a
+    conninfo string would reach psql cut short, and psql would try the default socket), and the
+    password stays out of the command line."""
+    names = {"host": "PGHOST", "port": "PGPORT", "dbname": "PGDATABASE", "user": "PGUSER"}
+    names["password"] = "PGPASSWORD"
+    given = {names[k]: str(v) for k, v in conninfo_to_dict(url).items() if k in names and v is not None}
+    return {**os.environ, **given}
+
+
+def _pg_prove_seconds(url: str, other_url: str, folder: Path, jobs: int, tests: int) -> tuple[float, float]:
     """One pg_prove run over the whole folder, as `supabase test db` makes it (on `url`), and the
-    same with `-j jobs` (on `other_url`)."""
+    same with `-j jobs` (on `other_url`). The first must have read the `tests` TAP results the
+    file by file run read, or its time says nothing; `-j` shares one database between its files,
+    so its count is only printed."""
     seconds = []
     for at, wide in ((url, []), (other_url, ["-j", str(jobs)])):
         began = time.perf_counter()
-        subprocess.run(
-            ["pg_prove", *wide, "--ext", ".pg", "--ext", ".sql", "-r", "--dbname", at, "."],
+        done = subprocess.run(
+            ["pg_prove", *wide, "--ext", ".pg", "--ext", ".sql", "-r", "."],
             capture_output=True,
+            text=True,
             cwd=folder,
             timeout=1800,
+            env=_libpq_env(at),
         )
         seconds.append(time.perf_counter() - began)
+        found = re.search(r"^Files=\d+, Tests=(\d+)", done.stdout, re.MULTILINE)
+        read = int(found[1]) if found else -1
+        print(f"pg_prove {' '.join(wide)}: {read} tests read")
+        if not wide and read != tests:
+            raise SystemExit(f"pg_prove read {read} tests, not {tests}: its time says nothing")
     return seconds[0], seconds[1]
 
 
@@ -141,7 +163,8 @@ def main(project: Path, seed: bool = True) -> int:
                 with psycopg.connect(url, autocommit=True) as conn:
                     execute.pgtap_missing(conn)  # as `supabase test db` installs it before pg_prove
             theirs = _their_counts(fresh[2], folder, files)
-            their_seconds, their_wide = _pg_prove_seconds(fresh[3], fresh[4], folder, jobs)
+            tests = sum(counts[1] for counts in theirs.values())
+            their_seconds, their_wide = _pg_prove_seconds(fresh[3], fresh[4], folder, jobs, tests)
     same = _compare(ours, theirs)
     print(f"{same}/{len(files)} files agree; schemagate {ours.seconds:.2f} s, pg_prove {their_seconds:.2f} s")
     alike = _verdicts(wide) == _verdicts(ours)
