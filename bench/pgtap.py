@@ -4,10 +4,11 @@
 
 The project's migrations and seed are applied once to a throwaway database (Supabase shim); then
 schemagate's runner and Debian's pg_prove (libtap-parser-sourcehandler-pgtap-perl) each run every
-test file on it, pg_prove as the Supabase CLI calls it (`--ext .pg --ext .sql -r`, from the tests
-folder). Printed: per file, the tests each saw and whether each passed; then the times of one
-file after the other and of files side by side on every core (`--jobs`, and `pg_prove -j`, which
-runs them on the one database, with no copies).
+test file, each run on its own fresh copy of that database, pg_prove as the Supabase CLI calls it
+(`--ext .pg --ext .sql -r`, from the tests folder). Printed: per file, planned/run, passed,
+failed, skipped, todo and the file's verdict by each (pg_prove's read by TAP::Parser through
+bench/tap_counts.pl); then the times of one file after the other and of files side by side on
+every core (`--jobs`, and `pg_prove -j`, which runs them on the one database, with no copies).
 """
 
 from __future__ import annotations
