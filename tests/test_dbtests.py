@@ -160,6 +160,30 @@ def test_psql_variables_includes_and_where_statements_end(tmp_path: Path) -> Non
     assert got[6].text == "select E'it\\'s; fine', :missing"
 
 
+def test_set_arguments_interpolate_and_quote_as_psql_does(tmp_path: Path) -> None:
+    # what psql 15 prints for each \echo (checked by hand): suites build a value from others with
+    # `\set whole :'first' ...`, and the value is what their tests then compare
+    path = _write(
+        tmp_path,
+        "vars.sql",
+        r"""
+        \set greeting 'it''s me'
+        \set path 'C:\\tmp'
+        \set joined :'greeting' || ' ' || :'path'
+        \echo [:joined]
+        \set mixed x:'greeting'y :"greeting" :'unset' "q:greeting" ':greeting'
+        \echo [:mixed]
+        \set cut 'a\\b' \\ select :'path';
+        """,
+    )
+    got = _steps(path, tmp_path)
+    assert [s.text for s in got] == [
+        "['it''s me'|| || E'C:\\\\tmp']",
+        """[x'it''s me'y"it's me":'unset'"q:greeting":greeting]""",
+        "select  E'C:\\\\tmp'",
+    ]
+
+
 def test_a_byte_order_mark_is_skipped_as_psql_skips_it(tmp_path: Path) -> None:
     path = tmp_path / "bom.sql"
     path.write_bytes("\ufeffbegin;\r\nselect 1;\r\n".encode())
@@ -559,7 +583,14 @@ def test_same_counts_as_pg_prove(db: Database, tmp_path: Path) -> None:
     todo = "select plan(2);\nselect todo('later', 1);\nselect ok(false, 'a');\nselect pass('b');\n"
     _write(tmp_path, "todo.sql", f"begin;\n{todo}select * from finish();\nrollback;\n")
     _write(tmp_path, "error.sql", "begin;\nselect plan(2);\nselect pass('one');\nselect 1/0;\nrollback;\n")
-    names = ["rls.sql", "todo.sql", "error.sql"]
+    # a value joined from others with \\set, as real suites build the text they then compare
+    joined = (
+        "\\set subject 'Hello, it''s me'\n\\set body 'Any news?'\n"
+        "\\set message :'subject' ' / ' :'body'\n"
+        "select is(:'message'::text, $$'Hello, it''s me' / 'Any news?'$$::text, 'joins both');\n"
+    )
+    _write(tmp_path, "vars.sql", f"begin;\nselect plan(1);\n{joined}select * from finish();\nrollback;\n")
+    names = ["rls.sql", "todo.sql", "error.sql", "vars.sql"]
     ours = {f.path.name: (len(f.assertions), f.status == "passed") for f in _run(db, tmp_path, *names).files}
     theirs = {}
     for name in names:
@@ -571,7 +602,8 @@ def test_same_counts_as_pg_prove(db: Database, tmp_path: Path) -> None:
         )
         tap = [line for line in done.stdout.splitlines() if line.startswith(("ok ", "not ok "))]
         theirs[name] = (len(tap), done.returncode == 0)
-    assert ours == theirs == {"rls.sql": (3, False), "todo.sql": (2, True), "error.sql": (1, False)}
+    expected = {"rls.sql": (3, False), "todo.sql": (2, True), "error.sql": (1, False), "vars.sql": (1, True)}
+    assert ours == theirs == expected
 
 
 def test_a_test_failing_on_the_base_too_is_already_failing(project: Project, cli: Callable[..., Run]) -> None:

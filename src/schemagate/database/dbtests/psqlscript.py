@@ -205,11 +205,7 @@ class _Reader:
         plain = _VARIABLE.match(text, pos + 1)
         variables = self.session.variables
         if quoted and quoted[2] in variables:
-            value = variables[quoted[2]]
-            if quoted[1] == "'":
-                self._add("'" + value.replace("'", "''") + "'")
-            else:
-                self._add('"' + value.replace('"', '""') + '"')
+            self._add(_quoted(variables[quoted[2]], quoted[1]))
             self.pos = quoted.end()
         elif plain and plain[0] in variables:
             self._add(variables[plain[0]])
@@ -220,12 +216,12 @@ class _Reader:
 
     # meta-commands --------------------------------------------------------------------------------
     def _meta(self) -> Iterator[Step]:
-        """A backslash command runs to the end of its line (or to a `\\\\`)."""
+        """A backslash command runs to the end of its line (or to a `\\\\` outside quotes)."""
         text, line = self.text, self.line
         end = text.find("\n", self.pos)
         end = len(text) if end == -1 else end
         rest = text[self.pos + 1 : end]
-        cut = rest.find("\\\\")
+        cut = _separator(rest)
         if cut != -1:
             rest = rest[:cut]
         self.pos += 1 + len(rest) + (2 if cut != -1 else 0)
@@ -288,23 +284,87 @@ class _Reader:
         return args
 
     def _argument(self, rest: str, i: int) -> tuple[str, int]:
+        """One argument, as psql's backslash lexer reads it: 'single' quotes with backslash
+        escapes and '' for a quote, "double" quotes kept as they are, and :name, :'name' and
+        :"name" interpolated outside quotes, even in the middle of a word (`\\set both :'a' :'b'`
+        is how suites join values)."""
         out: list[str] = []
+        variables = self.session.variables
         while i < len(rest) and not rest[i].isspace():
             ch = rest[i]
             if ch == "'":
-                i += 1
-                while i < len(rest) and rest[i] != "'":
-                    if rest[i] == "\\" and i + 1 < len(rest):
-                        i += 1
-                        out.append({"n": "\n", "t": "\t"}.get(rest[i], rest[i]))
-                    else:
-                        out.append(rest[i])
-                    i += 1
-                i += 1
-            elif ch == ":" and (found := _VARIABLE.match(rest, i + 1)) and found[0] in self.session.variables:
-                out.append(self.session.variables[found[0]])
+                i = _single_quoted(rest, i + 1, out)
+            elif ch == '"':
+                end = _double_quoted_end(rest, i + 1)
+                out.append(rest[i:end])
+                i = end
+            elif ch == ":" and (quoted := _QUOTED_VARIABLE.match(rest, i)):
+                # a name that is not set stays as written, quotes and all
+                name = quoted[2]
+                out.append(_quoted(variables[name], quoted[1]) if name in variables else quoted[0])
+                i = quoted.end()
+            elif ch == ":" and (found := _VARIABLE.match(rest, i + 1)) and found[0] in variables:
+                out.append(variables[found[0]])
                 i = found.end()
             else:
                 out.append(ch)
                 i += 1
         return "".join(out), i
+
+
+def _separator(rest: str) -> int:
+    """Where `\\\\` ends a meta-command's arguments, or -1; inside 'quotes' it is an escaped
+    backslash, inside "quotes" two characters."""
+    i = 0
+    while i < len(rest):
+        if rest[i] == "'":
+            i = _single_quoted(rest, i + 1, [])
+        elif rest[i] == '"':
+            i = _double_quoted_end(rest, i + 1)
+        elif rest.startswith("\\\\", i):
+            return i
+        else:
+            i += 1
+    return -1
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "b": "\b", "r": "\r", "f": "\f"}
+
+
+def _single_quoted(rest: str, i: int, out: list[str]) -> int:
+    """The inside of a 'quoted' argument, from `i`, into `out`; where it ends."""
+    while i < len(rest):
+        ch = rest[i]
+        if ch == "'" and rest.startswith("''", i):
+            out.append("'")
+            i += 2
+        elif ch == "'":
+            return i + 1
+        elif ch == "\\" and i + 1 < len(rest):
+            out.append(_ESCAPES.get(rest[i + 1], rest[i + 1]))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return i
+
+
+def _double_quoted_end(rest: str, i: int) -> int:
+    """Where a "quoted" argument that opened before `i` ends ("" is a quote inside it)."""
+    while i < len(rest):
+        if rest.startswith('""', i):
+            i += 2
+        elif rest[i] == '"':
+            return i + 1
+        else:
+            i += 1
+    return i
+
+
+def _quoted(value: str, quote: str) -> str:
+    """:'name' and :"name" as psql writes them (PQescapeLiteral, PQescapeIdentifier): a value
+    with a backslash becomes ` E'…'` with the backslash doubled, leading space included."""
+    if quote == '"':
+        return '"' + value.replace('"', '""') + '"'
+    literal = "'" + value.replace("'", "''").replace("\\", "\\\\") + "'"
+    return " E" + literal if "\\" in value else literal
