@@ -316,3 +316,15 @@ def test_conventions_warn_by_default_and_are_errors_under_the_strict_profile(pro
     (project.root / ".github" / "schemagate.yml").write_text("profile: strickt\n")
     with pytest.raises(InputError, match="line 1: profile must be default or strict, not 'strickt'"):
         configure(Overrides())
+
+
+def test_check_says_which_new_file_runs_outside_a_transaction(
+    cli: Cli, db: Database, project: Project
+) -> None:
+    project.write("20251201000000_t.sql", "create table if not exists public.t (id int primary key);")
+    project.write(
+        "20251202000000_idx.sql", "create index concurrently if not exists t_id_idx on public.t (id);"
+    )
+    run = cli("check", "--check-database-url", db.url)
+    assert "applied 20251201000000_t.sql\n" in run.out  # a transactional file: nothing more
+    assert "applied 20251202000000_idx.sql (outside a transaction: create index concurrently" in run.out
