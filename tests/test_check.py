@@ -168,6 +168,34 @@ def test_round_trip_passes_with_a_correct_down_file(db: Database, project: Proje
     assert finding.detail and "left behind by the down file: relation: public.things table" in finding.detail
 
 
+def test_round_trip_runs_the_up_file_again_on_the_databases_search_path(
+    db: Database, project: Project
+) -> None:
+    """Names without a schema, as hand-written migrations often have them: the second up lands
+    where the first did (it failed in pg_catalog, on the path schemagate reads the catalog with)."""
+    project.write("20251201000000_tags.sql", "create table if not exists tags (id bigint primary key);\n")
+    rollbacks = project.root / "supabase" / "rollbacks"
+    rollbacks.mkdir()
+    (rollbacks / "20251201000000_tags.sql").write_text("drop table if exists tags;\n")
+    report = run_check(db)
+    assert "round-trip-failed" not in rule_ids(report), [f.message for f in report.findings]
+
+
+def test_a_second_up_that_differs_says_how(db: Database, project: Project) -> None:
+    project.write("20251201000000_t.sql", "create table if not exists public.t (id bigint primary key);\n")
+    rollbacks = project.root / "supabase" / "rollbacks"
+    rollbacks.mkdir()
+    (rollbacks / "20251201000000_t.sql").write_text(  # undoes the table, and the grants of the next
+        "drop table if exists public.t;\n"
+        "alter default privileges in schema public revoke all on tables from anon;\n"
+    )
+    report = run_check(db)
+    (finding,) = [f for f in report.findings if f.rule.id == "round-trip-failed"]
+    assert "applied again after 20251201000000_t.sql gives a different schema" in finding.message
+    assert finding.detail and "missing the second time: grant: " in finding.detail, finding.detail
+    assert "anon" in finding.detail
+
+
 def test_check_cli_exit_codes_and_fail_on(cli: Cli, db: Database, project: Project) -> None:
     project.write(
         "20251201000000_x.sql", GOOD.replace("comment on table public.things is 'Things a user owns.';", "")
