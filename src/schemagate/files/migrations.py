@@ -150,7 +150,11 @@ def _candidates(directory: Path) -> list[os.DirEntry[str]]:
 def discover(directory: Path, *, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Discovery:
     """Every migration in the folder, sorted by version as a number."""
     if not directory.is_dir():
-        raise InputError(f"migrations folder not found: {directory}")
+        raise InputError(
+            f"migrations folder not found: {directory}",
+            hint="run schemagate in the folder that holds supabase/, or name the folder with "
+            "--migrations-dir (the Action's migrations-dir, the config's migrations_dir)",
+        )
     root = root or project_root(directory)
     found: dict[str, Migration] = {}  # by number: 0001 and 1 would sort as one, so both are refused
     notices: list[str] = []
