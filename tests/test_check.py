@@ -135,6 +135,16 @@ def test_a_broken_seed_fails_the_check(db: Database, project: Project) -> None:
     assert finding.path is not None and finding.path.name == "seed.sql" and finding.line == 2
 
 
+def test_a_failing_seed_or_migration_carries_the_servers_detail(db: Database, project: Project) -> None:
+    project.write("20251201000000_x.sql", GOOD)
+    (project.root / "supabase" / "seed.sql").write_text(
+        "insert into public.things (user_id) values ('00000000-0000-0000-0000-000000000001');\n"
+    )
+    report = run_check(db)
+    (finding,) = [f for f in report.findings if f.rule.id == "seed-failed"]
+    assert finding.detail and "is not present in table" in finding.detail, finding.detail
+
+
 def test_unparseable_file_is_reported_not_crashed(db: Database, project: Project) -> None:
     project.write("20251201000000_x.sql", "create tabel x ();")
     report = run_check(db)
