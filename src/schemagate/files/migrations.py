@@ -152,8 +152,9 @@ def discover(directory: Path, *, root: Path | None = None, max_bytes: int = MAX_
     if not directory.is_dir():
         raise InputError(
             f"migrations folder not found: {directory}",
-            hint="run schemagate in the folder that holds supabase/, or name the folder with "
-            "--migrations-dir (the Action's migrations-dir, the config's migrations_dir)",
+            hint="run schemagate in the project (the folder that holds supabase/, or one in it), or "
+            "name the folder with --migrations-dir (the Action's migrations-dir, the config's "
+            "migrations_dir)",
         )
     root = root or project_root(directory)
     found: dict[str, Migration] = {}  # by number: 0001 and 1 would sort as one, so both are refused
