@@ -121,6 +121,19 @@ def test_recorded_version_without_a_file_is_refused(cli: Cli, db: Database, proj
     assert "b" not in db.tables()
 
 
+def test_versions_without_a_file_get_a_repair_command_that_runs(
+    cli: Cli, db: Database, project: Project
+) -> None:
+    first, second = project.write("1_a.sql", "select 1;"), project.write("2_b.sql", "select 2;")
+    assert apply(cli, db).code == 0
+    first.unlink()
+    second.unlink()
+    run = apply(cli, db)
+    assert run.code == 2 and "applied version(s) 1, 2 have no migration file" in run.err
+    # space-separated, as the Supabase CLI reads its arguments (a comma would be part of "1,")
+    assert "`supabase migration repair --status reverted 1 2`" in run.err
+
+
 def test_out_of_order_needs_include_all(cli: Cli, db: Database, project: Project) -> None:
     project.write("20250102000000_new.sql", "create table new (id int);")
     assert apply(cli, db).code == 0

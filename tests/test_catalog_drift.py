@@ -128,6 +128,7 @@ def test_a_deploy_with_catalog_drift_applies_nothing_and_says_why(
     assert run.code == 2, run.text
     assert "production's catalog differs from its migrations in 1 place(s), nothing was applied" in run.err
     assert "column public.orders.note exists in production and in no migration" in run.err
+    assert "`--on-drift warn` (the Action's `on-drift: warn`) deploys anyway" in run.err  # the CLI's spelling
     assert db.history() == [("20251101000000", "schema")]
     assert "refunds" not in db.tables()
 

@@ -135,6 +135,16 @@ def test_a_broken_seed_fails_the_check(db: Database, project: Project) -> None:
     assert finding.path is not None and finding.path.name == "seed.sql" and finding.line == 2
 
 
+def test_a_failing_seed_or_migration_carries_the_servers_detail(db: Database, project: Project) -> None:
+    project.write("20251201000000_x.sql", GOOD)
+    (project.root / "supabase" / "seed.sql").write_text(
+        "insert into public.things (user_id) values ('00000000-0000-0000-0000-000000000001');\n"
+    )
+    report = run_check(db)
+    (finding,) = [f for f in report.findings if f.rule.id == "seed-failed"]
+    assert finding.detail and "is not present in table" in finding.detail, finding.detail
+
+
 def test_unparseable_file_is_reported_not_crashed(db: Database, project: Project) -> None:
     project.write("20251201000000_x.sql", "create tabel x ();")
     report = run_check(db)
@@ -166,6 +176,34 @@ def test_round_trip_passes_with_a_correct_down_file(db: Database, project: Proje
     (finding,) = [f for f in broken.findings if f.rule.id == "round-trip-failed"]
     assert "does not restore the schema" in finding.message
     assert finding.detail and "left behind by the down file: relation: public.things table" in finding.detail
+
+
+def test_round_trip_runs_the_up_file_again_on_the_databases_search_path(
+    db: Database, project: Project
+) -> None:
+    """Names without a schema, as hand-written migrations often have them: the second up lands
+    where the first did (it failed in pg_catalog, on the path schemagate reads the catalog with)."""
+    project.write("20251201000000_tags.sql", "create table if not exists tags (id bigint primary key);\n")
+    rollbacks = project.root / "supabase" / "rollbacks"
+    rollbacks.mkdir()
+    (rollbacks / "20251201000000_tags.sql").write_text("drop table if exists tags;\n")
+    report = run_check(db)
+    assert "round-trip-failed" not in rule_ids(report), [f.message for f in report.findings]
+
+
+def test_a_second_up_that_differs_says_how(db: Database, project: Project) -> None:
+    project.write("20251201000000_t.sql", "create table if not exists public.t (id bigint primary key);\n")
+    rollbacks = project.root / "supabase" / "rollbacks"
+    rollbacks.mkdir()
+    (rollbacks / "20251201000000_t.sql").write_text(  # undoes the table, and the grants of the next
+        "drop table if exists public.t;\n"
+        "alter default privileges in schema public revoke all on tables from anon;\n"
+    )
+    report = run_check(db)
+    (finding,) = [f for f in report.findings if f.rule.id == "round-trip-failed"]
+    assert "applied again after 20251201000000_t.sql gives a different schema" in finding.message
+    assert finding.detail and "missing the second time: grant: " in finding.detail, finding.detail
+    assert "anon" in finding.detail
 
 
 def test_check_cli_exit_codes_and_fail_on(cli: Cli, db: Database, project: Project) -> None:
@@ -316,3 +354,15 @@ def test_conventions_warn_by_default_and_are_errors_under_the_strict_profile(pro
     (project.root / ".github" / "schemagate.yml").write_text("profile: strickt\n")
     with pytest.raises(InputError, match="line 1: profile must be default or strict, not 'strickt'"):
         configure(Overrides())
+
+
+def test_check_says_which_new_file_runs_outside_a_transaction(
+    cli: Cli, db: Database, project: Project
+) -> None:
+    project.write("20251201000000_t.sql", "create table if not exists public.t (id int primary key);")
+    project.write(
+        "20251202000000_idx.sql", "create index concurrently if not exists t_id_idx on public.t (id);"
+    )
+    run = cli("check", "--check-database-url", db.url)
+    assert "applied 20251201000000_t.sql\n" in run.out  # a transactional file: nothing more
+    assert "applied 20251202000000_idx.sql (outside a transaction: create index concurrently" in run.out

@@ -37,6 +37,30 @@ def test_a_migration_that_breaks_the_seed_fails_local(cli: Cli, example: Project
     )
 
 
+def test_a_failure_on_a_throwaway_database_prints_the_servers_detail(cli: Cli, project: Project) -> None:
+    project.write("1_a.sql", "create table if not exists public.a (id int primary key);")
+    (project.root / "supabase" / "seed.sql").write_text("insert into public.a values (1), (1);\n")
+    run = cli("local", "--supabase", "false")
+    assert run.code == 1, run.text
+    err = run.err.splitlines()
+    assert err[0].startswith("error: supabase/seed.sql:1: 23505 duplicate key value"), err
+    assert err[1] == "  Key (id)=(1) already exists."  # which row: the seed's own
+
+
+def test_a_failure_in_production_keeps_its_rows_out_of_the_output(
+    cli: Cli, db: Database, project: Project
+) -> None:
+    project.write("1_a.sql", "create table if not exists public.a (email text);")
+    assert cli("apply", "--database-url", db.url, "--on-drift", "off").code == 0
+    with db.connect() as conn:
+        conn.execute(b"insert into public.a values ('bob@example.com'), ('bob@example.com')")
+    project.write("2_unique.sql", "create unique index if not exists a_email on public.a (email);")
+    run = cli("apply", "--database-url", db.url, "--on-drift", "off")
+    assert run.code == 1, run.text
+    assert "could not create unique index" in run.err
+    assert "bob@example.com" not in run.text  # production's DETAIL names the row: not printed
+
+
 def test_local_without_the_shim_runs_as_the_databases_owner(cli: Cli, project: Project) -> None:
     project.write(  # event triggers need a superuser, which migrations never are unless declared
         "1_a.sql",

@@ -4,6 +4,7 @@ and how long its rewrites and index builds will take there; production is only r
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -103,10 +104,24 @@ def test_the_plan_reads_as_text_and_as_markdown(cli: Cli, production: Database, 
     assert text.code == 0
     assert "20251201000000_token.sql (in one transaction): about" in text.out
     assert f"public.orders: ACCESS EXCLUSIVE, rewrites it ({ROWS:,} rows," in text.out
+    # the second number says what it is: the time measured, and on what
+    assert (
+        "s in production (measured " in text.out
+        and "s on a throwaway copy with 4,000 synthetic rows)" in text.out
+    )
     markdown = cli("plan", "--database-url", production.url, "--sample-rows", "4000", "--format", "markdown")
     html = cmarkgfm.github_flavored_markdown_to_html(markdown.out)
     assert "<table>" in html and "<td>20251201000000_token.sql</td>" in html.replace("\\_", "_")
     assert "ACCESS EXCLUSIVE" in html
+
+
+def test_a_new_tables_time_says_where_it_was_measured(
+    cli: Cli, production: Database, project: Project
+) -> None:
+    project.write("20251201000000_tags.sql", "create table if not exists public.tags (id int primary key);")
+    text = cli("plan", "--database-url", production.url)
+    assert text.code == 0, text.text
+    assert re.search(r"about \S+ s in production \(measured \d+\.\d{3} s on a throwaway copy\)\n", text.out)
 
 
 def test_a_deploy_that_would_be_refused_says_so(cli: Cli, production: Database, project: Project) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from schemagate.config import _KEYS
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "docs").glob("*/*.md"))]
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
@@ -65,3 +67,11 @@ def test_the_number_of_projects_tried_is_the_fidelity_pages() -> None:
             int(n) for n in re.findall(r"\bof (\d+) public (?:Supabase )?projects", page.read_text("utf-8"))
         ]
     assert said and set(said) == {len(rows)}, said
+
+
+def test_the_configuration_page_names_every_config_key() -> None:
+    """docs/configuration.md says "key by key": a key the config accepts and the page omits is one
+    a reader cannot find (rollbacks_dir was)."""
+    page = (ROOT / "docs" / "configuration.md").read_text("utf-8")
+    listed = set(re.findall(r"^(\w+):", page.split("```yaml\n", 1)[1].split("```", 1)[0], flags=re.M))
+    assert set(_KEYS) - listed == set()

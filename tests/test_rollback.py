@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Database, Project, Run
+from schemagate.database.apply import rollback
+from schemagate.database.history import Recorded
 from schemagate.errors import InputError
 from schemagate.files.migrations import discover
 
@@ -73,6 +75,9 @@ def test_refuses_when_a_down_file_is_missing(cli: Cli, db: Database, project: Pr
     run = cli("rollback", "--database-url", db.url, "--steps", "2", "--reason", "r")
     assert run.code == 2
     assert "no reviewed down migration for 20250102000000" in run.err and "draft" in run.err
+    # the file to add by its name, and a draft command that covers merged migrations (`--all`)
+    assert "add supabase/rollbacks/20250102000000_b.sql" in run.err
+    assert "`schemagate check --all --drafts supabase/rollbacks`" in run.err
     assert db.snapshot() == before
 
 
@@ -201,3 +206,11 @@ def test_the_rehearsal_refuses_a_down_file_that_does_not_restore_the_target(
     assert "the down files do not bring the schema back to 20250102000000" in run.err and said in run.err
     assert "nothing was touched" in run.err
     assert db.snapshot() == before and len(db.history()) == 3
+
+
+def test_a_missing_down_file_is_named_from_the_history_when_the_migration_file_is_gone() -> None:
+    recorded = [Recorded("20250101000000", "a", ()), Recorded("20250102000000", "orders", ())]
+    with pytest.raises(InputError) as refused:
+        rollback.plan(recorded, {}, {}, steps=1, rollbacks=Path("db/down"))
+    assert "add db/down/20250102000000_orders.sql" in refused.value.message
+    assert "`schemagate check --all --drafts db/down`" in refused.value.message

@@ -21,7 +21,7 @@ from schemagate.cli.cli_history import database_argument, database_url, drift_ar
 from schemagate.cli.output import Console
 from schemagate.config import Overrides, postgres_major, project_root
 from schemagate.database.server.hardening import hide_process_environment
-from schemagate.errors import ExitCode, SchemagateError, Unverified, interruption, terminate
+from schemagate.errors import ExitCode, MigrationFailed, SchemagateError, Unverified, interruption, terminate
 from schemagate.findings import Severity
 from schemagate.findings.rules.runtime import COULD_NOT_VERIFY
 from schemagate.report import annotations as annotation_report
@@ -431,6 +431,12 @@ def cmd_new(args: argparse.Namespace, console: Console) -> int:
 
 
 # entry --------------------------------------------------------------------------------------------
+# The commands whose failure also prints the server's DETAIL (which key, which row): their
+# database is a throwaway one, whose rows came from the repository. Production's DETAIL may quote
+# production's rows (a duplicate email), so apply and rollback leave it out of terminals and logs.
+_THROWAWAY_COMMANDS = frozenset({"local", "test", "check", "fix"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     hide_process_environment()
     args = build_parser().parse_args(argv)
@@ -445,6 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args, console))
     except SchemagateError as exc:
         console.error(str(exc))
+        if isinstance(exc, MigrationFailed) and exc.detail and args.command in _THROWAWAY_COMMANDS:
+            console.error_detail(exc.detail)
         return int(exc.exit_code)
     except KeyboardInterrupt as exc:
         line, code = interruption(exc)

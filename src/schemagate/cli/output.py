@@ -30,6 +30,11 @@ class Console:
     def error(self, line: str) -> None:
         print(f"error: {_shown(line)}", file=self.err, flush=True)
 
+    def error_detail(self, text: str) -> None:
+        """What follows an error, indented under it: PostgreSQL's DETAIL (which key, which row)."""
+        for line in text.splitlines():
+            print(f"  {_shown(line)}", file=self.err, flush=True)
+
 
 def _shown(line: str) -> str:
     return visible(secrets.redact(line), keep="\n\t")

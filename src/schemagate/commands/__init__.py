@@ -467,6 +467,7 @@ def roll_back(
             steps=options.steps,
             ups={p.migration.version: p for p in local},
             force=options.force,
+            rollbacks=config.rollbacks_dir,
         )
         for line in steps.notices:
             notice(line)

@@ -385,8 +385,8 @@ def _on_database(
             dog.checkpoint()
             if not applied:
                 break
-            if is_new:
-                progress(f"applied {parsed.migration.filename}")
+            if is_new:  # a file that runs outside a transaction says so, as `local` and `apply` do
+                progress(f"applied {parsed.migration.filename}{engine.outside_transaction_note(parsed)}")
         else:
             if len(base) == len(change.local) and base and box.restored is None:
                 conn = _merged_state(box, conn, preinstalled, progress)

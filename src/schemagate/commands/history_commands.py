@@ -55,7 +55,7 @@ def refuse_catalog_drift(
         f"production's catalog differs from its migrations in {len(lines)} place(s), nothing was "
         f"applied: {shown}",
         hint="put the dashboard's edits into a migration (supabase db diff writes one), or revert them; "
-        "on-drift: warn deploys anyway",
+        "`--on-drift warn` (the Action's `on-drift: warn`) deploys anyway",
         detail="\n".join(lines),
     )
 

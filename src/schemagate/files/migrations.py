@@ -151,7 +151,12 @@ def _candidates(directory: Path) -> list[os.DirEntry[str]]:
 def discover(directory: Path, *, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Discovery:
     """Every migration in the folder, in the order the Supabase CLI applies them (version_order)."""
     if not directory.is_dir():
-        raise InputError(f"migrations folder not found: {directory}")
+        raise InputError(
+            f"migrations folder not found: {directory}",
+            hint="run schemagate in the project (the folder that holds supabase/, or one in it), or "
+            "name the folder with --migrations-dir (the Action's migrations-dir, the config's "
+            "migrations_dir)",
+        )
     root = root or project_root(directory)
     found: dict[str, Migration] = {}  # by number: 0001 and 1 are one number, so both are refused
     notices: list[str] = []

@@ -48,12 +48,18 @@ def round_trip(
                     None,
                     detail="\n".join(changes),
                 )
+            # up again as a deploy starts a file: on the database's search_path, not on the one
+            # execute_each left for our own reads (where `create table tags` lands in pg_catalog)
+            conn.execute(b"RESET search_path")
             replay.execute_each(conn, parsed, shim=shim_on)
-            if snapshot.take(conn) != after_up:
+            again = snapshot.take(conn)
+            if again != after_up:
+                changes = after_up.diff(again, gone="missing the second time: ", new="new the second time: ")
                 return runtime.round_trip_broken(
                     f"{parsed.migration.filename} applied again after {label} gives a different schema",
                     parsed.migration.path,
                     None,
+                    detail="\n".join(changes),
                 )
     except MigrationFailed as exc:
         return runtime.round_trip_broken(f"round trip failed: {exc.reason}", exc.path, exc.line)

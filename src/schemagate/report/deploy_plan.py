@@ -48,9 +48,9 @@ def _duration(step: RehearsalStep) -> str:
     if step.estimate_s is None:
         return "no estimate"
     sampled = max((t.sample_rows for t in step.tables), default=0)
-    measured = (
-        f"{step.measured_s:.3f} s with {sampled:,} synthetic rows" if sampled else f"{step.measured_s:.3f} s"
-    )
+    # what the parenthesis is, said: a bare second number beside the estimate read as a typo
+    rows = f" with {sampled:,} synthetic rows" if sampled else ""
+    measured = f"measured {step.measured_s:.3f} s on a throwaway copy{rows}"
     return f"about {step.estimate_s:.2g} s in production ({measured})"
 
 

@@ -192,6 +192,9 @@ def test_discover_refuses_a_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         migrations.discover(tmp_path / "nope")
     assert caught.value.message == f"migrations folder not found: {tmp_path / 'nope'}"
+    # what to do: a newcomer runs it from a subfolder, or keeps migrations elsewhere
+    assert caught.value.hint and "in the project (the folder that holds supabase/" in caught.value.hint
+    assert "--migrations-dir" in caught.value.hint
 
 
 def test_discover_refuses_a_down_file_among_migrations(tmp_path: Path) -> None:

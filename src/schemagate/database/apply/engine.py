@@ -290,7 +290,9 @@ TAKE_BACK = b"RESET ALL; RESET ROLE; " + OWN_SEARCH_PATH
 
 
 # apply --------------------------------------------------------------------------------------------
-def _describe(parsed: ParsedMigration) -> str:
+def outside_transaction_note(parsed: ParsedMigration) -> str:
+    """What follows a file's line when it runs outside a transaction (naming the statement that
+    makes it so), else nothing."""
     if parsed.transactional:
         return ""
     culprit = next(s for s in parsed.body if not s.transactional)
@@ -395,7 +397,7 @@ def _apply_one(
     except CommitUnknown as exc:
         raise settle(exc, conn, lambda fresh: history.is_recorded(fresh, m.version)) from None
     seconds = time.monotonic() - began
-    progress(f"applied {m.filename} ({duration(seconds)}){_describe(parsed)}")
+    progress(f"applied {m.filename} ({duration(seconds)}){outside_transaction_note(parsed)}")
     return Applied(parsed, seconds)
 
 

@@ -68,6 +68,21 @@ def _range(recorded: list[Recorded], to: str | None, steps: int | None) -> tuple
     return list(reversed(chosen)), rest[-1].version if rest else "none"
 
 
+def _no_down_file(missing: list[Recorded], ups: dict[str, ParsedMigration], rollbacks: Path) -> InputError:
+    """The refusal names each file to add, and the command that drafts it: the migrations rolled
+    back are merged ones, which a plain `check` no longer judges (and so drafts nothing for)."""
+    names = [
+        ups[r.version].migration.filename if r.version in ups else f"{r.version}_{r.name}.sql"
+        for r in missing
+    ]
+    wanted = ", ".join((rollbacks / name).as_posix() for name in names)
+    return InputError(
+        f"no reviewed down migration for {', '.join(r.version for r in missing)}: add {wanted} "
+        f"(`schemagate check --all --drafts {rollbacks.as_posix()}` writes a draft for each migration "
+        "without one; review it and commit it)"
+    )
+
+
 def plan(
     recorded: list[Recorded],
     downs: dict[str, Migration],
@@ -77,17 +92,15 @@ def plan(
     steps: int | None = None,
     ups: dict[str, ParsedMigration] | None = None,
     force: bool = False,
+    rollbacks: Path = Path("supabase/rollbacks"),
 ) -> RollbackPlan:
     """The steps, newest first; every refusal is found here, before anything runs. `ups` are the
-    migrations in the folder by version; `force` runs untrusted down files, each said in a notice."""
+    migrations in the folder by version; `force` runs untrusted down files, each said in a notice;
+    `rollbacks` is the folder the down files are read from, named in a refusal."""
     chosen, target = _range(recorded, to, steps)
-    missing = [r.version for r in chosen if r.version not in downs]
+    missing = [r for r in chosen if r.version not in downs]
     if missing:
-        raise InputError(
-            f"no reviewed down migration for {', '.join(missing)}: add "
-            "supabase/rollbacks/<version>_<name>.sql (`schemagate check --drafts DIR` writes a draft "
-            "for each new migration; review it and commit it)"
-        )
+        raise _no_down_file(missing, ups or {}, rollbacks)
     edited = [
         r.version
         for r in chosen

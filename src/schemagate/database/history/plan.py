@@ -68,10 +68,11 @@ class MigrationPlan:
                 path=first.path,
             )
         if self.missing:
-            versions = ", ".join(r.version for r in self.missing)
+            versions = [r.version for r in self.missing]
+            arguments = " ".join(versions)  # the command takes them apart by spaces, not commas
             raise DriftError(
-                f"applied version(s) {versions} have no migration file; restore the file(s), or "
-                f"record the revert with `supabase migration repair --status reverted {versions}`"
+                f"applied version(s) {', '.join(versions)} have no migration file; restore the file(s), "
+                f"or record the revert with `supabase migration repair --status reverted {arguments}`"
             )
         if self.out_of_order and not include_all:
             first = self.out_of_order[0].migration

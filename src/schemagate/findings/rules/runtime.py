@@ -183,12 +183,13 @@ def apply_failure(exc: SchemagateError, path: Path, new: bool) -> Finding:
     made = APPLY_FAILED if new or not isinstance(exc, InputError) else INVALID_MIGRATION_FILE
     if isinstance(exc, Unverified):
         made = COULD_NOT_VERIFY
-    return Finding(made, exc.reason, exc.path or path, exc.line)
+    # PostgreSQL's DETAIL names the key or row ("Key (id)=(…) is not present"): the report shows it
+    return Finding(made, exc.reason, exc.path or path, exc.line, detail=exc.detail)
 
 
 def seed_failure(exc: SchemagateError) -> Finding:
     made = COULD_NOT_VERIFY if isinstance(exc, Unverified) else SEED_FAILED
-    return Finding(made, exc.reason, exc.path, exc.line)
+    return Finding(made, exc.reason, exc.path, exc.line, detail=exc.detail)
 
 
 def no_down(migration: Migration, rollbacks_dir: Path) -> Finding:
