@@ -360,5 +360,25 @@ def settings_altered(migrations: Iterable[ParsedMigration], node_type: str) -> f
 
 
 def normalize(statements: list[str] | tuple[str, ...]) -> str:
-    """Statements compared for drift: whitespace runs and line endings do not count."""
-    return " ".join(" ".join(s.replace("\ufeff", "").split()) for s in statements)
+    """Statements compared for drift: comments, whitespace and line endings do not count
+    (production ran the same statements). A comment inside a function's body does: it is part
+    of the body the server keeps."""
+    return " ".join(_tokens_of(s.replace("\ufeff", "")) for s in statements)
+
+
+def _tokens_of(text: str) -> str:
+    """The statement's tokens as PostgreSQL's lexer reads them, comments left out, one space
+    between them (and inside one, each run of whitespace as one space); text the lexer refuses
+    is compared by its words."""
+    from pglast import parser
+
+    try:
+        tokens = parser.scan(text)
+    except parser.ParseError:
+        return " ".join(text.split())
+    kept = (text[t.start : t.end + 1] for t in tokens if t.name not in _COMMENT_TOKENS)
+    return " ".join(" ".join(token.split()) for token in kept)
+    spans = [(t.start, t.end + 1) for t in tokens if t.name in _COMMENT_TOKENS]
+    for start, end in reversed(spans):
+        text = text[:start] + " " + text[end:]
+    return text

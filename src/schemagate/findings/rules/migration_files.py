@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from schemagate.files.changes import Changes
+from schemagate.errors import SchemagateError
+from schemagate.files.changes import BaseFile, Changes
 from schemagate.files.migrations import EXPECTED, Migration, version_order
-from schemagate.findings import Finding, rule
+from schemagate.findings import Finding, Severity, rule
+from schemagate.statements.sql import normalize, parse
 
 SKIPPED_MIGRATION_FILE = rule(
     "skipped-migration-file",
@@ -60,7 +63,8 @@ EDITED_MERGED_MIGRATION = rule(
     "history",
     "Merged migrations are not edited",
     "A merged migration has already run in production; editing it changes nothing there and "
-    "makes every environment disagree (a merged migration is immutable).",
+    "makes every environment disagree (a merged migration is immutable). An edit of comments or "
+    "layout alone is an info: the statements are still those production ran.",
     "-- restore the file, and put the change in a new migration:\n-- schemagate new fix_previous_change",
     scenario=(
         "A pull request changes a line of supabase/migrations/20250101000000_create_orders.sql, "
@@ -120,15 +124,21 @@ def check(new: list[Migration], changes: Changes, root: Path, skipped: Sequence[
                     1,
                 )
             )
-    for migration, _before in changes.edited:
-        findings.append(
-            Finding(
-                EDITED_MERGED_MIGRATION,
-                f"{migration.filename} was merged already and is edited in this change",
-                migration.path,
-                1,
-            )
+    for migration, before in changes.edited:
+        edited = Finding(
+            EDITED_MERGED_MIGRATION,
+            f"{migration.filename} was merged already and is edited in this change",
+            migration.path,
+            1,
         )
+        if _statements_unchanged(migration, before):
+            edited = replace(
+                edited,
+                severity=Severity.INFO,
+                message=f"{migration.filename} was merged already; only its comments or layout changed "
+                "in this change, so production's history still matches it",
+            )
+        findings.append(edited)
     for gone in changes.deleted:
         findings.append(
             Finding(
@@ -139,3 +149,13 @@ def check(new: list[Migration], changes: Changes, root: Path, skipped: Sequence[
             )
         )
     return findings
+
+
+def _statements_unchanged(migration: Migration, before: BaseFile) -> bool:
+    """Whether an edit of a merged file left its statements as production ran them (comments and
+    whitespace aside, as `apply` compares them with the history)."""
+    try:
+        merged = replace(migration, text=before.content.decode("utf-8").removeprefix("\ufeff"))
+        return normalize(parse(merged).history_statements) == normalize(parse(migration).history_statements)
+    except (UnicodeDecodeError, SchemagateError):  # unreadable or unparsable: an edit like any other
+        return False
