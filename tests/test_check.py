@@ -366,3 +366,35 @@ def test_check_says_which_new_file_runs_outside_a_transaction(
     run = cli("check", "--check-database-url", db.url)
     assert "applied 20251201000000_t.sql\n" in run.out  # a transactional file: nothing more
     assert "applied 20251202000000_idx.sql (outside a transaction: create index concurrently" in run.out
+
+
+TODOS = """create table if not exists public.todos (id bigint primary key, user_id uuid not null, title text);
+alter table public.todos enable row level security;
+drop policy if exists "own todos" on public.todos;
+create policy "own todos" on public.todos for select to authenticated using (auth.uid() = user_id);
+"""
+
+
+def test_a_policy_older_than_the_change_is_not_judged_again_when_its_table_is_altered(
+    db: Database, project: Project
+) -> None:
+    project.write("20251101000000_todos.sql", TODOS)
+    base = commit_base(project)
+    project.write(
+        "20251201000000_done.sql", "alter table public.todos add column if not exists done boolean;"
+    )
+    report = run_check(db, base=base)
+    assert "auth-call-per-row" not in rule_ids(report), [f.message for f in report.findings]
+
+
+def test_a_policy_the_change_replaces_is_judged(db: Database, project: Project) -> None:
+    project.write("20251101000000_todos.sql", TODOS)
+    base = commit_base(project)
+    project.write(
+        "20251201000000_own.sql",
+        'drop policy if exists "own todos" on public.todos;\n'
+        'create policy "own todos" on public.todos for select to authenticated\n'
+        "  using (auth.uid() = user_id and title is not null);\n",
+    )
+    report = run_check(db, base=base)
+    assert "auth-call-per-row" in rule_ids(report)

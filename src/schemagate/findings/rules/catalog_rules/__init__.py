@@ -41,6 +41,10 @@ class Scope:
     views: list[str] = field(default_factory=list)
     extensions: list[str] = field(default_factory=list)
     schemas: list[str] = field(default_factory=lambda: ["public"])
+    # schema.table whose policies the change made, altered or dropped: a finding on a policy of
+    # another table is about a policy older than the change (an ALTER TABLE on it brings the table
+    # into scope, not the policy), and is the base's to answer for
+    policies_changed: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ def check(conn: Connection, scope: Scope) -> list[Row]:
         # Queries are written with plain % (format(), LIKE); only %(name)s are parameters.
         sql = query.replace("%", "%%").replace("%%(", "%(")
         for kind, key, subject, message, advisor, *fix in conn.execute(sql.encode(), params).fetchall():
+            if kind == "policy" and not _policies_changed(scope, str(key)):
+                continue
             found.append(
                 Row(
                     made,
@@ -84,6 +90,12 @@ def check(conn: Connection, scope: Scope) -> list[Row]:
                 )
             )
     return found
+
+
+def _policies_changed(scope: Scope, key: str) -> bool:
+    """Whether the policies of the table a policy row names (schema.table|policy) changed; with
+    no record of what changed (None), every one counts."""
+    return scope.policies_changed is None or key.split("|", 1)[0] in scope.policies_changed
 
 
 def _needed(conn: Connection) -> list[tuple[str, bool]]:
@@ -130,6 +142,13 @@ WHERE c.relkind IN ('v', 'm') AND c.relnamespace::regnamespace::text NOT IN ('pg
 UNION ALL
 SELECT 'extension', e.extname::text, md5(concat_ws('|', e.extversion, e.extnamespace))
 FROM pg_extension e
+UNION ALL
+SELECT 'policies', format('%s.%s', c.relnamespace::regnamespace, c.relname),
+       md5(string_agg(concat_ws(' ', p.polname, p.polcmd, p.polpermissive, p.polroles::text,
+                                pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)),
+                      ',' ORDER BY p.polname))
+FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+GROUP BY c.oid, c.relnamespace, c.relname
 """
 
 
@@ -141,10 +160,19 @@ class Fingerprints:
 
     def changed_since(self, before: Fingerprints) -> dict[str, set[str]]:
         """Per kind, the objects that are new or changed since `before`."""
-        out: dict[str, set[str]] = {"table": set(), "function": set(), "view": set(), "extension": set()}
+        out: dict[str, set[str]] = {
+            "table": set(),
+            "function": set(),
+            "view": set(),
+            "extension": set(),
+            "policies": set(),  # schema.table whose policies are new, changed or dropped
+        }
         for (kind, name), digest in self.digests.items():
             if before.digests.get((kind, name)) != digest:
                 out[kind].add(name)
+        out["policies"] |= {name for kind, name in before.digests if kind == "policies"} - {
+            name for kind, name in self.digests if kind == "policies"
+        }
         return out
 
 

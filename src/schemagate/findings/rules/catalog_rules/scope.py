@@ -61,6 +61,7 @@ def of(
         views=sorted(changed["view"] | named["view"]),
         extensions=sorted(changed["extension"] | named["extension"]),
         schemas=schemas,
+        policies_changed=sorted(changed["policies"]),
     )
 
 
