@@ -475,7 +475,7 @@ def test_schemagate_test_prints_each_file_and_writes_junit(project: Project, cli
     assert "skipped  supabase/tests/database/skipped.pg .. skipped all: needs pg_net" in run.out
     assert "FAILED   supabase/tests/database/rls.test.sql .. 2/3 passed" in run.out
     assert "  supabase/tests/database/rls.test.sql:6: not ok 1 - alice sees only her note" in run.out
-    assert "Files=3, Tests=4: 1 passed, 1 failed, 1 skipped" in run.out
+    assert "Files=3, Tests=4; files: 1 passed, 1 failed, 1 skipped" in run.out
     suites = ET.parse(project.root / "results.xml").getroot()
     assert (suites.get("tests"), suites.get("failures")) == ("5", "1")
     rls = suites.find("testsuite[@name='supabase/tests/database/rls.test.sql']")
@@ -489,7 +489,7 @@ def test_schemagate_test_prints_each_file_and_writes_junit(project: Project, cli
     project.write("20250101000000_notes.sql", NOTES)
     again = cli("test", "supabase/tests/database/rls.test.sql")
     assert again.code == 0, again.text
-    assert "Files=1, Tests=3: 1 passed, 0 failed" in again.out
+    assert "Files=1, Tests=3; files: 1 passed, 0 failed" in again.out
 
 
 def test_local_runs_the_tests_after_applying_unless_told_not_to(
@@ -500,7 +500,7 @@ def test_local_runs_the_tests_after_applying_unless_told_not_to(
     assert run.code == 1, run.text  # the project's own test fails: "test locally first" says so
     assert "applied 20250101000000_notes.sql" in run.text
     assert "  supabase/tests/database/rls.test.sql:6: not ok 1 - alice sees only her note" in run.out
-    assert "Files=3, Tests=4: 1 passed, 1 failed, 1 skipped" in run.out
+    assert "Files=3, Tests=4; files: 1 passed, 1 failed, 1 skipped" in run.out
     assert "1 migration(s) applied on a throwaway database" in run.out
     skipped = cli("local", "--no-tests")
     assert skipped.code == 0, skipped.text
@@ -509,7 +509,7 @@ def test_local_runs_the_tests_after_applying_unless_told_not_to(
     project.write("20250101000000_notes.sql", NOTES)
     fixed = cli("local")
     assert fixed.code == 0, fixed.text
-    assert "Files=3, Tests=4: 2 passed, 0 failed, 1 skipped" in fixed.out
+    assert "Files=3, Tests=4; files: 2 passed, 0 failed, 1 skipped" in fixed.out
 
 
 def test_no_pgtap_for_the_major_is_could_not_verify(project: Project, cli: Callable[..., Run]) -> None:
@@ -525,7 +525,7 @@ def test_no_pgtap_for_the_major_is_could_not_verify(project: Project, cli: Calla
     assert (
         "could not verify supabase/tests/functions.sql .. pgTAP is not installed for PostgreSQL 1" in run.out
     )
-    assert "Files=3, Tests=0: 0 passed, 0 failed, 3 could not verify" in run.out
+    assert "Files=3, Tests=0; files: 0 passed, 0 failed, 3 could not verify" in run.out
 
 
 # in the check ------------------------------------------------------------------------------------

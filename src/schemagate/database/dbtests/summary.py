@@ -71,7 +71,7 @@ def lines(suite: Suite) -> list[str]:
         if suite.count(status) or status in {"passed", "failed"}
     )
     out.append(
-        f"Files={len(suite.files)}, Tests={suite.assertions}: {counts} ({suite.seconds:.1f} s)"
+        f"Files={len(suite.files)}, Tests={suite.assertions}; files: {counts} ({suite.seconds:.1f} s)"
         + ("" if not suite.failed else "; FAILED")
     )
     if suite.note:
