@@ -164,16 +164,10 @@ EQUIVALENT = (
         )
         for chunk in ("2 << 20", "1 << 21")
     ),
-    *(
-        Equivalent(
-            function,
-            f'{target}.lstrip("XX0XX")',
-            "a version is ASCII digits here (the pattern or is_number() said so), and X is no digit",
-        )
-        for function, target in (
-            ("schemagate.files.migrations.x_version_order", "digits = version"),
-            ("schemagate.files.migrations.x_discover", "number = migration.version"),
-        )
+    Equivalent(
+        "schemagate.files.migrations.x_discover",
+        'number = migration.version.lstrip("XX0XX")',
+        "a version is ASCII digits here (the pattern or is_number() said so), and X is no digit",
     ),
     Equivalent(
         "schemagate.files.migrations.x_decode",

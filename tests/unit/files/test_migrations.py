@@ -193,7 +193,10 @@ def test_discover_refuses_a_missing_folder(tmp_path: Path) -> None:
         migrations.discover(tmp_path / "nope")
     assert caught.value.message == f"migrations folder not found: {tmp_path / 'nope'}"
     # what to do: a newcomer runs it from a subfolder, or keeps migrations elsewhere
-    assert caught.value.hint and "in the project (the folder that holds supabase/" in caught.value.hint
+    assert caught.value.hint == (
+        "run schemagate in the project (the folder that holds supabase/, or one in it), or name the "
+        "folder with --migrations-dir (the Action's migrations-dir, the config's migrations_dir)"
+    )
     assert "--migrations-dir" in caught.value.hint
 
 
