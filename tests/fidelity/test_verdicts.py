@@ -378,12 +378,27 @@ create server billing_server foreign data wrapper billing_wrapper;
 """
 
 
-def test_a_wrapper_without_its_validator_is_unverified_not_failed(project: Project) -> None:
+def test_a_wrapper_without_its_validator_applies_as_on_hosted(project: Project) -> None:
     """supautils runs CREATE FOREIGN DATA WRAPPER as its superuser for postgres, whatever the
     validator (supabase/supautils src/supautils.c, case T_CreateFdwStmt): hosted makes this
-    wrapper. schemagate refuses it for its own safety, and says it could not verify, never that
-    the project is wrong."""
+    wrapper, and so does the throwaway database, whose Wrappers handler can connect nowhere."""
     project.write("20240103173626_billing.sql", STRIPE_WRAPPER)
+    report = check.run(Config(), Options(), lambda _line: None)
+    assert _failures(report) == []
+    assert "could-not-verify" not in rule_ids(report)
+
+
+# a loopback wrapper on postgres_fdw's handler alone, which hosted would make as its superuser
+LOOPBACK_WRAPPER = """
+create extension if not exists postgres_fdw with schema extensions;
+create foreign data wrapper loopback_wrapper handler extensions.postgres_fdw_handler;
+"""
+
+
+def test_a_real_handler_without_its_validator_is_unverified_not_failed(project: Project) -> None:
+    """Hosted makes this wrapper too (supautils); the throwaway database will not, since a user
+    mapping could then log back in as its superuser: could not verify, never the project's fault."""
+    project.write("20240103173626_loopback.sql", LOOPBACK_WRAPPER)
     report = check.run(Config(), Options(), lambda _line: None)
     assert _failures(report) == []
     (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
@@ -392,10 +407,10 @@ def test_a_wrapper_without_its_validator_is_unverified_not_failed(project: Proje
     assert not report.failed
 
 
-def test_local_says_could_not_verify_for_a_wrapper_without_its_validator(
+def test_local_says_could_not_verify_for_a_real_handler_without_its_validator(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project.write("20240103173626_billing.sql", STRIPE_WRAPPER)
+    project.write("20240103173626_loopback.sql", LOOPBACK_WRAPPER)
     assert cli.main(["local"]) == 0
     assert "could not verify" in capsys.readouterr().out
 
