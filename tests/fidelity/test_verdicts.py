@@ -430,3 +430,16 @@ def test_altering_a_wrapper_is_refused_as_on_hosted(project: Project) -> None:
     assert "permission denied to alter foreign-data wrapper" in failure
     assert "hosted Supabase refuses it too" in failure
     assert "could-not-verify" not in rule_ids(report)
+
+
+def test_a_raise_that_borrows_the_shim_s_hint_is_still_the_project_s_failure(project: Project) -> None:
+    """Only the shim's own functions make a refusal "could not verify": a migration cannot pass its
+    failure off as a gap of the throwaway database's by raising with the same words."""
+    project.write(
+        "20240103173626_loopback.sql",
+        "do $$ begin raise exception 'no' using errcode = 'insufficient_privilege', "
+        "hint = 'giving the pull request''s SQL the runner''s rights'; end $$;\n",
+    )
+    report = check.run(Config(), Options(), lambda _line: None)
+    assert len(_failures(report)) == 1
+    assert "could-not-verify" not in rule_ids(report)

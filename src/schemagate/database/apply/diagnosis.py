@@ -129,12 +129,19 @@ def ours(stmt: Statement | None, exc: psycopg.Error, message: str) -> bool:
 # CREATE FOREIGN DATA WRAPPER whose validator is not its handler's own, a trigger on a superuser's
 # table. Hosted Supabase runs CREATE FOREIGN DATA WRAPPER as its superuser whatever the validator
 # (supabase/supautils src/supautils.c, case T_CreateFdwStmt), so the refusal is a gap of the
-# throwaway database's, not the project's fault.
+# throwaway database's, not the project's fault. Raised by the shim's own functions only: a
+# project's RAISE with the same hint must not pass for a gap of ours (the schemagate schema is
+# supabase_admin's, so no function of the project's is named there).
 _RUNNER_RIGHTS = "the runner's rights"
+_SHIM_FUNCTION = "PL/pgSQL function schemagate."
 
 
 def _refused_for_the_runner(exc: psycopg.Error) -> bool:
-    return isinstance(exc, InsufficientPrivilege) and _RUNNER_RIGHTS in (exc.diag.message_hint or "")
+    return (
+        isinstance(exc, InsufficientPrivilege)
+        and _RUNNER_RIGHTS in (exc.diag.message_hint or "")
+        and (exc.diag.context or "").startswith(_SHIM_FUNCTION)
+    )
 
 
 def _database_setting(stmt: Statement | None) -> bool:
