@@ -361,3 +361,85 @@ def test_a_halfvec_column_on_the_vector_stand_in_is_unverified(
     assert _failures(report) == []
     (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
     assert "halfvec" in unverified.message
+
+
+# billing data read through Wrappers' Stripe handler, the wrapper made only when missing, as
+# projects that set Wrappers up by hand do; no validator named
+STRIPE_WRAPPER = """
+create extension if not exists wrappers with schema extensions;
+do $$
+begin
+  if not exists (select from pg_catalog.pg_foreign_data_wrapper where fdwname = 'billing_wrapper') then
+    create foreign data wrapper billing_wrapper handler extensions.stripe_fdw_handler;
+  end if;
+end
+$$;
+create server billing_server foreign data wrapper billing_wrapper;
+"""
+
+
+def test_a_wrapper_without_its_validator_applies_as_on_hosted(project: Project) -> None:
+    """supautils runs CREATE FOREIGN DATA WRAPPER as its superuser for postgres, whatever the
+    validator (supabase/supautils src/supautils.c, case T_CreateFdwStmt): hosted makes this
+    wrapper, and so does the throwaway database, whose Wrappers handler can connect nowhere."""
+    project.write("20240103173626_billing.sql", STRIPE_WRAPPER)
+    report = check.run(Config(), Options(), lambda _line: None)
+    assert _failures(report) == []
+    assert "could-not-verify" not in rule_ids(report)
+
+
+# a loopback wrapper on postgres_fdw's handler alone, which hosted would make as its superuser
+LOOPBACK_WRAPPER = """
+create extension if not exists postgres_fdw with schema extensions;
+create foreign data wrapper loopback_wrapper handler extensions.postgres_fdw_handler;
+"""
+
+
+def test_a_real_handler_without_its_validator_is_unverified_not_failed(project: Project) -> None:
+    """Hosted makes this wrapper too (supautils); the throwaway database will not, since a user
+    mapping could then log back in as its superuser: could not verify, never the project's fault."""
+    project.write("20240103173626_loopback.sql", LOOPBACK_WRAPPER)
+    report = check.run(Config(), Options(), lambda _line: None)
+    assert _failures(report) == []
+    (unverified,) = [f for f in report.findings if f.rule.id == "could-not-verify"]
+    assert "only with a handler's own validator" in unverified.message
+    assert "hosted Supabase runs it as its superuser" in unverified.message
+    assert not report.failed
+
+
+def test_local_says_could_not_verify_for_a_real_handler_without_its_validator(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.write("20240103173626_loopback.sql", LOOPBACK_WRAPPER)
+    assert cli.main(["local"]) == 0
+    assert "could not verify" in capsys.readouterr().out
+
+
+def test_altering_a_wrapper_is_refused_as_on_hosted(project: Project) -> None:
+    """supautils lifts CREATE FOREIGN DATA WRAPPER only (no case for ALTER in src/supautils.c):
+    ALTER FOREIGN DATA WRAPPER needs a superuser on hosted too, and fails as the project's."""
+    project.write(
+        "20240103173626_billing.sql",
+        "create extension if not exists wrappers with schema extensions;\n"
+        "create foreign data wrapper billing_wrapper\n"
+        "  handler extensions.stripe_fdw_handler validator extensions.stripe_fdw_validator;\n"
+        "alter foreign data wrapper billing_wrapper no validator;\n",
+    )
+    report = check.run(Config(), Options(), lambda _line: None)
+    (failure,) = _failures(report)
+    assert "permission denied to alter foreign-data wrapper" in failure
+    assert "hosted Supabase refuses it too" in failure
+    assert "could-not-verify" not in rule_ids(report)
+
+
+def test_a_raise_that_borrows_the_shim_s_hint_is_still_the_project_s_failure(project: Project) -> None:
+    """Only the shim's own functions make a refusal "could not verify": a migration cannot pass its
+    failure off as a gap of the throwaway database's by raising with the same words."""
+    project.write(
+        "20240103173626_loopback.sql",
+        "do $$ begin raise exception 'no' using errcode = 'insufficient_privilege', "
+        "hint = 'giving the pull request''s SQL the runner''s rights'; end $$;\n",
+    )
+    report = check.run(Config(), Options(), lambda _line: None)
+    assert len(_failures(report)) == 1
+    assert "could-not-verify" not in rule_ids(report)

@@ -95,3 +95,9 @@ def check_attack(project: Project, sql: str, *, major: int, supabase: bool) -> R
 
 def failed(report: Report) -> list[str]:
     return [f.message for f in report.findings if f.rule.id == "apply-failed"]
+
+
+def refused(report: Report) -> list[str]:
+    """The statement was not run: the project's failure, or schemagate's own refusal of a route to
+    the runner's rights where hosted Supabase would run it (could not verify, not the project's)."""
+    return [f.message for f in report.findings if f.rule.id in {"apply-failed", "could-not-verify"}]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from attacks import ATTACKS, MAJORS, check_attack, failed
+from attacks import ATTACKS, MAJORS, check_attack, failed, refused
 
 from conftest import Database, Project, Run
 from schemagate.commands import checking as check
@@ -31,7 +31,7 @@ def test_no_attack_reaches_the_servers_os(
     mark = drop / attack
     report = check_attack(project, ATTACKS[attack].format(mark=mark), major=major, supabase=supabase)
     assert not mark.exists(), f"{attack} ran a program on the server ({report.server})"
-    assert failed(report), f"{attack} was not refused: {[f.message for f in report.findings]}"
+    assert refused(report), f"{attack} was not refused: {[f.message for f in report.findings]}"
 
 
 @pytest.mark.parametrize("major", MAJORS)

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from attacks import MAJORS, check_attack, failed, server_for
+from attacks import MAJORS, check_attack, failed, refused, server_for
 
 from checking import commit_base
 from conftest import Project
@@ -68,7 +68,7 @@ def test_a_wrapper_cannot_reach_back_as_the_superuser(
     project.write("20240101000000_setup.sql", LOOPBACK_SETUP.format(mark=mark, extra=extra))
     report = check_attack(project, LOOPBACK.format(validator=clause), major=major, supabase=True)
     assert not mark.exists(), f"the migration reached the server back as its superuser ({report.server})"
-    refusals = failed(report)
+    refusals = refused(report)
     assert refusals, [f.message for f in report.findings]
     if validator in {"no-validator", "borrowed-validator"}:  # the others' validators refuse it
         assert "only with a handler's own validator" in refusals[0]
@@ -118,7 +118,7 @@ def test_a_trigger_on_a_superusers_table_is_refused(project: Project, major: int
         create trigger t after insert on extensions.wrappers_fdw_stats
           for each row execute function public.t();
     """
-    refusals = failed(check_attack(project, sql, major=major, supabase=True))
+    refusals = refused(check_attack(project, sql, major=major, supabase=True))
     assert refusals and "a superuser's table" in refusals[0], refusals
 
 

@@ -58,7 +58,8 @@ ON CONFLICT (name) DO NOTHING;
 -- no function the project could name as a validator exists that a superuser did not install.
 -- The wrapper made must also pair its handler with that handler's own validator (the end trigger
 -- checks): postgres_fdw's handler beside no validator, or another's, would take a user mapping's
--- password_required 'false', and a loopback login as the superuser with it.
+-- password_required 'false', and a loopback login as the superuser with it. A stand-in's handler,
+-- which can connect nowhere, may go without one, as hosted lets every wrapper (supautils).
 CREATE OR REPLACE FUNCTION schemagate.supautils_start() RETURNS event_trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
@@ -113,6 +114,11 @@ BEGIN
         WHERE h.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND h.objid = w.fdwhandler
           AND v.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND v.objid = w.fdwvalidator
           AND h.deptype = 'e' AND v.deptype = 'e')
+      -- a stand-in's handler (the wrappers stand-in) is fdw_handler's own input function, which
+      -- raises when called: its wrapper never connects anywhere, whatever options it is given
+      AND NOT EXISTS (
+        SELECT FROM pg_catalog.pg_proc h JOIN pg_catalog.pg_language l ON l.oid = h.prolang
+        WHERE h.oid = w.fdwhandler AND l.lanname = 'internal' AND h.prosrc = 'fdw_handler_in')
   ) THEN
     RAISE EXCEPTION 'schemagate runs CREATE FOREIGN DATA WRAPPER only with a handler''s own validator'
       USING ERRCODE = 'insufficient_privilege',
