@@ -161,7 +161,8 @@ def test_a_syntax_error_in_a_later_chunk_is_the_same_report(
         project.write(name, sql)
     project.write("20251201000009_broken.sql", "select 1;\ncreate tabel x (id int);")
     serial, forked = reports(project, monkeypatch)
-    assert [str(f.path) + f":{f.line} " + f.message for f in forked.findings] == [
-        'supabase/migrations/20251201000009_broken.sql:2 syntax error at or near "tabel"'
-    ]
+    said = [str(f.path) + f":{f.line} " + f.message for f in forked.findings]
+    assert 'supabase/migrations/20251201000009_broken.sql:2 syntax error at or near "tabel"' in said
+    # the files that parse are judged all the same, whichever chunk the broken one is in
+    assert {f.path.name for f in forked.findings if f.path} > {"20251201000009_broken.sql"}
     assert forked.findings == serial.findings

@@ -35,10 +35,18 @@ if TYPE_CHECKING:  # what only a check has; `lint` never loads the database driv
 STATIC_SERVER = "no database (static rules)"
 
 
-def _examine_files(chunk: list[Migration]) -> list[Examined]:
+def _examine_files(chunk: list[Migration]) -> list[Examined | InputError]:
     # one file's parse tree is garbage before the next is parsed: 1,000 trees held at once, with
     # the allocations and collector passes they bring, cost twice the time
-    return [examine(parse(m)) for m in chunk]
+    return [_examined_or_why_not(m) for m in chunk]
+
+
+def _examined_or_why_not(migration: Migration) -> Examined | InputError:
+    """A file that does not parse is its own finding; the other files are judged all the same."""
+    try:
+        return examine(parse(migration))
+    except InputError as exc:
+        return exc
 
 
 def lint(config: Config, options: Options) -> Report:
@@ -49,12 +57,20 @@ def lint(config: Config, options: Options) -> Report:
         changes = compare(config.migrations_dir, found.migrations, options.base)
         # only what is judged is parsed: merged files were parsed when they were new
         new = [m for m in found.migrations if changes.is_new(m)]
-        judge(new, workers.map_chunks(_examine_files, new), changes, judgement, found.skipped)
+        examined = workers.map_chunks(_examine_files, new)
+        unparsable = [e for e in examined if isinstance(e, InputError)]
+        parsed = [e for e in examined if not isinstance(e, InputError)]
+        judge(new, parsed, changes, judgement, found.skipped)
     except InputError as exc:
         if exc.path is None:
             raise
         return unreadable_report(exc, options, STATIC_SERVER, began, config)
     results = [MigrationResult(m.version, m.filename, m.path) for m in new]
+    for refused in unparsable:
+        judgement.findings += unreadable(refused, config)
+        for result in results:
+            if result.path == refused.path:
+                result.status = "failed"
     return judged(results, finish(results, judgement, config), options, STATIC_SERVER, began)
 
 
