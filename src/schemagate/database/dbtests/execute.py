@@ -13,6 +13,7 @@ is a line of the file's TAP.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -22,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
-from psycopg.pq import TransactionStatus
+from psycopg import generators, sql
+from psycopg.pq import ExecStatus, TransactionStatus
 
 from schemagate.database.dbtests.psqlscript import Echo, Session, Sql, Unsupported, steps
-from schemagate.database.dbtests.tap import FileResult, Stopped, TapReader, Where
+from schemagate.database.dbtests.tap import FileResult, OutputLimit, Stopped, TapReader, Where
 from schemagate.errors import InputError
 
 EXTENSIONS = (".sql", ".pg")  # pg_prove's --ext, as the Supabase CLI passes them
@@ -205,12 +206,16 @@ def _statements(
     result = reader.result
     for step in steps(path, session):
         where = Where(step.path, step.line)
-        if isinstance(step, Echo):
-            reader.feed(step.text, where)
-            continue
         try:
-            cursor = conn.execute(step.text.encode())
+            if isinstance(step, Echo):
+                reader.feed(step.text, where)
+            else:
+                _rows(conn, step.text.encode(), functools.partial(reader.feed, where=where))
+        except OutputLimit as exc:
+            result.error = Stopped(str(exc), where)
+            return
         except psycopg.Error as exc:
+            assert isinstance(step, Sql)
             result.error = _failed(exc, step)
             message = result.error.message.removeprefix("ERROR: ")
             unverified = _unverified(exc, step, message)
@@ -221,11 +226,42 @@ def _statements(
                     _not_installed(result.packages, message) if result.packages else unverified
                 )
             return
-        if cursor.description is not None:
-            for row in cursor.fetchall():
-                reader.feed("|".join("" if v is None else str(v) for v in row), where)
         if result.bailed is not None:
             return
+
+
+_COPY = {ExecStatus.COPY_IN, ExecStatus.COPY_OUT, ExecStatus.COPY_BOTH}
+
+
+def _rows(conn: psycopg.Connection[tuple[object, ...]], query: bytes, row: Callable[[str], None]) -> None:
+    """Run one statement and hand each row it returns to `row` as psql prints it unaligned (text,
+    `|` between columns), one row at a time as it arrives (libpq's single-row mode): a result is
+    never held whole here, whatever its size. When `row` raises, the statement is cancelled and the
+    error passes on once the server has answered; a server's error is raised as psycopg raises it."""
+    pgconn = conn.pgconn
+    failure: BaseException | None = None
+    with conn.lock:
+        pgconn.send_query(query)
+        pgconn.set_single_row_mode()
+        conn.wait(generators.send(pgconn))
+        while (res := conn.wait(generators.fetch(pgconn))) is not None:
+            if res.status in _COPY:  # psql would stream it from or to the terminal: not here
+                pgconn.finish()
+                failure = failure or psycopg.NotSupportedError("COPY FROM STDIN or TO STDOUT in a test file")
+                break
+            if failure is not None:
+                continue  # the rest of the answer, until the server is ready again
+            if res.status == ExecStatus.FATAL_ERROR:
+                failure = psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
+            elif res.status == ExecStatus.SINGLE_TUPLE:
+                values = (res.get_value(0, column) for column in range(res.nfields))
+                try:
+                    row("|".join("" if v is None else bytes(v).decode(conn.info.encoding) for v in values))
+                except OutputLimit as exc:
+                    failure = exc
+                    conn.cancel_safe()
+    if failure is not None:
+        raise failure
 
 
 def _unverified(exc: psycopg.Error, step: Sql, message: str) -> str | None:
