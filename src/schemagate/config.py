@@ -8,13 +8,16 @@ the config file and says every mistake of both at once, each with its file, line
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import glob
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from schemagate import repofiles
 from schemagate.bounds import limit_problem, size_problem
 from schemagate.errors import InputError
 from schemagate.findings import PROFILES
@@ -242,13 +245,52 @@ def seed_files(config: Config) -> list[Path]:
     found: list[Path] = []
     for pattern in patterns:
         # Go's fs.Glob: `*` does not cross a slash (`**` is no deeper) and matches dot files too
-        for match in sorted(glob.glob(pattern, root_dir=folder, include_hidden=True)):
+        for match in sorted(_seed_glob(pattern, folder)):
             path = folder / match
             # anything but a folder: a symlink to /dev/zero or a FIFO is refused by the reader
             # (one line, exit 2), never passed over in silence
             if path not in found and (path.is_symlink() or not path.is_dir()):
                 found.append(path)
     return found
+
+
+# What one sql_paths pattern may list, all told: a pull request's `*/*/*/*/*/*/*/*/*.sql` through a
+# committed symlink to / (or /proc's loops back to it) would walk the runner's disk for hours
+_GLOB_LISTED = 100_000
+
+
+def _seed_glob(pattern: str, folder: Path) -> list[str]:
+    """glob.glob(pattern, root_dir=folder, include_hidden=True), one component after the other,
+    listing no folder outside the repository (a file named there is refused by its reader, as
+    before) and at most _GLOB_LISTED entries in all: more is one line naming the pattern."""
+    root = Path(os.path.realpath(repofiles.repository_root(folder / "seed.sql")))
+    base = Path("/") if pattern.startswith("/") else folder
+    listed = 0
+    matches = ["/" if pattern.startswith("/") else ""]
+    for part in (p for p in pattern.split("/") if p):
+        found: list[str] = []
+        for match in matches:
+            joined = f"{match}/{part}" if match and match != "/" else match + part
+            if not glob.has_magic(part):
+                found += [joined] if os.path.lexists(base / joined) else []
+                continue
+            where = Path(os.path.realpath(base / match))
+            if where != root and root not in where.parents:
+                raise InputError(
+                    f"[db.seed] sql_paths {pattern!r} lists a folder outside the repository ({root})"
+                )
+            try:
+                with os.scandir(where) as entries:
+                    names = sorted(entry.name for entry in entries)
+            except OSError:
+                continue
+            listed += len(names)
+            if listed > _GLOB_LISTED:
+                raise InputError(f"[db.seed] sql_paths {pattern!r} lists more than {_GLOB_LISTED:,} files")
+            prefix = f"{match}/" if match and match != "/" else match
+            found += [prefix + name for name in names if fnmatch.fnmatchcase(name, part)]
+        matches = found
+    return [m for m in matches if m and m != "/"]
 
 
 def postgres_major(config: Config, explicit: str | None = None) -> int | None:
