@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
-from psycopg import generators, sql
-from psycopg.pq import ExecStatus, TransactionStatus
+from psycopg import sql
+from psycopg.pq import TransactionStatus
 
+from schemagate.database.connection import run_streaming
 from schemagate.database.dbtests.psqlscript import Echo, Session, Sql, Unsupported, steps
 from schemagate.database.dbtests.tap import FileResult, OutputLimit, Stopped, TapReader, Where
 from schemagate.errors import InputError
@@ -230,38 +231,15 @@ def _statements(
             return
 
 
-_COPY = {ExecStatus.COPY_IN, ExecStatus.COPY_OUT, ExecStatus.COPY_BOTH}
-
-
 def _rows(conn: psycopg.Connection[tuple[object, ...]], query: bytes, row: Callable[[str], None]) -> None:
     """Run one statement and hand each row it returns to `row` as psql prints it unaligned (text,
-    `|` between columns), one row at a time as it arrives (libpq's single-row mode): a result is
-    never held whole here, whatever its size. When `row` raises, the statement is cancelled and the
-    error passes on once the server has answered; a server's error is raised as psycopg raises it."""
-    pgconn = conn.pgconn
-    failure: BaseException | None = None
-    with conn.lock:
-        pgconn.send_query(query)
-        pgconn.set_single_row_mode()
-        conn.wait(generators.send(pgconn))
-        while (res := conn.wait(generators.fetch(pgconn))) is not None:
-            if res.status in _COPY:  # psql would stream it from or to the terminal: not here
-                pgconn.finish()
-                failure = failure or psycopg.NotSupportedError("COPY FROM STDIN or TO STDOUT in a test file")
-                break
-            if failure is not None:
-                continue  # the rest of the answer, until the server is ready again
-            if res.status == ExecStatus.FATAL_ERROR:
-                failure = psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
-            elif res.status == ExecStatus.SINGLE_TUPLE:
-                values = (res.get_value(0, column) for column in range(res.nfields))
-                try:
-                    row("|".join("" if v is None else bytes(v).decode(conn.info.encoding) for v in values))
-                except OutputLimit as exc:
-                    failure = exc
-                    conn.cancel_safe()
-    if failure is not None:
-        raise failure
+    `|` between columns), as it arrives: a result is never held whole here, whatever its size."""
+    encoding = conn.info.encoding
+
+    def printed(values: list[bytes | None]) -> None:
+        row("|".join("" if v is None else bytes(v).decode(encoding) for v in values))
+
+    run_streaming(conn, query, printed)
 
 
 def _unverified(exc: psycopg.Error, step: Sql, message: str) -> str | None:

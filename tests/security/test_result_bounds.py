@@ -1,10 +1,11 @@
-"""What a pull request's pgTAP files may take of the runner's memory and time.
+"""What a pull request's migrations, seed and pgTAP files may take of the runner's memory and time.
 
-A test file's rows are its TAP, read here as they come: libpq held a statement's whole result in
-memory before the first row was read (`select repeat('x', 1000) from generate_series(1, 1e8)`:
-100 GB), and every line was kept. Includes had no bound on what they read all told: a file that
-includes another a thousand times is no loop, and the reading, with no statement for the watchdog
-to end, went past every limit of the check.
+A statement's rows are read as they come (a test file's are its TAP): libpq held a statement's
+whole result in memory before the first row was read (`select repeat('x', 1000) from
+generate_series(1, 1e8)`: 100 GB, in a migration as in a test file), and every TAP line was kept.
+Includes had no bound on what they read all told: a file that includes another a thousand times is
+no loop, and the reading, with no statement for the watchdog to end, went past every limit of the
+check.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ def _limited() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 
 
-def _test(project: Project, timeout: float) -> str:
-    """`schemagate test` as its own process, in a bounded address space; what it printed."""
+def _test(project: Project, timeout: float, *argv: str) -> str:
+    """`schemagate test` (or another command) as its own process, in a bounded address space; what
+    it printed."""
     done = subprocess.run(
-        [sys.executable, "-m", "schemagate.cli", "test", "--jobs", "1"],
+        [sys.executable, "-m", "schemagate.cli", *(argv or ("test", "--jobs", "1"))],
         cwd=project.root,
         capture_output=True,
         text=True,
@@ -62,3 +64,12 @@ def test_includes_that_fan_out_stop_at_their_bound(project: Project) -> None:
     out = _test(project, timeout=120)
     assert "with its includes the file is over 20 MB: stopped here" in out, out
     assert "Traceback" not in out
+
+
+def test_a_migration_that_selects_more_than_memory_applies(project: Project) -> None:
+    """Its rows go nowhere, as in production: the migration applies, the check goes on."""
+    project.write("20250101000000_t.sql", "create table public.t (id int primary key);")
+    project.write("20250102000000_rows.sql", "select repeat('x', 1000) from generate_series(1, 1500000);")
+    out = _test(project, 120, "check", "--all", "--no-cache")
+    assert "out of memory" not in out and "Traceback" not in out, out
+    assert "applied 20250102000000_rows.sql" in out or "2 migrations checked" in out, out
