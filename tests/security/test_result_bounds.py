@@ -73,3 +73,13 @@ def test_a_migration_that_selects_more_than_memory_applies(project: Project) -> 
     out = _test(project, 120, "check", "--all", "--no-cache")
     assert "out of memory" not in out and "Traceback" not in out, out
     assert "applied 20250102000000_rows.sql" in out or "2 migrations checked" in out, out
+
+
+def test_a_tests_folder_that_is_a_symlink_out_is_not_walked(project: Project) -> None:
+    """`supabase/tests -> /` listed every .sql file of the runner's disk (each then refused), walking
+    it whole first: now the folder is refused, once."""
+    project.write("20250101000000_t.sql", "create table public.t (id int primary key);")
+    (project.root / "supabase" / "tests").symlink_to("/usr")
+    out = _test(project, timeout=120)
+    assert "supabase/tests:1: symlink points outside the repository" in out, out
+    assert "Files=1," in out and "/share/" not in out, out

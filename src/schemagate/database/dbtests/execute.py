@@ -30,6 +30,7 @@ from schemagate.database.connection import run_streaming
 from schemagate.database.dbtests.psqlscript import Echo, Session, Sql, Unsupported, steps
 from schemagate.database.dbtests.tap import FileResult, OutputLimit, Stopped, TapReader, Where
 from schemagate.errors import InputError
+from schemagate.repofiles import repository_root
 
 EXTENSIONS = (".sql", ".pg")  # pg_prove's --ext, as the Supabase CLI passes them
 
@@ -56,9 +57,20 @@ def discover(folders: list[Path]) -> list[Path]:
             continue
         if not folder.is_dir():
             continue
+        if _leaves_repository(folder):
+            # a committed `supabase/tests -> /` would be walked whole: the folder is its one "file",
+            # which the reader refuses with its reason
+            found.append(folder)
+            continue
         for parent, _dirs, names in os.walk(folder):
             found += [Path(parent) / n for n in names if n.endswith(EXTENSIONS)]
     return sorted(dict.fromkeys(found), key=lambda p: p.as_posix())
+
+
+def _leaves_repository(folder: Path) -> bool:
+    root = Path(os.path.realpath(repository_root(folder / "x.sql")))
+    real = Path(os.path.realpath(folder))
+    return real != root and root not in real.parents
 
 
 @dataclass
