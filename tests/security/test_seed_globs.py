@@ -61,3 +61,19 @@ def test_the_usual_patterns_match_as_before(project: Project) -> None:
         (seeds / name).write_text("select 1;\n")
     (project.root / "supabase" / "seed.sql").write_text("select 1;\n")
     assert _expand(project, '"./seed.sql", "./seeds/*.sql", "seeds/[ab].sql", "nothing/*.sql"').strip() == "4"
+
+
+def test_the_default_schema_paths_through_a_symlink_to_the_root(project: Project) -> None:
+    """`./schemas/**/*.sql` (schema_paths' default) with a committed `supabase/schemas/x -> /`:
+    glob's `**` followed it, and /proc's links back to /, for ever."""
+    schemas = project.root / "supabase" / "schemas"
+    schemas.mkdir()
+    (schemas / "x").symlink_to("/")
+    code = "from schemagate.config import load\nfrom schemagate.findings import declarative\n"
+    code += "declarative.files(load(None))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, timeout=60
+    )
+    assert "schema_paths './schemas/**/*.sql' lists a folder outside the repository" in done.stderr, (
+        done.stderr
+    )
