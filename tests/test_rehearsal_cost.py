@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from conftest import Database
-from schemagate.database.apply import replay
+from schemagate.database.apply import engine, replay
 from schemagate.database.apply.engine import Settings
 from schemagate.database.connection import connect
 from schemagate.errors import MigrationFailed
@@ -39,6 +39,21 @@ class _Sent(psycopg.Cursor[Any]):
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
         SENT.append(query if isinstance(query, bytes) else str(query).encode())
         return super().execute(query, params, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _streamed_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the engine sends through run_streaming (a migration's own SQL, its rows read one at a
+    time) is an exchange too: kept as _Sent keeps a cursor's."""
+    for module in (engine, replay):
+        real = module.run_streaming
+
+        def counted(conn: Any, query: bytes, each: Any = None, real: Any = real) -> None:
+            if conn.cursor_factory is _Sent:
+                SENT.append(query)
+            real(conn, query, each)
+
+        monkeypatch.setattr(module, "run_streaming", counted)
 
 
 def _rehearse(db: Database, sql: str, name: str = "m") -> tuple[list[tuple[str, int | None]], list[bytes]]:

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import Database
 from schemagate.database import history
-from schemagate.database.apply import engine
+from schemagate.database.apply import engine, replay
 from schemagate.database.connection import connect
 from schemagate.errors import MigrationFailed
 from schemagate.files.migrations import Migration
@@ -27,6 +27,21 @@ class _Sent(psycopg.Cursor[Any]):
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
         SENT.append(query if isinstance(query, bytes) else str(query).encode())
         return super().execute(query, params, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _streamed_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the engine sends through run_streaming (a migration's own SQL, its rows read one at a
+    time) is an exchange too: kept as _Sent keeps a cursor's."""
+    for module in (engine, replay):
+        real = module.run_streaming
+
+        def counted(conn: Any, query: bytes, each: Any = None, real: Any = real) -> None:
+            if conn.cursor_factory is _Sent:
+                SENT.append(query)
+            real(conn, query, each)
+
+        monkeypatch.setattr(module, "run_streaming", counted)
 
 
 def _parsed(sql: str) -> Any:

@@ -8,13 +8,16 @@ the config file and says every mistake of both at once, each with its file, line
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import glob
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from schemagate import repofiles
 from schemagate.bounds import limit_problem, size_problem
 from schemagate.errors import InputError
 from schemagate.repofiles import CONFIG_LIMIT, present, read_repository_file
@@ -280,13 +283,106 @@ def seed_files(config: Config) -> list[Path]:
     found: list[Path] = []
     for pattern in patterns:
         # Go's fs.Glob: `*` does not cross a slash (`**` is no deeper) and matches dot files too
-        for match in sorted(glob.glob(pattern, root_dir=folder, include_hidden=True)):
+        for match in sorted(bounded_glob(pattern, folder, "[db.seed] sql_paths")):
             path = folder / match
             # anything but a folder: a symlink to /dev/zero or a FIFO is refused by the reader
             # (one line, exit 2), never passed over in silence
             if path not in found and (path.is_symlink() or not path.is_dir()):
                 found.append(path)
     return found
+
+
+# What one pattern of config.toml (sql_paths, schema_paths) may list, all told: a pull request's
+# `*/*/*/*/*/*/*/*/*.sql` through a committed symlink to / (or /proc's loops back to it) would walk
+# the runner's disk for hours, before any database is there
+_GLOB_LISTED = 100_000
+
+
+@dataclass
+class _Walk:
+    """One pattern's expansion, as glob.glob(pattern, root_dir=folder) has it: `**` (when recursive)
+    any depth of folders, `*` one name, hidden names only when asked or named with their dot."""
+
+    pattern: str
+    folder: Path
+    label: str  # how the message names the pattern's setting
+    recursive: bool = False
+    hidden: bool = True
+    listed: int = 0
+    root: Path = field(init=False)
+    base: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.root = Path(os.path.realpath(repofiles.repository_root(self.folder / "seed.sql")))
+        self.base = Path("/") if self.pattern.startswith("/") else self.folder
+
+    def run(self) -> list[str]:
+        matches = ["/" if self.pattern.startswith("/") else ""]
+        parts = [p for p in self.pattern.split("/") if p]
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            matches = [found for match in matches for found in self._step(match, part, last)]
+        return [m for m in matches if m and m != "/"]
+
+    def _step(self, match: str, part: str, last: bool) -> list[str]:
+        if self.recursive and part == "**":
+            return [match, *self._below(match, files=last)]
+        if not glob.has_magic(part):
+            joined = _joined(match, part)
+            return [joined] if os.path.lexists(self.base / joined) else []
+        hidden = self.hidden or part.startswith(".")
+        return [
+            _joined(match, n)
+            for n in self._names(match)
+            if fnmatch.fnmatchcase(n, part) and (hidden or n[0] != ".")
+        ]
+
+    def _below(self, match: str, *, files: bool) -> list[str]:
+        """Every folder under `match` (and file, when `files`), at any depth, symlinks followed as
+        glob follows them."""
+        found: list[str] = []
+        pending = [match]
+        while pending:
+            top = pending.pop()
+            for name in self._names(top):
+                path = _joined(top, name)
+                if not self.hidden and name[0] == ".":
+                    continue
+                if (self.base / path).is_dir():
+                    found.append(path)
+                    pending.append(path)
+                elif files:
+                    found.append(path)
+        return sorted(found)
+
+    def _names(self, match: str) -> list[str]:
+        where = Path(os.path.realpath(self.base / match))
+        if where != self.root and self.root not in where.parents:
+            raise InputError(
+                f"{self.label} {self.pattern!r} lists a folder outside the repository ({self.root})"
+            )
+        try:
+            with os.scandir(where) as entries:
+                names = sorted(entry.name for entry in entries)
+        except OSError:
+            return []
+        self.listed += len(names)
+        if self.listed > _GLOB_LISTED:
+            raise InputError(f"{self.label} {self.pattern!r} lists more than {_GLOB_LISTED:,} files")
+        return names
+
+
+def _joined(match: str, name: str) -> str:
+    return f"{match}/{name}" if match and match != "/" else match + name
+
+
+def bounded_glob(
+    pattern: str, folder: Path, label: str, *, recursive: bool = False, hidden: bool = True
+) -> list[str]:
+    """The names `pattern` matches under `folder`, listing no folder outside the repository (a file
+    named there is refused by its reader, as before) and at most _GLOB_LISTED entries in all: more
+    is one line naming the pattern."""
+    return _Walk(pattern, folder, label, recursive, hidden).run()
 
 
 def postgres_major(config: Config, explicit: str | None = None) -> int | None:

@@ -58,6 +58,11 @@ def _target(path: Path, root: Path | None) -> str:
             if os.path.islink(path) or _within(Path(os.path.abspath(path)), Path(os.path.abspath(root))):
                 raise UnreadableFile(f"symlink points outside the repository ({root})", path=path)
             raise UnreadableFile(f"file is outside the repository ({root})", path=path)
+        if ".git" in Path(real).relative_to(real_root).parts:
+            # git's own files are no project's: .git/config holds the job's token when the checkout
+            # keeps its credentials (actions/checkout's default), and a pgTAP `\i ../../.git/config`
+            # sent it to the server, where a test running beside read it from pg_stat_activity
+            raise UnreadableFile("is inside .git, which holds git's files, not the project's", path=path)
     return real
 
 

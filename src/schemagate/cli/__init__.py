@@ -304,7 +304,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
         repofiles.write_output(args.junit, junit.render(report.suite) + "\n")
     if args.annotations:
         for line in annotation_report.render(report):
-            console.say(line)
+            console.command(line)
     console.say(_render(report, args.format))
     return _exit(report)
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import psycopg
+from psycopg import generators
+from psycopg.abc import PQGen
+from psycopg.pq import ExecStatus
+from psycopg.pq.abc import PGconn, PGresult
 
 from schemagate import secrets
 from schemagate.errors import ConnectionFailure, InputError
@@ -131,6 +135,66 @@ def connect(url: str, *, timeout_s: int = 10, own: bool = False) -> Connection:
         raise describe_failure(url, exc) from None
     except Exception as exc:  # malformed URLs surface as ProgrammingError/ValueError
         raise ConnectionFailure(f"invalid database URL: {secrets.redact(str(exc))}") from None
+
+
+RowHandler = Callable[[list[bytes | None]], None]  # a row's values as the server sent them (text)
+
+
+def run_streaming(conn: Connection, query: bytes, each: RowHandler | None = None) -> None:
+    """Run `query` (one statement or several, sent as conn.execute sends them) and read the rows it
+    returns one at a time as they arrive (libpq's single-row mode), handing each to `each` (its
+    values as text) or dropping it. conn.execute has libpq read a whole result before psycopg sees a
+    row, and the pull request's `select repeat('x', 1000) from generate_series(1, 1e8)` is 100 GB.
+    A server's error is raised as conn.execute raises it; when `each` raises, the statement is
+    cancelled and the exception passes on once the server is done. COPY to the client is read and
+    dropped, COPY from it ends at once with the server's error (nothing here sends rows)."""
+    pgconn = conn.pgconn
+    failure: BaseException | None = None
+    with conn.lock:
+        pgconn.send_query(query)
+        pgconn.set_single_row_mode()
+        conn.wait(generators.send(pgconn))
+        while (res := _next_result(conn, failure)) is not None:
+            status = res.status
+            if status == ExecStatus.COPY_OUT:
+                conn.wait(_copy_dropped(pgconn))
+            elif status in (ExecStatus.COPY_IN, ExecStatus.COPY_BOTH):
+                while not pgconn.put_copy_end(b"COPY FROM STDIN has no data here"):
+                    conn.wait(generators.send(pgconn))
+                conn.wait(generators.send(pgconn))
+            elif failure is not None:
+                continue  # the rest of the answer, until the server is ready again
+            elif status == ExecStatus.FATAL_ERROR:
+                failure = psycopg.errors.error_from_result(res, encoding=conn.info.encoding)
+            elif status == ExecStatus.SINGLE_TUPLE and each is not None:
+                try:
+                    each([res.get_value(0, column) for column in range(res.nfields)])
+                except Exception as exc:  # raised below, once the server is done
+                    failure = exc
+                    conn.cancel_safe()
+    if failure is not None:
+        raise failure
+
+
+def _next_result(conn: Connection, failure: BaseException | None) -> PGresult | None:
+    """The next result of the query; None at its end, or when the server closed the connection
+    after an error it sent (a FATAL one: that error is the one to raise, as psycopg raises it)."""
+    try:
+        result: PGresult | None = conn.wait(generators.fetch(conn.pgconn))
+    except psycopg.DatabaseError:
+        if isinstance(failure, psycopg.Error):
+            return None
+        raise
+    return result
+
+
+def _copy_dropped(pgconn: PGconn) -> PQGen[None]:
+    """Read a COPY to the client to its end, keeping nothing, waiting without blocking."""
+    while (size := pgconn.get_copy_data(1)[0]) >= 0:
+        if size == 0:  # nothing yet
+            while not (yield generators.WAIT_R):
+                continue
+            pgconn.consume_input()
 
 
 def reopen(lost: Connection, *, timeout_s: int = 10) -> Connection:

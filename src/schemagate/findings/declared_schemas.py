@@ -11,10 +11,9 @@ that is the drift `supabase db diff` itself does not see.
 
 from __future__ import annotations
 
-import glob
 from pathlib import Path
 
-from schemagate.config import Config, supabase_toml
+from schemagate.config import Config, bounded_glob, supabase_toml
 from schemagate.database.apply import engine
 from schemagate.database.catalog import diff, inventory
 from schemagate.database.connection import connect
@@ -36,7 +35,8 @@ def files(config: Config) -> list[Path]:
     patterns = [str(p) for p in paths] if isinstance(paths, list) and paths else ["./schemas/**/*.sql"]
     found: list[Path] = []
     for pattern in patterns:
-        matches = sorted(glob.glob(str(folder / pattern), recursive=True))
+        listed = bounded_glob(pattern, folder, "[db.migrations] schema_paths", recursive=True, hidden=False)
+        matches = sorted(str(folder / m) for m in listed)
         found += [Path(m) for m in matches if Path(m) not in found and m.endswith(".sql")]
     return [_relative(p) for p in found]
 

@@ -20,7 +20,13 @@ from schemagate.config import Config
 from schemagate.database import Progress, history
 from schemagate.database.apply import diagnosis, retries
 from schemagate.database.apply.commits import CommitUnknown, commit, record_and_commit, settle
-from schemagate.database.connection import OWN_SEARCH_PATH, OWN_SEARCH_PATH_LOCAL, Connection, Link
+from schemagate.database.connection import (
+    OWN_SEARCH_PATH,
+    OWN_SEARCH_PATH_LOCAL,
+    Connection,
+    Link,
+    run_streaming,
+)
 from schemagate.database.history import RunContext
 from schemagate.database.history.plan import MigrationPlan
 from schemagate.errors import InputError, running
@@ -165,7 +171,7 @@ def _culprit(
         conn.execute(prologue(settings))
         for statement in body:
             try:
-                conn.execute(statement.text.encode())
+                run_streaming(conn, statement.text.encode())
             except psycopg.Error:
                 return statement
         return None
@@ -206,7 +212,8 @@ def _run_in_transaction(
                 conn.execute(b"ROLLBACK")  # a concurrent run applied it while we waited
                 raise AppliedElsewhere(parsed.migration.filename)
         # an empty or comments-only file only records its history row, as the CLI does
-        conn.execute((head + text).encode() + (_OURS_AFTER_BODY if text else b";" + OWN_SEARCH_PATH_LOCAL))
+        ours = _OURS_AFTER_BODY if text else b";" + OWN_SEARCH_PATH_LOCAL
+        run_streaming(conn, (head + text).encode() + ours)
         recording = True
         if observe:
             observe(conn)
@@ -236,7 +243,7 @@ def _run_outside_transaction(
     try:
         _set_timeouts(conn, settings)
         for current in parsed.body:
-            conn.execute(current.text.encode())
+            run_streaming(conn, current.text.encode())
             ran += 1
         current = None
         record_and_commit(conn, parsed, lambda: record(int((time.monotonic() - began) * 1000)), shim=shim)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import psycopg
 
 from schemagate.database.apply import diagnosis, engine
-from schemagate.database.connection import OWN_SEARCH_PATH_LOCAL, Connection
+from schemagate.database.connection import OWN_SEARCH_PATH_LOCAL, Connection, run_streaming
 from schemagate.errors import MigrationFailed
 from schemagate.statements.sql import ParsedMigration
 
@@ -39,7 +39,7 @@ def execute_each(conn: Connection, parsed: ParsedMigration, *, shim: bool = Fals
     try:
         if controls_transaction:
             raise psycopg.Error("the file controls its transaction")
-        conn.execute(f"SAVEPOINT schemagate_whole;\n{text}{_RELEASE_WHOLE}".encode())
+        run_streaming(conn, f"SAVEPOINT schemagate_whole;\n{text}{_RELEASE_WHOLE}".encode())
     except psycopg.Error:
         if not controls_transaction:
             conn.execute(b"ROLLBACK TO SAVEPOINT schemagate_whole")
@@ -48,7 +48,7 @@ def execute_each(conn: Connection, parsed: ParsedMigration, *, shim: bool = Fals
         return
     for statement in parsed.body:
         try:
-            conn.execute(statement.text.encode())
+            run_streaming(conn, statement.text.encode())
         except psycopg.Error as exc:
             raise diagnosis.failure(parsed, statement, exc, shim=shim) from None
     conn.execute(OWN_SEARCH_PATH_LOCAL)  # what the caller reads next in this transaction is ours
@@ -61,7 +61,8 @@ def runs_whole(conn: Connection, parsed: ParsedMigration) -> bool:
     if not body:
         return True
     try:
-        conn.execute(parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)].encode())
+        whole = parsed.migration.text[body[0].start : body[-1].start + len(body[-1].text)]
+        run_streaming(conn, whole.encode())
     except psycopg.Error:
         return False
     conn.execute(OWN_SEARCH_PATH_LOCAL)
@@ -82,7 +83,7 @@ def execute_each_savepoint(
     release never runs); a failure costs one more, to roll back to the savepoint."""
     for statement in parsed.body:
         try:
-            conn.execute(f"{_SAVEPOINT}{statement.text}{_RELEASE}".encode())
+            run_streaming(conn, f"{_SAVEPOINT}{statement.text}{_RELEASE}".encode())
         except psycopg.Error as exc:
             conn.execute(b"ROLLBACK TO SAVEPOINT schemagate_statement")
             sent_at = statement.start - len(_SAVEPOINT)  # the server's position counts from the savepoint

@@ -13,6 +13,7 @@ is a line of the file's TAP.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -26,9 +27,11 @@ from psycopg import sql
 from psycopg.pq import TransactionStatus
 
 from schemagate.database import Progress
+from schemagate.database.connection import run_streaming
 from schemagate.database.dbtests.psqlscript import Echo, Session, Sql, Unsupported, steps
-from schemagate.database.dbtests.tap import FileResult, Stopped, TapReader, Where
+from schemagate.database.dbtests.tap import FileResult, OutputLimit, Stopped, TapReader, Where
 from schemagate.errors import InputError
+from schemagate.repofiles import repository_root
 
 EXTENSIONS = (".sql", ".pg")  # pg_prove's --ext, as the Supabase CLI passes them
 
@@ -53,9 +56,20 @@ def discover(folders: list[Path]) -> list[Path]:
             continue
         if not folder.is_dir():
             continue
+        if _leaves_repository(folder):
+            # a committed `supabase/tests -> /` would be walked whole: the folder is its one "file",
+            # which the reader refuses with its reason
+            found.append(folder)
+            continue
         for parent, _dirs, names in os.walk(folder):
             found += [Path(parent) / n for n in names if n.endswith(EXTENSIONS)]
     return sorted(dict.fromkeys(found), key=lambda p: p.as_posix())
+
+
+def _leaves_repository(folder: Path) -> bool:
+    root = Path(os.path.realpath(repository_root(folder / "x.sql")))
+    real = Path(os.path.realpath(folder))
+    return real != root and root not in real.parents
 
 
 @dataclass
@@ -204,12 +218,16 @@ def _statements(
     result = reader.result
     for step in steps(path, session):
         where = Where(step.path, step.line)
-        if isinstance(step, Echo):
-            reader.feed(step.text, where)
-            continue
         try:
-            cursor = conn.execute(step.text.encode())
+            if isinstance(step, Echo):
+                reader.feed(step.text, where)
+            else:
+                _rows(conn, step.text.encode(), functools.partial(reader.feed, where=where))
+        except OutputLimit as exc:
+            result.error = Stopped(str(exc), where)
+            return
         except psycopg.Error as exc:
+            assert isinstance(step, Sql)
             result.error = _failed(exc, step)
             message = result.error.message.removeprefix("ERROR: ")
             unverified = _unverified(exc, step, message)
@@ -220,11 +238,19 @@ def _statements(
                     _not_installed(result.packages, message) if result.packages else unverified
                 )
             return
-        if cursor.description is not None:
-            for row in cursor.fetchall():
-                reader.feed("|".join("" if v is None else str(v) for v in row), where)
         if result.bailed is not None:
             return
+
+
+def _rows(conn: psycopg.Connection[tuple[object, ...]], query: bytes, row: Callable[[str], None]) -> None:
+    """Run one statement and hand each row it returns to `row` as psql prints it unaligned (text,
+    `|` between columns), as it arrives: a result is never held whole here, whatever its size."""
+    encoding = conn.info.encoding
+
+    def printed(values: list[bytes | None]) -> None:
+        row("|".join("" if v is None else bytes(v).decode(encoding) for v in values))
+
+    run_streaming(conn, query, printed)
 
 
 def _unverified(exc: psycopg.Error, step: Sql, message: str) -> str | None:

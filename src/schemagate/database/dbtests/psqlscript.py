@@ -16,13 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemagate.errors import InputError
-from schemagate.repofiles import SQL_LIMIT, read_limited
+from schemagate.repofiles import MIB, SQL_LIMIT, read_limited
 
 # Meta-commands that only change how psql formats what it prints: TAP lines are read from the rows
 # themselves, so these change nothing here.
 _FORMATTING = frozenset({"pset", "timing", "t", "a", "x", "f", "H", "C", "encoding"})
 _INCLUDE = {"i": False, "include": False, "ir": True, "include_relative": True}
 _NESTING = 16  # \i within \i: deeper than this is a loop
+# What one file may read through its includes, all told: a file that includes another a million
+# times, which includes a third a million times, is no loop, and would keep this process reading
+# (and the check past its time limit: no statement runs for the watchdog to end) for ever
+INCLUDED_LIMIT = 2 * SQL_LIMIT
 _WORD = re.compile(r"[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*")
 _VARIABLE = re.compile(r"[A-Za-z0-9_\u0080-\uffff]+")
 _QUOTED_VARIABLE = re.compile(r":(['\"])([A-Za-z0-9_\u0080-\uffff]+)\1")
@@ -63,6 +67,7 @@ class Session:
     root: Path  # no file outside it is read (the repository)
     variables: dict[str, str] = field(default_factory=dict)
     quit: bool = False
+    read: int = 0  # bytes read so far, the file's own and its includes'
 
 
 def steps(path: Path, session: Session) -> Iterator[Step]:
@@ -74,6 +79,11 @@ def steps(path: Path, session: Session) -> Iterator[Step]:
 class _Reader:
     def __init__(self, path: Path, session: Session, depth: int, chain: tuple[Path, ...]) -> None:
         raw = read_limited(path, SQL_LIMIT, root=session.root)
+        session.read += len(raw)
+        if session.read > INCLUDED_LIMIT:
+            raise InputError(
+                f"with its includes the file is over {INCLUDED_LIMIT // MIB} MB: stopped here", path=path
+            )
         try:
             # psql skips a byte-order mark at the start of a file (editors on Windows write one)
             self.text = raw.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")

@@ -17,6 +17,15 @@ _RESULT = re.compile(r"^(not )?ok\b\s*(\d+)?\s*(?:-\s*)?(.*)$", re.IGNORECASE)
 _DIRECTIVE = re.compile(r"(?<!\\)#\s*(SKIP\S*|TODO\b)\s*(.*)$", re.IGNORECASE)
 _PLAN = re.compile(r"^1\.\.(\d+)\s*(?:#\s*(?:SKIP\S*)?\s*(.*))?$", re.IGNORECASE)
 _BAIL = re.compile(r"^Bail out!\s*(.*)$", re.IGNORECASE)
+# What one file may print (rows and echoes): far beyond any suite's, and each line is kept as a test
+# or a diagnostic, so a `select 'ok' from generate_series(1, 1e9)` would otherwise take the
+# runner's memory
+LINES_LIMIT = 250_000
+BYTES_LIMIT = 64 * 1024 * 1024
+
+
+class OutputLimit(Exception):
+    """A file printed more than a test file may: it stops there."""
 
 
 @dataclass(frozen=True)
@@ -118,9 +127,18 @@ class TapReader:
 
     def __init__(self, result: FileResult) -> None:
         self.result = result
+        self.lines = 0
+        self.bytes = 0
 
     def feed(self, text: str, where: Where) -> None:
+        self.bytes += len(text) + 1
         for line in text.split("\n"):
+            self.lines += 1
+            if self.lines > LINES_LIMIT or self.bytes > BYTES_LIMIT:
+                raise OutputLimit(
+                    f"the file printed more than {LINES_LIMIT:,} lines or "
+                    f"{BYTES_LIMIT // (1024 * 1024)} MB (rows and echoes): stopped there"
+                )
             self._line(line.rstrip("\r"), where)
 
     def _line(self, line: str, where: Where) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from types import TracebackType
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from schemagate.bounds import Limits
 from schemagate.database.connection import Connection, connect
@@ -41,6 +42,16 @@ _SIZE = b"""
 SELECT coalesce(sum(pg_database_size(oid)), 0) FROM pg_database
  WHERE datallowconn AND (%(whole_server)s OR datname = current_database())
 """
+
+
+# What a database's owner may give every session in it (ALTER DATABASE … SET), and the pull
+# request's SQL owns the throwaway server's: a role that can end nothing, or a timeout that ends
+# the watchdog's own queries or session. Startup options outrank a database's settings.
+_SESSION_OPTIONS = (
+    "-c role=none -c statement_timeout=0 -c lock_timeout=0 -c idle_session_timeout=0"
+    " -c idle_in_transaction_session_timeout=0"
+)
+_SESSION_OPTIONS_17 = " -c transaction_timeout=0"  # a setting PostgreSQL 16 and older refuse
 
 
 class LimitReached(SchemagateError):
@@ -67,6 +78,7 @@ class Watchdog:
         self._gone = threading.Event()  # holds none
         self._thread = threading.Thread(target=self._watch, name="schemagate-watchdog", daemon=True)
         self._poll_s = min(1.0, max(0.05, limits.statement_s / 5))
+        self._major_17 = False  # the server has transaction_timeout: learnt at the first connection
 
     def __enter__(self) -> Watchdog:
         self._thread.start()
@@ -143,10 +155,21 @@ class Watchdog:
 
     def _connect(self) -> Connection | None:
         try:
-            return connect(self.url, own=True)  # as a superuser: no migration's search_path
+            conn = connect(self._session_url(), own=True)  # as a superuser: no migration's search_path
+            if not self._major_17 and conn.info.server_version >= 170000:
+                self._major_17 = True
+                conn.close()
+                conn = connect(self._session_url(), own=True)
+            return conn
         except SchemagateError:
             self._stop.wait(self._poll_s)  # the database went away: the run will say so
             return None
+
+    def _session_url(self) -> str:
+        """The URL with options that undo the database's settings for this session."""
+        given = str(conninfo_to_dict(self.url).get("options") or "")
+        ours = _SESSION_OPTIONS + (_SESSION_OPTIONS_17 if self._major_17 else "")
+        return make_conninfo(self.url, options=f"{given} {ours}".strip())
 
     def _sweep(self, conn: Connection) -> None:
         expired = self.expired
