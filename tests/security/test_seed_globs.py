@@ -69,8 +69,8 @@ def test_the_default_schema_paths_through_a_symlink_to_the_root(project: Project
     schemas = project.root / "supabase" / "schemas"
     schemas.mkdir()
     (schemas / "x").symlink_to("/")
-    code = "from schemagate.config import load\nfrom schemagate.findings import declarative\n"
-    code += "declarative.files(load(None))"
+    code = "from schemagate.config import load\nfrom schemagate.findings import declared_schemas\n"
+    code += "declared_schemas.files(load(None))"
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, timeout=60
     )
