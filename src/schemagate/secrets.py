@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from urllib.parse import unquote
@@ -14,12 +15,19 @@ _URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>\S
 _QUERY_PASSWORD = re.compile(r"[?&]password=(?P<pw>[^&]*)", re.I)
 _DSN_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'[^']*'|\S+)", re.I)
 MASK = "***"
+_ENCODED_FROM = 8  # characters: a secret this long is also masked in base64
 
 
 def register(secret: str | None) -> None:
-    """Remember a secret so that redact() removes it wherever it appears."""
+    """Remember a secret so that redact() removes it wherever it appears, and a long one in the
+    base64 forms a runner keeps it in: git's http.extraheader as actions/checkout writes it
+    (`AUTHORIZATION: basic <base64 of x-access-token:TOKEN>`), and the secret alone. Short ones
+    are not encoded: four base64 letters would mask words that merely look like them."""
     if secret and len(secret) >= 3:
         _registered.add(secret)
+    if secret and len(secret) >= _ENCODED_FROM:
+        for form in (secret, f"x-access-token:{secret}"):
+            _registered.add(base64.b64encode(form.encode()).decode())
 
 
 def register_url(url: str | None) -> None:

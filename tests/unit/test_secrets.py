@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from unitcheck import forget_secrets
 
@@ -24,10 +26,10 @@ def test_a_secret_of_three_characters_or_more_is_registered_and_shorter_ones_are
 
 
 def test_registered_secrets_come_longest_first_so_a_longer_one_is_masked_whole() -> None:
-    for secret in ("zzz", "abcdefzzz", "mmmm"):
+    for secret in ("zzz", "abcdzzz", "mmmm"):
         secrets.register(secret)
-    assert secrets.registered() == ["abcdefzzz", "mmmm", "zzz"]
-    assert secrets.redact("abcdefzzz") == "***"
+    assert secrets.registered() == ["abcdzzz", "mmmm", "zzz"]
+    assert secrets.redact("abcdzzz") == "***"
 
 
 def test_register_url_registers_the_password_its_cuts_and_their_decoded_forms() -> None:
@@ -35,7 +37,8 @@ def test_register_url_registers_the_password_its_cuts_and_their_decoded_forms() 
     secrets.register_url("")
     assert secrets.registered() == []
     secrets.register_url("postgres://user:p%40ss@w0rd@db.example.com:5432/app")
-    assert set(secrets.registered()) == {"p%40ss@w0rd", "p%40ss", "p@ss@w0rd", "p@ss"}
+    plain = {"p%40ss@w0rd", "p%40ss", "p@ss@w0rd", "p@ss"}
+    assert set(secrets.registered()) == plain | _encoded("p%40ss@w0rd") | _encoded("p@ss@w0rd")
 
 
 def test_register_url_registers_query_passwords_too() -> None:
@@ -124,3 +127,25 @@ def test_redact_masks_a_secret_as_a_json_string_holds_it_and_nothing_less() -> N
     secrets.register('pé"ss')
     assert secrets.redact('{"k": "p\\u00e9\\"ss"}') == '{"k": "***"}'
     assert secrets.redact('x\\u00e9\\"ss') == 'x\\u00e9\\"ss'  # its JSON form less the first letter
+
+
+def _encoded(secret: str) -> set[str]:
+    return {base64.b64encode(form.encode()).decode() for form in (secret, f"x-access-token:{secret}")}
+
+
+def test_a_token_is_masked_in_git_s_extraheader_as_actions_checkout_writes_it() -> None:
+    token = "ghs_" + "A1b2C3d4E5" * 3 + "xyzxyz"
+    secrets.register(token)
+    header = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    config = f'[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic {header}\n'
+    assert (
+        secrets.redact(config) == '[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ***\n'
+    )
+    alone = base64.b64encode(token.encode()).decode()
+    assert secrets.redact(f"echo {alone}") == "echo ***"
+
+
+def test_a_secret_of_eight_characters_is_also_masked_in_base64_and_a_shorter_one_is_not() -> None:
+    secrets.register("pass1234")
+    secrets.register("pass123")
+    assert set(secrets.registered()) == {"pass1234", "pass123"} | _encoded("pass1234")

@@ -195,7 +195,8 @@ def test_mask_registers_and_announces_the_value(out: Recorder) -> None:
         Runner({}).mask("s3cr%t\nx")
         assert out.getvalue() == "::add-mask::s3cr%25t%0Ax\n"
         assert out.flushed == [out.getvalue()]
-        assert secrets.registered() == ["s3cr%t\nx"]
+        assert "s3cr%t\nx" in secrets.registered()
+        assert secrets.redact("a s3cr%t\nx b") == "a *** b"
 
 
 def test_log_prints_a_plain_line_redacted_and_flushed(out: Recorder) -> None:
