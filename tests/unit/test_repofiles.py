@@ -175,6 +175,34 @@ def test_a_file_outside_the_root_is_refused(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("through", ["directly", "by a symlink", "by a path up and back"])
+def test_nothing_is_read_from_inside_git(tmp_path: Path, through: str) -> None:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / ".git" / "config").write_bytes(b"[http]\n\textraheader = AUTHORIZATION: basic x\n")
+    (root / "tests").mkdir()
+    named = {
+        "directly": root / ".git" / "config",
+        "by a symlink": root / "tests" / "config.sql",
+        "by a path up and back": root / "tests" / ".." / ".git" / "config",
+    }[through]
+    if through == "by a symlink":
+        named.symlink_to(root / ".git" / "config")
+    with pytest.raises(UnreadableFile) as caught:
+        repofiles.read_limited(named, 1000, root=root)
+    assert (caught.value.message, caught.value.path) == (
+        "is inside .git, which holds git's files, not the project's",
+        named,
+    )
+
+
+def test_a_file_named_like_git_outside_the_git_folder_is_read(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / ".gitkeep.sql").write_bytes(b"select 1;")
+    assert repofiles.read_limited(root / "docs" / ".gitkeep.sql", 100, root=root) == b"select 1;"
+
+
 def test_a_root_that_is_itself_a_symlink_is_resolved(tmp_path: Path) -> None:
     (tmp_path / "real").mkdir()
     (tmp_path / "real" / "f").write_bytes(b"x")
