@@ -76,8 +76,11 @@ RECORDED_ROLES = frozenset(
 def fresh(request: pytest.FixtureRequest) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
     """A superuser's connection to a fresh throwaway database with the shim, on each major."""
     major = int(request.param)
-    os.environ.setdefault("SCHEMAGATE_PG_PATH", os.environ.get("SCHEMAGATE_TEST_PG_PATH", ""))
-    found = [b for b in binaries.installed() if b.major == major]
+    # only while the servers are looked up: left in the worker's environment, it made every later
+    # test's project without a config run on 17, where pgTAP is not installed
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCHEMAGATE_PG_PATH", os.environ.get("SCHEMAGATE_TEST_PG_PATH", ""))
+        found = [b for b in binaries.installed() if b.major == major]
     if not found:
         pytest.skip(f"PostgreSQL {major} is not installed")
     with (
