@@ -4,13 +4,12 @@ only a second run that fails goes statement by statement to find every failing s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import pytest
 
 from conftest import Database
-from schemagate.database.apply import engine, replay
+from exchanges import SENT, SentCursor, count_streamed
+from schemagate.database.apply import replay
 from schemagate.database.apply.engine import Settings
 from schemagate.database.connection import connect
 from schemagate.errors import MigrationFailed
@@ -30,30 +29,9 @@ create index tags_id_idx on public.tags (id);
 """
 
 
-SENT: list[bytes] = []
-
-
-class _Sent(psycopg.Cursor[Any]):
-    """A cursor that keeps each query the client sends: one exchange each."""
-
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        SENT.append(query if isinstance(query, bytes) else str(query).encode())
-        return super().execute(query, params, **kwargs)
-
-
 @pytest.fixture(autouse=True)
 def _streamed_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What the engine sends through run_streaming (a migration's own SQL, its rows read one at a
-    time) is an exchange too: kept as _Sent keeps a cursor's."""
-    for module in (engine, replay):
-        real = module.run_streaming
-
-        def counted(conn: Any, query: bytes, each: Any = None, real: Any = real) -> None:
-            if conn.cursor_factory is _Sent:
-                SENT.append(query)
-            real(conn, query, each)
-
-        monkeypatch.setattr(module, "run_streaming", counted)
+    count_streamed(monkeypatch)
 
 
 def _rehearse(db: Database, sql: str, name: str = "m") -> tuple[list[tuple[str, int | None]], list[bytes]]:
@@ -61,7 +39,7 @@ def _rehearse(db: Database, sql: str, name: str = "m") -> tuple[list[tuple[str, 
     parsed = parse(Migration("20250101000000", name, path, sql, ""))
     with connect(db.url) as conn:
         conn.execute(sql.encode())  # the first run, as the check applied it
-        conn.cursor_factory = _Sent
+        conn.cursor_factory = SentCursor
         SENT.clear()
         found = proofs.rehearse(conn, parsed, Settings(), True)
     return [(f.rule.id, f.line) for f in found], list(SENT)
@@ -97,7 +75,7 @@ def test_a_failure_s_line_comes_from_the_server_s_position_past_the_savepoint(db
 
 def test_a_replay_that_passes_is_one_exchange_and_one_that_fails_names_its_line(db: Database) -> None:
     with connect(db.url) as conn:
-        conn.cursor_factory = _Sent
+        conn.cursor_factory = SentCursor
         with replay.rolled_back(conn, Settings()):
             SENT.clear()
             replay.execute_each(conn, parse(Migration("1", "m", Path("m.sql"), IDEMPOTENT, "")))

@@ -7,41 +7,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from conftest import Database
+from exchanges import SENT, SentCursor, count_streamed
 from schemagate.database import history
-from schemagate.database.apply import engine, replay
+from schemagate.database.apply import engine
 from schemagate.database.connection import connect
 from schemagate.errors import MigrationFailed
 from schemagate.files.migrations import Migration
 from schemagate.statements.sql import parse
 
-SENT: list[bytes] = []
-
-
-class _Sent(psycopg.Cursor[Any]):
-    """A cursor that keeps each query the client sends: one exchange each."""
-
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        SENT.append(query if isinstance(query, bytes) else str(query).encode())
-        return super().execute(query, params, **kwargs)
-
 
 @pytest.fixture(autouse=True)
 def _streamed_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What the engine sends through run_streaming (a migration's own SQL, its rows read one at a
-    time) is an exchange too: kept as _Sent keeps a cursor's."""
-    for module in (engine, replay):
-        real = module.run_streaming
-
-        def counted(conn: Any, query: bytes, each: Any = None, real: Any = real) -> None:
-            if conn.cursor_factory is _Sent:
-                SENT.append(query)
-            real(conn, query, each)
-
-        monkeypatch.setattr(module, "run_streaming", counted)
+    count_streamed(monkeypatch)
 
 
 def _parsed(sql: str) -> Any:
@@ -60,7 +40,7 @@ def test_a_migration_and_its_history_row_take_three_exchanges(db: Database) -> N
     with connect(db.url) as conn:
         history.ensure(conn)
         record = engine.recorder(conn, parsed, history.RunContext.local())
-        conn.cursor_factory = _Sent
+        conn.cursor_factory = SentCursor
         SENT.clear()
         engine.run_file(conn, parsed, engine.Settings(), record=record)
         assert len(SENT) == 3
