@@ -125,20 +125,7 @@ def check(new: list[Migration], changes: Changes, root: Path, skipped: Sequence[
                 )
             )
     for migration, before in changes.edited:
-        edited = Finding(
-            EDITED_MERGED_MIGRATION,
-            f"{migration.filename} was merged already and is edited in this change",
-            migration.path,
-            1,
-        )
-        if _statements_unchanged(migration, before):
-            edited = replace(
-                edited,
-                severity=Severity.INFO,
-                message=f"{migration.filename} was merged already; only its comments or layout changed "
-                "in this change, so production's history still matches it",
-            )
-        findings.append(edited)
+        findings.append(_edited(migration, before))
     for gone in changes.deleted:
         findings.append(
             Finding(
@@ -149,6 +136,22 @@ def check(new: list[Migration], changes: Changes, root: Path, skipped: Sequence[
             )
         )
     return findings
+
+
+def _edited(migration: Migration, before: BaseFile) -> Finding:
+    """An edit of a merged file: an error, or an info when its statements are still those
+    production ran."""
+    if _statements_unchanged(migration, before):
+        said = "only its comments or layout changed in this change, so production's history still matches it"
+        return Finding(
+            EDITED_MERGED_MIGRATION,
+            f"{migration.filename} was merged already; {said}",
+            migration.path,
+            1,
+            severity=Severity.INFO,
+        )
+    message = f"{migration.filename} was merged already and is edited in this change"
+    return Finding(EDITED_MERGED_MIGRATION, message, migration.path, 1)
 
 
 def _statements_unchanged(migration: Migration, before: BaseFile) -> bool:
