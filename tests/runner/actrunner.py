@@ -115,6 +115,14 @@ def action_folder(folder: Path, image: str) -> Path:
     return folder
 
 
+def started_act(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Act]:
+    """act with its own podman service and this repository's Action on the image under test: the
+    body of each test module's `act` fixture."""
+    folder = tmp_path_factory.mktemp("act")
+    with podman_service(folder) as docker_host:
+        yield Act(docker_host, IMAGE, action_folder(folder / "action", IMAGE))
+
+
 def local_repositories(workflow: Path, action: Path) -> list[str]:
     """--local-repository options for the actions the workflow names (other than checkout)."""
     text = workflow.read_text()

@@ -13,16 +13,14 @@ import pytest
 import yaml
 
 from actrunner import (
-    IMAGE,
     REPOSITORY,
     WORKFLOWS,
     Act,
     ActRun,
-    action_folder,
     commit,
     new_repository,
-    podman_service,
     require_runner,
+    started_act,
 )
 from conftest import EXAMPLE, Database
 from fakegithub import ACTIONS_BOT, FakeGitHub
@@ -50,9 +48,7 @@ STICKY = "<!-- schemagate:check -->"
 
 @pytest.fixture(scope="session")
 def act(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Act]:
-    folder = tmp_path_factory.mktemp("act")
-    with podman_service(folder) as docker_host:
-        yield Act(docker_host, IMAGE, action_folder(folder / "action", IMAGE))
+    yield from started_act(tmp_path_factory)
 
 
 def with_next_step(workflow: Path, job: str) -> None:

@@ -29,16 +29,14 @@ from pathlib import Path
 import pytest
 
 from actrunner import (
-    IMAGE,
     ROOT,
     STANDINS,
     Act,
     ActRun,
-    action_folder,
     commit,
     git,
-    podman_service,
     require_runner,
+    started_act,
 )
 from fakegithub import TOKEN, FakeGitHub
 
@@ -70,9 +68,7 @@ class Release:
 
 @pytest.fixture(scope="module")
 def act(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Act]:
-    folder = tmp_path_factory.mktemp("act")
-    with podman_service(folder) as docker_host:
-        yield Act(docker_host, IMAGE, action_folder(folder / "action", IMAGE))
+    yield from started_act(tmp_path_factory)
 
 
 def release_repository(tmp_path: Path, tag: str) -> Release:
